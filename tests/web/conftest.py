@@ -1,0 +1,68 @@
+import json
+
+import boto3
+import pytest
+from moto import mock_aws
+
+from web import aws
+from web.accounts.models import User
+
+BUCKET = "darkroom-test"
+
+
+@pytest.fixture(autouse=True)
+def aws_mock(settings):
+    """Every web test runs against moto's S3 and SQS, with fresh cached clients."""
+    aws.clear_clients()
+    with mock_aws():
+        s3 = boto3.client("s3")
+        s3.create_bucket(Bucket=BUCKET)
+        sqs = boto3.client("sqs")
+        settings.DARKROOM_BUCKET = BUCKET
+        settings.DARKROOM_RESIZE_QUEUE_URL = sqs.create_queue(QueueName="darkroom-resize")["QueueUrl"]
+        settings.DARKROOM_NOTIFY_QUEUE_URL = sqs.create_queue(QueueName="darkroom-notify")["QueueUrl"]
+        yield
+    aws.clear_clients()
+
+
+@pytest.fixture
+def s3():
+    return boto3.client("s3")
+
+
+def _drain(queue_url: str) -> list[dict]:
+    sqs = boto3.client("sqs")
+    bodies = []
+    while True:
+        batch = sqs.receive_message(QueueUrl=queue_url, MaxNumberOfMessages=10, WaitTimeSeconds=0).get("Messages", [])
+        if not batch:
+            return bodies
+        for message in batch:
+            bodies.append(json.loads(message["Body"]))
+            sqs.delete_message(QueueUrl=queue_url, ReceiptHandle=message["ReceiptHandle"])
+
+
+@pytest.fixture
+def resize_messages(settings):
+    return lambda: _drain(settings.DARKROOM_RESIZE_QUEUE_URL)
+
+
+@pytest.fixture
+def notify_messages(settings):
+    return lambda: _drain(settings.DARKROOM_NOTIFY_QUEUE_URL)
+
+
+@pytest.fixture
+def user(db):
+    return User.objects.create_user(email="ada@example.com", password="a-long-enough-passphrase")
+
+
+@pytest.fixture
+def other_user(db):
+    return User.objects.create_user(email="grace@example.com", password="another-long-passphrase")
+
+
+@pytest.fixture
+def user_client(client, user):
+    client.force_login(user)
+    return client

@@ -1,0 +1,96 @@
+"""Everything the site asks of AWS, in one place: cached clients (never made at import time) and thin calls.
+
+Tests swap the clients by running under moto's mock_aws and clearing the caches (see tests/web/conftest.py);
+the local stack points them at moto server through AWS_ENDPOINT_URL, which boto3 honours on its own.
+"""
+
+import json
+from functools import cache
+
+import boto3
+from botocore.config import Config
+from django.conf import settings
+
+# Requests wait on these calls, so fail fast and let the outbox and the sweeper retry later.
+_CLIENT_CONFIG = Config(
+    retries={"mode": "standard", "max_attempts": 3},
+    connect_timeout=2,
+    read_timeout=5,
+    signature_version="s3v4",
+)
+
+
+@cache
+def s3_client():
+    return boto3.client("s3", config=_CLIENT_CONFIG)
+
+
+@cache
+def sqs_client():
+    return boto3.client("sqs", config=_CLIENT_CONFIG)
+
+
+def clear_clients() -> None:
+    s3_client.cache_clear()
+    sqs_client.cache_clear()
+
+
+def presigned_post(*, key: str, content_type: str, max_bytes: int, expires_in: int) -> dict:
+    return s3_client().generate_presigned_post(
+        Bucket=settings.DARKROOM_BUCKET,
+        Key=key,
+        Fields={"Content-Type": content_type},
+        Conditions=[
+            {"Content-Type": content_type},
+            ["content-length-range", 1, max_bytes],
+        ],
+        ExpiresIn=expires_in,
+    )
+
+
+def head_object(*, key: str) -> dict | None:
+    """The object's metadata, or None when it does not exist."""
+    try:
+        return s3_client().head_object(Bucket=settings.DARKROOM_BUCKET, Key=key)
+    except s3_client().exceptions.ClientError as error:
+        if error.response.get("Error", {}).get("Code") in {"404", "NoSuchKey", "NotFound"}:
+            return None
+        raise
+
+
+def read_json(*, key: str) -> dict | None:
+    """A JSON document from the bucket, or None when it does not exist (yet)."""
+    try:
+        body = s3_client().get_object(Bucket=settings.DARKROOM_BUCKET, Key=key)["Body"].read()
+    except s3_client().exceptions.NoSuchKey:
+        return None
+    return json.loads(body)
+
+
+def presigned_get(*, key: str, expires_in: int) -> str:
+    # Signing is local computation: a gallery of ready photos makes no S3 request.
+    return s3_client().generate_presigned_url(
+        "get_object", Params={"Bucket": settings.DARKROOM_BUCKET, "Key": key}, ExpiresIn=expires_in
+    )
+
+
+def delete_objects(*, keys: list[str]) -> None:
+    client = s3_client()
+    for start in range(0, len(keys), 1000):  # DeleteObjects takes at most 1000 keys
+        batch = [{"Key": key} for key in keys[start : start + 1000]]
+        response = client.delete_objects(Bucket=settings.DARKROOM_BUCKET, Delete={"Objects": batch, "Quiet": True})
+        if response.get("Errors"):
+            raise RuntimeError(f"S3 refused to delete {len(response['Errors'])} object(s): {response['Errors'][0]}")
+
+
+def list_keys(*, prefix: str) -> list[str]:
+    paginator = s3_client().get_paginator("list_objects_v2")
+    return [
+        item["Key"]
+        for page in paginator.paginate(Bucket=settings.DARKROOM_BUCKET, Prefix=prefix)
+        for item in page.get("Contents", [])
+    ]
+
+
+def send_message(*, queue_url: str, body: str) -> str:
+    return sqs_client().send_message(QueueUrl=queue_url, MessageBody=body)["MessageId"]

@@ -1,0 +1,5 @@
+from django.conf import settings
+
+
+def darkroom(request):
+    return {"darkroom_local": settings.DARKROOM_LOCAL}

@@ -1,0 +1,90 @@
+"""The messages the site sends and the manifest it reads: version 1 of Darkroom's contract.
+
+Samples of each shape live in tests/events/; the web tests assert these builders produce exactly them, and the
+functions' tests consume the same files.
+"""
+
+from dataclasses import dataclass
+
+VERSION = 1
+RESIZE_QUEUE = "resize"
+NOTIFY_QUEUE = "notify"
+
+
+def resize_requested(*, photo_id: str, source_key: str, output_prefix: str, correlation_id: str) -> dict:
+    return {
+        "version": VERSION,
+        "kind": "resize.requested",
+        "photo_id": photo_id,
+        "source_key": source_key,
+        "output_prefix": output_prefix,
+        "correlation_id": correlation_id,
+    }
+
+
+def welcome_email(*, user_id: int, to: str, site_url: str, correlation_id: str) -> dict:
+    return _email(
+        kind="welcome",
+        idempotency_key=f"welcome:{user_id}",
+        to=to,
+        data={"email": to, "site_url": site_url},
+        correlation_id=correlation_id,
+    )
+
+
+def upload_received_email(*, photo_id: str, to: str, filename: str, photo_url: str, correlation_id: str) -> dict:
+    return _email(
+        kind="upload_received",
+        idempotency_key=f"upload-received:{photo_id}",
+        to=to,
+        data={"filename": filename, "photo_url": photo_url},
+        correlation_id=correlation_id,
+    )
+
+
+def _email(*, kind: str, idempotency_key: str, to: str, data: dict, correlation_id: str) -> dict:
+    # The idempotency key names the business event, so a re-sent message never means a second email.
+    return {
+        "version": VERSION,
+        "kind": kind,
+        "idempotency_key": idempotency_key,
+        "to": to,
+        "data": data,
+        "correlation_id": correlation_id,
+    }
+
+
+class ManifestError(ValueError):
+    """The manifest the resize function wrote is not one this site understands."""
+
+
+@dataclass(frozen=True)
+class Manifest:
+    status: str  # "ready" or "failed"
+    renditions: list[dict]
+    width: int | None
+    height: int | None
+    error_code: str
+    error_message: str
+
+
+def parse_manifest(document: dict) -> Manifest:
+    if document.get("version") != VERSION or document.get("status") not in {"ready", "failed"}:
+        raise ManifestError(f"unsupported manifest: version={document.get('version')} status={document.get('status')}")
+    source = document.get("source") or {}
+    error = document.get("error") or {}
+    try:
+        renditions = [
+            {name: item[name] for name in ("key", "width", "height", "format", "bytes")}
+            for item in document.get("renditions") or []
+        ]
+    except (KeyError, TypeError) as error:
+        raise ManifestError(f"malformed rendition entry: {error!r}") from error
+    return Manifest(
+        status=document["status"],
+        renditions=renditions,
+        width=source.get("width"),
+        height=source.get("height"),
+        error_code=error.get("code", ""),
+        error_message=error.get("message", ""),
+    )

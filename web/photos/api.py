@@ -1,0 +1,103 @@
+"""The JSON endpoints the upload page and the gallery's polling use. Every error is a 4xx with a readable message."""
+
+import json
+import uuid
+from functools import wraps
+
+from django.http import HttpRequest, JsonResponse
+from django.template.loader import render_to_string
+from django.views.decorators.http import require_GET, require_POST
+
+from web.photos import selectors, services
+
+MAX_STATUS_IDS = 100
+
+
+def _error(message: str, status: int = 400) -> JsonResponse:
+    return JsonResponse({"error": message}, status=status)
+
+
+def json_login_required(view):
+    @wraps(view)
+    def wrapper(request: HttpRequest, *args, **kwargs):
+        if not request.user.is_authenticated:
+            return _error("Log in first.", status=401)
+        return view(request, *args, **kwargs)
+
+    return wrapper
+
+
+def _json_body(request: HttpRequest) -> dict:
+    try:
+        body = json.loads(request.body or b"")
+    except (UnicodeDecodeError, json.JSONDecodeError) as error:
+        raise services.UploadError(f"The request body is not valid JSON: {error}") from error
+    if not isinstance(body, dict):
+        raise services.UploadError("The request body must be a JSON object.")
+    return body
+
+
+def _field(body: dict, name: str, kind: type):
+    value = body.get(name)
+    if not isinstance(value, kind) or isinstance(value, bool):
+        raise services.UploadError(f"'{name}' is required and must be a {kind.__name__}.")
+    return value
+
+
+def card_html(request: HttpRequest, photo) -> str:
+    return render_to_string(
+        "photos/_card.html", {"photo": photo, "images": selectors.photo_images(photo=photo)}, request=request
+    )
+
+
+@require_POST
+@json_login_required
+def upload_presign(request: HttpRequest) -> JsonResponse:
+    try:
+        body = _json_body(request)
+        upload = services.upload_presign(
+            owner=request.user,
+            filename=_field(body, "filename", str),
+            content_type=_field(body, "content_type", str),
+            size=_field(body, "size", int),
+        )
+    except services.UploadError as error:
+        return _error(error.message, error.status)
+    return JsonResponse({"key": upload.key, "url": upload.url, "fields": upload.fields})
+
+
+@require_POST
+@json_login_required
+def upload_confirm(request: HttpRequest) -> JsonResponse:
+    try:
+        body = _json_body(request)
+        photo, created = services.upload_confirm(
+            owner=request.user,
+            key=_field(body, "key", str),
+            filename=_field(body, "filename", str),
+            correlation_id=request.correlation_id,
+        )
+    except services.UploadError as error:
+        return _error(error.message, error.status)
+    payload = {"id": str(photo.pk), "status": photo.status, "html": card_html(request, photo)}
+    return JsonResponse(payload, status=201 if created else 200)
+
+
+@require_GET
+@json_login_required
+def photo_status(request: HttpRequest) -> JsonResponse:
+    """The current state of the given photos; still-processing ones read their manifest once it exists."""
+    raw_ids = [item for item in request.GET.get("ids", "").split(",") if item]
+    if len(raw_ids) > MAX_STATUS_IDS:
+        return _error(f"Ask for at most {MAX_STATUS_IDS} photos at once.")
+    try:
+        photo_ids = [uuid.UUID(item) for item in raw_ids]
+    except ValueError:
+        return _error("'ids' must be a comma-separated list of photo ids.")
+    photos = [
+        services.photo_refresh(photo=photo)
+        for photo in selectors.photo_list_by_ids(owner=request.user, photo_ids=photo_ids)
+    ]
+    return JsonResponse(
+        {"photos": {str(photo.pk): {"status": photo.status, "html": card_html(request, photo)} for photo in photos}}
+    )

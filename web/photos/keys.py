@@ -1,0 +1,34 @@
+"""Where a photo's objects live in the bucket. The server chooses every key; a user's filename never becomes one.
+
+uploads/<user id>/<photo id>      the original, written by the browser through the presigned POST
+renditions/<photo id>/            renditions and manifest.json, written only by the resize function
+"""
+
+import re
+import uuid
+
+UPLOADS_PREFIX = "uploads/"
+RENDITIONS_PREFIX = "renditions/"
+_UPLOAD_KEY = re.compile(
+    r"^uploads/(?P<user_id>[0-9]+)/(?P<photo_id>[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})$"
+)
+
+
+def upload_key(*, user_id: int, photo_id: uuid.UUID) -> str:
+    return f"{UPLOADS_PREFIX}{user_id}/{photo_id}"
+
+
+def photo_id_from_upload_key(*, user_id: int, key: str) -> uuid.UUID | None:
+    """The photo id in a key under this user's prefix, or None for any other key."""
+    match = _UPLOAD_KEY.match(key)
+    if match is None or int(match["user_id"]) != user_id:
+        return None
+    return uuid.UUID(match["photo_id"])
+
+
+def renditions_prefix(*, photo_id: uuid.UUID) -> str:
+    return f"{RENDITIONS_PREFIX}{photo_id}/"
+
+
+def manifest_key(*, photo_id: uuid.UUID) -> str:
+    return f"{renditions_prefix(photo_id=photo_id)}manifest.json"

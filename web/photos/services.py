@@ -1,0 +1,208 @@
+"""Writes on photos: presign an upload, confirm it, follow the resize result, delete, recover stuck work."""
+
+import logging
+import unicodedata
+import uuid
+from dataclasses import dataclass
+from datetime import timedelta
+from pathlib import PurePosixPath, PureWindowsPath
+
+from django.conf import settings
+from django.db import IntegrityError, transaction
+from django.urls import reverse
+from django.utils import timezone
+
+from web import aws, contracts
+from web.accounts.models import User
+from web.outbox.services import outbox_enqueue
+from web.photos import keys
+from web.photos.models import Photo
+
+logger = logging.getLogger(__name__)
+
+# What the browser may upload; the presigned POST pins the declared type and confirm checks it again.
+ALLOWED_CONTENT_TYPES = frozenset({"image/jpeg", "image/png", "image/webp", "image/gif", "image/heic", "image/heif"})
+
+
+class UploadError(Exception):
+    """Bad upload input: `message` is shown to the user, `status` is the HTTP status it deserves."""
+
+    def __init__(self, message: str, *, status: int = 400):
+        super().__init__(message)
+        self.message = message
+        self.status = status
+
+
+def clean_filename(filename: str) -> str:
+    """The name shown to the user: never a key, so only its last path part is kept, and control characters refused."""
+    if not isinstance(filename, str) or not filename.strip():
+        raise UploadError("A filename is required.")
+    if any(unicodedata.category(char) == "Cc" for char in filename):
+        raise UploadError("The filename contains control characters (such as NUL); rename the file and try again.")
+    name = PurePosixPath(PureWindowsPath(filename).name).name.strip()
+    if name in {"", ".", ".."}:
+        raise UploadError("The filename has no name part; rename the file and try again.")
+    return name[:255]
+
+
+def _check_declared(*, content_type: str, size: int) -> None:
+    if content_type not in ALLOWED_CONTENT_TYPES:
+        raise UploadError(f"Unsupported file type {content_type!r}: upload a JPEG, PNG, WebP, GIF or HEIC image.")
+    if size > settings.DARKROOM_MAX_UPLOAD_BYTES:
+        raise UploadError(f"The file is too large: the limit is {settings.DARKROOM_MAX_UPLOAD_BYTES // 2**20} MB.")
+    if size < 1:
+        raise UploadError("The file is empty.")
+
+
+@dataclass(frozen=True)
+class PresignedUpload:
+    key: str
+    url: str
+    fields: dict
+
+
+def upload_presign(*, owner: User, filename: str, content_type: str, size: int) -> PresignedUpload:
+    """A short-lived presigned POST for one file, to a key the server picks under the owner's prefix."""
+    clean_filename(filename)
+    _check_declared(content_type=content_type, size=size)
+    key = keys.upload_key(user_id=owner.pk, photo_id=uuid.uuid4())
+    post = aws.presigned_post(
+        key=key,
+        content_type=content_type,
+        max_bytes=settings.DARKROOM_MAX_UPLOAD_BYTES,
+        expires_in=settings.DARKROOM_PRESIGN_EXPIRY_SECONDS,
+    )
+    return PresignedUpload(key=key, url=post["url"], fields=post["fields"])
+
+
+def upload_confirm(*, owner: User, key: str, filename: str, correlation_id: str) -> tuple[Photo, bool]:
+    """Record an upload the browser finished, then (after commit) ask for renditions and an email.
+
+    Idempotent: confirming the same key again returns the same photo and sends nothing new.
+    """
+    photo_id = keys.photo_id_from_upload_key(user_id=owner.pk, key=key)
+    if photo_id is None:
+        raise UploadError("That upload key does not belong to you.", status=403)
+    name = clean_filename(filename)
+    existing = Photo.objects.filter(original_key=key).first()
+    if existing is not None:
+        return existing, False
+    head = aws.head_object(key=key)
+    if head is None:
+        raise UploadError("Nothing was uploaded under that key: upload the file first.", status=404)
+    _check_declared(content_type=head.get("ContentType", ""), size=head["ContentLength"])
+    try:
+        return _photo_create(
+            owner=owner, photo_id=photo_id, key=key, filename=name, head=head, correlation_id=correlation_id
+        ), True
+    except IntegrityError:  # a concurrent confirm of the same key won the race
+        return Photo.objects.get(original_key=key), False
+
+
+@transaction.atomic
+def _photo_create(
+    *, owner: User, photo_id: uuid.UUID, key: str, filename: str, head: dict, correlation_id: str
+) -> Photo:
+    photo = Photo.objects.create(
+        id=photo_id,
+        owner=owner,
+        original_key=key,
+        etag=head.get("ETag", ""),
+        filename=filename,
+        content_type=head["ContentType"],
+        size_bytes=head["ContentLength"],
+        correlation_id=correlation_id,
+    )
+    _enqueue_resize(photo=photo)
+    outbox_enqueue(
+        queue=contracts.NOTIFY_QUEUE,
+        body=contracts.upload_received_email(
+            photo_id=str(photo.pk),
+            to=owner.email,
+            filename=filename,
+            photo_url=settings.DARKROOM_SITE_URL.rstrip("/") + reverse("photo_detail", args=[photo.pk]),
+            correlation_id=correlation_id,
+        ),
+    )
+    logger.info("upload confirmed photo_id=%s bytes=%s correlation_id=%s", photo.pk, photo.size_bytes, correlation_id)
+    return photo
+
+
+def _enqueue_resize(*, photo: Photo) -> None:
+    outbox_enqueue(
+        queue=contracts.RESIZE_QUEUE,
+        body=contracts.resize_requested(
+            photo_id=str(photo.pk),
+            source_key=photo.original_key,
+            output_prefix=keys.renditions_prefix(photo_id=photo.pk),
+            correlation_id=photo.correlation_id,
+        ),
+    )
+
+
+def photo_refresh(*, photo: Photo) -> Photo:
+    """Copy the resize result from its manifest onto the row, once; ready and failed photos cost nothing."""
+    if photo.status != Photo.Status.PROCESSING:
+        return photo
+    document = aws.read_json(key=keys.manifest_key(photo_id=photo.pk))
+    if document is None:
+        return photo
+    source_etag = (document.get("source") or {}).get("etag")
+    if photo.etag and source_etag and source_etag != photo.etag:
+        logger.warning("manifest for another version of photo_id=%s ignored", photo.pk)
+        return photo
+    try:
+        manifest = contracts.parse_manifest(document)
+    except contracts.ManifestError as error:
+        logger.error("unreadable manifest photo_id=%s: %s", photo.pk, error)
+        return _photo_fail(photo=photo, code="bad_manifest", message="processing produced an unreadable result")
+    if manifest.status == "failed":
+        return _photo_fail(photo=photo, code=manifest.error_code, message=manifest.error_message)
+    photo.status = Photo.Status.READY
+    photo.renditions = manifest.renditions
+    photo.width, photo.height = manifest.width, manifest.height
+    photo.save(update_fields=["status", "renditions", "width", "height"])
+    logger.info(
+        "photo ready photo_id=%s renditions=%s correlation_id=%s", photo.pk, len(photo.renditions), photo.correlation_id
+    )
+    return photo
+
+
+def _photo_fail(*, photo: Photo, code: str, message: str) -> Photo:
+    photo.status = Photo.Status.FAILED
+    photo.failure_code = code[:64] or "failed"
+    photo.failure_message = message[:255] or "processing failed"
+    photo.save(update_fields=["status", "failure_code", "failure_message"])
+    logger.info(
+        "photo failed photo_id=%s code=%s correlation_id=%s", photo.pk, photo.failure_code, photo.correlation_id
+    )
+    return photo
+
+
+def photo_delete(*, photo: Photo) -> None:
+    """Remove the original, every rendition and the manifest, then the row."""
+    prefix_keys = aws.list_keys(prefix=keys.renditions_prefix(photo_id=photo.pk))
+    aws.delete_objects(keys=[photo.original_key, *prefix_keys])
+    photo.delete()
+    logger.info("photo deleted photo_id=%s objects=%s", photo.pk, 1 + len(prefix_keys))
+
+
+def photo_recover_stuck(*, now=None) -> dict[str, int]:
+    """Re-enqueue photos processing past the deadline, a bounded number of times; then mark them failed."""
+    now = now or timezone.now()
+    deadline = now - timedelta(seconds=settings.DARKROOM_PROCESSING_DEADLINE_SECONDS)
+    counts = {"finished": 0, "requeued": 0, "failed": 0}
+    for photo in Photo.objects.filter(status=Photo.Status.PROCESSING, resize_requested_at__lte=deadline):
+        if photo_refresh(photo=photo).status != Photo.Status.PROCESSING:
+            counts["finished"] += 1
+        elif photo.resize_attempts >= settings.DARKROOM_MAX_RESIZE_ATTEMPTS:
+            _photo_fail(photo=photo, code="timeout", message="processing did not finish; delete it and upload again")
+            counts["failed"] += 1
+        else:
+            with transaction.atomic():
+                photo.resize_attempts += 1
+                photo.resize_requested_at = now
+                photo.save(update_fields=["resize_attempts", "resize_requested_at"])
+                _enqueue_resize(photo=photo)
+            counts["requeued"] += 1
+    return counts

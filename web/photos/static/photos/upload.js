@@ -1,0 +1,97 @@
+// Uploads each chosen or dropped file straight to S3 with a presigned POST, then confirms it with the site.
+(function () {
+  "use strict";
+  const uploader = document.getElementById("uploader");
+  if (!uploader) return;
+  const input = document.getElementById("file-input");
+  const list = document.getElementById("upload-list");
+  const gallery = document.getElementById("gallery");
+  const csrf = document.querySelector("input[name=csrfmiddlewaretoken]").value;
+  // Some browsers leave File.type empty for HEIC; the server checks the real type again on confirm.
+  const typeByExtension = { heic: "image/heic", heif: "image/heif", jpg: "image/jpeg", jpeg: "image/jpeg",
+    png: "image/png", webp: "image/webp", gif: "image/gif" };
+
+  function contentType(file) {
+    if (file.type) return file.type;
+    const extension = file.name.split(".").pop().toLowerCase();
+    return typeByExtension[extension] || "application/octet-stream";
+  }
+
+  async function postJSON(url, body) {
+    const response = await fetch(url, {
+      method: "POST", credentials: "same-origin",
+      headers: { "Content-Type": "application/json", "X-CSRFToken": csrf },
+      body: JSON.stringify(body),
+    });
+    const payload = await response.json().catch(() => ({ error: "The server answered " + response.status }));
+    if (!response.ok) throw new Error(payload.error || "The server answered " + response.status);
+    return payload;
+  }
+
+  function sendToS3(presigned, file, onProgress) {
+    return new Promise((resolve, reject) => {
+      const form = new FormData();
+      Object.entries(presigned.fields).forEach(([name, value]) => form.append(name, value));
+      form.append("file", file);  // S3 requires the file to be the last field
+      const request = new XMLHttpRequest();
+      request.open("POST", presigned.url);
+      request.upload.addEventListener("progress", (event) => {
+        if (event.lengthComputable) onProgress(event.loaded / event.total);
+      });
+      request.addEventListener("load", () => (request.status < 300 ? resolve() : reject(new Error(
+        "The storage refused the file (" + request.status + ")."))));
+      request.addEventListener("error", () => reject(new Error("The upload failed: network error.")));
+      request.send(form);
+    });
+  }
+
+  function row(file) {
+    const item = document.createElement("li");
+    item.className = "upload";
+    const name = document.createElement("span");
+    name.textContent = file.name;
+    const bar = document.createElement("progress");
+    bar.max = 1; bar.value = 0;
+    const state = document.createElement("span");
+    state.className = "state";
+    state.textContent = "waiting";
+    item.append(name, bar, state);
+    list.append(item);
+    return { item, bar, state };
+  }
+
+  async function upload(file) {
+    const view = row(file);
+    try {
+      view.state.textContent = "uploading";
+      const presigned = await postJSON(uploader.dataset.presignUrl,
+        { filename: file.name, content_type: contentType(file), size: file.size });
+      await sendToS3(presigned, file, (fraction) => { view.bar.value = fraction; });
+      view.bar.value = 1;
+      view.state.textContent = "processing";
+      const photo = await postJSON(uploader.dataset.confirmUrl, { key: presigned.key, filename: file.name });
+      const empty = document.getElementById("gallery-empty");
+      if (empty) empty.remove();
+      if (!gallery.querySelector('[data-photo-id="' + photo.id + '"]')) {
+        gallery.insertAdjacentHTML("afterbegin", photo.html);
+      }
+      view.item.classList.add("done");
+      view.state.textContent = "done";
+      document.dispatchEvent(new CustomEvent("darkroom:photo-added"));
+    } catch (error) {
+      view.item.classList.add("error");
+      view.state.textContent = error.message;
+    }
+  }
+
+  function uploadAll(files) { Array.from(files).forEach(upload); }
+
+  input.addEventListener("change", () => { uploadAll(input.files); input.value = ""; });
+  ["dragenter", "dragover"].forEach((name) => uploader.addEventListener(name, (event) => {
+    event.preventDefault(); uploader.classList.add("over");
+  }));
+  ["dragleave", "drop"].forEach((name) => uploader.addEventListener(name, (event) => {
+    event.preventDefault(); uploader.classList.remove("over");
+  }));
+  uploader.addEventListener("drop", (event) => uploadAll(event.dataTransfer.files));
+})();

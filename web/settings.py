@@ -1,0 +1,168 @@
+"""Darkroom's settings: one complete file; each deployment differs only by environment variables.
+
+Production (Zappa) sets DJANGO_SECRET_KEY, DATABASE_URL, DJANGO_ALLOWED_HOSTS and the DARKROOM_* names from the
+SAM stack's outputs; see the README's deploy section. Nothing secret lives in this file.
+"""
+
+import os
+from pathlib import Path
+
+import dj_database_url
+from django.core.exceptions import ImproperlyConfigured
+
+
+def env(name: str, default: str | None = None) -> str:
+    value = os.environ.get(name, default)
+    if value is None:
+        raise ImproperlyConfigured(f"Set the {name} environment variable.")
+    return value
+
+
+def env_bool(name: str, default: bool = False) -> bool:
+    return os.environ.get(name, str(default)).strip().lower() in {"1", "true", "yes", "on"}
+
+
+def env_list(name: str, default: str = "") -> list[str]:
+    return [item.strip() for item in os.environ.get(name, default).split(",") if item.strip()]
+
+
+BASE_DIR = Path(__file__).resolve().parent.parent
+
+# ---------------------------------------------------------------- core
+# https://docs.djangoproject.com/en/6.1/ref/settings/#debug
+DEBUG = env_bool("DJANGO_DEBUG")
+# Local mode (moto server, the dev outbox page) is opt-in and never on together with production hosts.
+DARKROOM_LOCAL = env_bool("DARKROOM_LOCAL")
+# https://docs.djangoproject.com/en/6.1/ref/settings/#secret-key
+SECRET_KEY = env("DJANGO_SECRET_KEY", "insecure-local-only-key" if (DEBUG or DARKROOM_LOCAL) else None)
+# https://docs.djangoproject.com/en/6.1/ref/settings/#allowed-hosts
+ALLOWED_HOSTS = env_list("DJANGO_ALLOWED_HOSTS", "localhost,127.0.0.1" if (DEBUG or DARKROOM_LOCAL) else "")
+
+INSTALLED_APPS = [
+    "django.contrib.admin",
+    "django.contrib.auth",
+    "django.contrib.contenttypes",
+    "django.contrib.sessions",
+    "django.contrib.messages",
+    "whitenoise.runserver_nostatic",
+    "django.contrib.staticfiles",
+    "web.accounts",
+    "web.outbox",
+    "web.photos",
+]
+
+MIDDLEWARE = [
+    "django.middleware.security.SecurityMiddleware",
+    "whitenoise.middleware.WhiteNoiseMiddleware",
+    "web.correlation.CorrelationIdMiddleware",
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+]
+
+ROOT_URLCONF = "web.urls"
+WSGI_APPLICATION = "web.wsgi.application"
+
+TEMPLATES = [
+    {
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "DIRS": [BASE_DIR / "web" / "templates"],
+        "APP_DIRS": True,
+        "OPTIONS": {
+            "context_processors": [
+                "django.template.context_processors.request",
+                "django.contrib.auth.context_processors.auth",
+                "django.contrib.messages.context_processors.messages",
+                "web.context_processors.darkroom",
+            ],
+        },
+    },
+]
+
+# ---------------------------------------------------------------- database
+# https://docs.djangoproject.com/en/6.1/ref/settings/#databases — PostgreSQL via DATABASE_URL, SQLite when unset.
+DATABASES = {
+    "default": dj_database_url.config(
+        default=f"sqlite:///{BASE_DIR / 'db.sqlite3'}",
+        conn_max_age=int(os.environ.get("DATABASE_CONN_MAX_AGE", "60")),
+        conn_health_checks=True,
+    )
+}
+DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+# ---------------------------------------------------------------- auth
+# https://docs.djangoproject.com/en/6.1/topics/auth/customizing/#substituting-a-custom-user-model
+AUTH_USER_MODEL = "accounts.User"
+LOGIN_URL = "login"
+LOGIN_REDIRECT_URL = "gallery"
+LOGOUT_REDIRECT_URL = "home"
+AUTH_PASSWORD_VALIDATORS = [
+    {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
+    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
+    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+    {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+]
+
+# ---------------------------------------------------------------- i18n
+LANGUAGE_CODE = "en-us"
+TIME_ZONE = "UTC"
+USE_I18N = True
+USE_TZ = True
+
+# ---------------------------------------------------------------- static files (whitenoise serves them on Lambda too)
+# https://whitenoise.readthedocs.io/en/stable/django.html
+STATIC_URL = "static/"
+STATIC_ROOT = BASE_DIR / "staticfiles"
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {
+        "BACKEND": env("DJANGO_STATICFILES_STORAGE", "whitenoise.storage.CompressedManifestStaticFilesStorage")
+    },
+}
+# Zappa's package carries STATIC_ROOT; without collectstatic (local runs) whitenoise serves from the apps.
+WHITENOISE_USE_FINDERS = DEBUG or DARKROOM_LOCAL
+
+# ---------------------------------------------------------------- security
+# https://docs.djangoproject.com/en/6.1/howto/deployment/checklist/
+SECURE = not (DEBUG or DARKROOM_LOCAL)
+SESSION_COOKIE_SECURE = SECURE
+CSRF_COOKIE_SECURE = SECURE
+SECURE_SSL_REDIRECT = SECURE and env_bool("DJANGO_SSL_REDIRECT", True)
+SECURE_HSTS_SECONDS = int(os.environ.get("DJANGO_HSTS_SECONDS", "31536000" if SECURE else "0"))
+SECURE_HSTS_INCLUDE_SUBDOMAINS = SECURE
+SECURE_HSTS_PRELOAD = SECURE
+# API Gateway terminates TLS and forwards the scheme.
+SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+SECURE_REFERRER_POLICY = "same-origin"
+CSRF_TRUSTED_ORIGINS = env_list("DJANGO_CSRF_TRUSTED_ORIGINS")
+X_FRAME_OPTIONS = "DENY"
+
+# ---------------------------------------------------------------- Darkroom: AWS side
+# Names come from the SAM stack's outputs (scripts/zappa_env.py writes them into the Zappa stage).
+DARKROOM_BUCKET = env("DARKROOM_BUCKET", "darkroom-local")
+DARKROOM_RESIZE_QUEUE_URL = env("DARKROOM_RESIZE_QUEUE_URL", "")
+DARKROOM_NOTIFY_QUEUE_URL = env("DARKROOM_NOTIFY_QUEUE_URL", "")
+# Public origin of the site, used for links in emails.
+DARKROOM_SITE_URL = env("DARKROOM_SITE_URL", "http://127.0.0.1:8000/")
+# Largest original accepted, enforced by the presigned POST policy and checked again on confirm.
+DARKROOM_MAX_UPLOAD_BYTES = int(os.environ.get("DARKROOM_MAX_UPLOAD_BYTES", str(25 * 1024 * 1024)))
+DARKROOM_PRESIGN_EXPIRY_SECONDS = 300
+DARKROOM_RENDITION_URL_EXPIRY_SECONDS = 900
+# The sweeper re-sends outbox messages pending longer than this, and re-enqueues photos processing past the deadline.
+DARKROOM_OUTBOX_RETRY_AFTER_SECONDS = 120
+DARKROOM_PROCESSING_DEADLINE_SECONDS = 600
+DARKROOM_MAX_RESIZE_ATTEMPTS = 3
+DARKROOM_PHOTOS_PER_PAGE = 24
+
+# ---------------------------------------------------------------- logging
+# https://docs.djangoproject.com/en/6.1/topics/logging/ — one line per event, correlation id included.
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "formatters": {"line": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
+    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "line"}},
+    "root": {"handlers": ["console"], "level": os.environ.get("DJANGO_LOG_LEVEL", "INFO")},
+}
