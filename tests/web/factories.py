@@ -1,0 +1,37 @@
+"""Rows and bucket objects in the states the resize function leaves them."""
+
+import copy
+import json
+import uuid
+
+from tests.samples import load_event
+from web.photos import keys
+from web.photos.models import Photo
+
+
+def make_photo(owner, **fields) -> Photo:
+    photo_id = fields.pop("id", uuid.uuid4())
+    defaults = {
+        "original_key": keys.upload_key(user_id=owner.pk, photo_id=photo_id),
+        "etag": '"abc"',
+        "filename": "photo.jpg",
+        "content_type": "image/jpeg",
+        "size_bytes": 1234,
+    }
+    return Photo.objects.create(id=photo_id, owner=owner, **{**defaults, **fields})
+
+
+def manifest_for(photo: Photo, sample: str = "manifest_ready.json") -> dict:
+    """The sample manifest rewritten for this photo: its keys, its id, its ETag."""
+    document = copy.deepcopy(load_event(sample))
+    old_id = document["photo_id"]
+    document["photo_id"] = str(photo.pk)
+    document["source"]["key"] = photo.original_key
+    document["source"]["etag"] = photo.etag
+    for rendition in document["renditions"]:
+        rendition["key"] = rendition["key"].replace(old_id, str(photo.pk))
+    return document
+
+
+def put_manifest(s3, bucket: str, photo: Photo, document: dict) -> None:
+    s3.put_object(Bucket=bucket, Key=keys.manifest_key(photo_id=photo.pk), Body=json.dumps(document).encode())

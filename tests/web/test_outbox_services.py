@@ -1,0 +1,88 @@
+"""The outbox: a failed SQS send loses nothing, and the sweeper sends it exactly once."""
+
+from datetime import timedelta
+
+import pytest
+from botocore.exceptions import ClientError
+from django.core.management import call_command
+from django.db import transaction
+from django.utils import timezone
+
+from tests.web.helpers import upload_and_confirm
+from web import aws
+from web.outbox.models import OutboxMessage
+from web.outbox.services import outbox_enqueue, outbox_flush
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def sqs_down(monkeypatch):
+    def fail(**kwargs):
+        raise ClientError({"Error": {"Code": "ServiceUnavailable", "Message": "SQS is down"}}, "SendMessage")
+
+    monkeypatch.setattr(aws, "send_message", fail)
+    return monkeypatch
+
+
+def age_outbox(minutes: int = 10) -> None:
+    OutboxMessage.objects.update(created_at=timezone.now() - timedelta(minutes=minutes))
+
+
+def test_failed_send_keeps_the_message_and_the_sweeper_sends_it_once(
+    user_client, sqs_down, resize_messages, notify_messages, django_capture_on_commit_callbacks
+):
+    # GIVEN SQS fails while an upload is confirmed
+    with django_capture_on_commit_callbacks(execute=True):
+        response = upload_and_confirm(user_client)
+
+    # THEN the request still succeeds and both messages wait in the outbox with the reason
+    assert response.status_code == 201
+    pending = OutboxMessage.objects.filter(sent_at__isnull=True)
+    assert pending.count() == 2
+    assert all("SQS is down" in message.last_error and message.attempts == 1 for message in pending)
+
+    # WHEN SQS is back and the sweeper runs twice
+    sqs_down.undo()
+    age_outbox()
+    call_command("sweep")
+    call_command("sweep")
+
+    # THEN each message reached its queue exactly once
+    assert len(resize_messages()) == 1 and len(notify_messages()) == 1
+    assert not OutboxMessage.objects.filter(sent_at__isnull=True).exists()
+
+
+def test_flush_leaves_fresh_messages_to_their_on_commit_send(sqs_down, django_capture_on_commit_callbacks):
+    with django_capture_on_commit_callbacks(execute=True), transaction.atomic():
+        outbox_enqueue(queue="notify", body={"kind": "welcome"})
+    sqs_down.undo()
+
+    assert outbox_flush() == (0, 0)  # younger than the retry delay: not touched yet
+    age_outbox()
+    assert outbox_flush() == (1, 0)
+
+
+def test_flush_counts_what_still_fails(sqs_down, django_capture_on_commit_callbacks):
+    with django_capture_on_commit_callbacks(execute=True), transaction.atomic():
+        outbox_enqueue(queue="notify", body={"kind": "welcome"})
+    age_outbox()
+
+    assert outbox_flush() == (0, 1)
+    assert OutboxMessage.objects.get().attempts == 2
+
+
+@pytest.mark.django_db(transaction=True)
+def test_enqueue_outside_a_transaction_is_a_programming_error():
+    with pytest.raises(RuntimeError, match="inside the transaction"):
+        outbox_enqueue(queue="notify", body={})
+
+
+def test_rolled_back_transaction_sends_nothing(notify_messages, django_capture_on_commit_callbacks):
+    with django_capture_on_commit_callbacks(execute=True), pytest.raises(ZeroDivisionError):
+        with transaction.atomic():
+            outbox_enqueue(queue="notify", body={"kind": "welcome"})
+            1 / 0
+
+    assert not OutboxMessage.objects.exists()
+    assert notify_messages() == []

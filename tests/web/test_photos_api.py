@@ -1,0 +1,161 @@
+"""Presign and confirm: the policy the browser gets, and a clear 4xx for every bad input."""
+
+import base64
+import json
+
+import pytest
+
+from tests.web.helpers import browser_upload, jpeg_bytes, post_json, presign, upload_and_confirm
+from web.photos.models import Photo
+
+pytestmark = pytest.mark.django_db
+MB = 1024 * 1024
+
+
+def decoded_policy(fields: dict) -> dict:
+    return json.loads(base64.b64decode(fields["policy"]))
+
+
+def test_presign_policy_pins_key_size_type_and_expiry(user_client, user, settings):
+    # moto does not enforce POST policies, so the policy itself is what we check
+    response = presign(user_client, filename="cat.png", content_type="image/png", size=2 * MB)
+
+    assert response.status_code == 200
+    body = response.json()
+    assert body["key"].startswith(f"uploads/{user.pk}/")
+    assert body["fields"]["key"] == body["key"]
+    assert body["fields"]["Content-Type"] == "image/png"
+    policy = decoded_policy(body["fields"])
+    conditions = policy["conditions"]
+    assert ["content-length-range", 1, 25 * MB] in conditions
+    assert {"Content-Type": "image/png"} in conditions
+    assert {"key": body["key"]} in conditions
+    assert {"bucket": settings.DARKROOM_BUCKET} in conditions
+    assert policy["expiration"]  # ISO time, DARKROOM_PRESIGN_EXPIRY_SECONDS (5 minutes) ahead
+    assert settings.DARKROOM_PRESIGN_EXPIRY_SECONDS <= 600
+
+
+def test_presign_keys_are_server_chosen_even_for_hostile_names(user_client, user):
+    body = presign(user_client, filename="../../etc/passwd.jpg").json()
+
+    assert body["key"].startswith(f"uploads/{user.pk}/")
+    assert ".." not in body["key"] and "passwd" not in body["key"]
+
+
+@pytest.mark.parametrize(
+    ("body", "message"),
+    [
+        ({"filename": "a.tiff", "content_type": "image/tiff", "size": 10}, "Unsupported file type"),
+        ({"filename": "a.svg", "content_type": "image/svg+xml", "size": 10}, "Unsupported file type"),
+        ({"filename": "a.jpg", "content_type": "image/jpeg", "size": 25 * MB + 1}, "too large"),
+        ({"filename": "a.jpg", "content_type": "image/jpeg", "size": 0}, "empty"),
+        ({"filename": "a\x00.jpg", "content_type": "image/jpeg", "size": 10}, "control characters"),
+        ({"filename": "", "content_type": "image/jpeg", "size": 10}, "filename is required"),
+        ({"filename": "..", "content_type": "image/jpeg", "size": 10}, "no name part"),
+        ({"content_type": "image/jpeg", "size": 10}, "'filename' is required"),
+        ({"filename": "a.jpg", "content_type": "image/jpeg", "size": "10"}, "'size' is required and must be a int"),
+        ({"filename": "a.jpg", "content_type": "image/jpeg", "size": True}, "'size' is required"),
+    ],
+)
+def test_presign_rejects_bad_input(user_client, body, message):
+    response = post_json(user_client, "/api/uploads/presign", body)
+
+    assert response.status_code == 400
+    assert message in response.json()["error"]
+
+
+@pytest.mark.parametrize("raw", ["{not json", "[1, 2]", "", b"\xff\xfe"])
+def test_malformed_json_is_a_400(user_client, raw):
+    for url in ("/api/uploads/presign", "/api/uploads/confirm"):
+        response = post_json(user_client, url, raw)
+
+        assert response.status_code == 400
+        assert "JSON" in response.json()["error"]
+
+
+def test_api_requires_login(client):
+    response = post_json(client, "/api/uploads/presign", {"filename": "a.jpg", "content_type": "image/jpeg", "size": 1})
+
+    assert response.status_code == 401
+    assert response.json() == {"error": "Log in first."}
+
+
+def test_api_requires_post(user_client):
+    assert user_client.get("/api/uploads/confirm").status_code == 405
+
+
+def test_api_enforces_csrf(user, client):
+    from django.test import Client
+
+    strict = Client(enforce_csrf_checks=True)
+    strict.force_login(user)
+
+    response = post_json(strict, "/api/uploads/presign", {"filename": "a.jpg", "content_type": "image/jpeg", "size": 1})
+
+    assert response.status_code == 403
+
+
+def test_confirm_of_a_key_never_uploaded_is_a_404(user_client, user):
+    key = presign(user_client).json()["key"]
+
+    response = post_json(user_client, "/api/uploads/confirm", {"key": key, "filename": "a.jpg"})
+
+    assert response.status_code == 404
+    assert "upload the file first" in response.json()["error"]
+    assert not Photo.objects.exists()
+
+
+@pytest.mark.parametrize(
+    "key_for",
+    [
+        lambda user, other: f"uploads/{other.pk}/0b7e6a52-4f0e-4c8e-9a57-6a1f3c2d9e10",
+        lambda user, other: f"uploads/{user.pk}/../{other.pk}/0b7e6a52-4f0e-4c8e-9a57-6a1f3c2d9e10",
+        lambda user, other: "renditions/0b7e6a52-4f0e-4c8e-9a57-6a1f3c2d9e10/manifest.json",
+        lambda user, other: f"uploads/{user.pk}/not-a-uuid",
+        lambda user, other: f"uploads/{user.pk}/0b7e6a52-4f0e-4c8e-9a57-6a1f3c2d9e10\x00",
+    ],
+)
+def test_confirm_refuses_keys_outside_the_users_prefix(user_client, user, other_user, key_for):
+    response = post_json(user_client, "/api/uploads/confirm", {"key": key_for(user, other_user), "filename": "a.jpg"})
+
+    assert response.status_code == 403
+    assert response.json()["error"] == "That upload key does not belong to you."
+
+
+def test_confirm_refuses_an_oversize_object(user_client, settings):
+    # GIVEN an object larger than the cap got into the user's prefix (the real S3 policy would refuse it)
+    settings.DARKROOM_MAX_UPLOAD_BYTES = 1024
+    presigned = presign(user_client, size=1000).json()
+    assert browser_upload(presigned, b"x" * 2048) == 204
+
+    response = post_json(user_client, "/api/uploads/confirm", {"key": presigned["key"], "filename": "a.jpg"})
+
+    assert response.status_code == 400
+    assert "too large" in response.json()["error"]
+    assert not Photo.objects.exists()
+
+
+def test_confirm_refuses_an_object_of_the_wrong_type(user_client, user, s3, settings):
+    presigned = presign(user_client).json()
+    s3.put_object(Bucket=settings.DARKROOM_BUCKET, Key=presigned["key"], Body=b"%!PS", ContentType="application/postscript")
+
+    response = post_json(user_client, "/api/uploads/confirm", {"key": presigned["key"], "filename": "a.jpg"})
+
+    assert response.status_code == 400
+    assert "Unsupported file type 'application/postscript'" in response.json()["error"]
+
+
+def test_confirm_stores_only_the_last_part_of_a_path_like_filename(user_client):
+    upload_and_confirm(user_client, filename="..\\..\\windows\\holiday.jpg")
+
+    assert Photo.objects.get().filename == "holiday.jpg"
+
+
+def test_confirm_refuses_a_nul_in_the_filename(user_client):
+    presigned = presign(user_client).json()
+    browser_upload(presigned, jpeg_bytes())
+
+    response = post_json(user_client, "/api/uploads/confirm", {"key": presigned["key"], "filename": "a\x00.jpg"})
+
+    assert response.status_code == 400
+    assert "control characters" in response.json()["error"]

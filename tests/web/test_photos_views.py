@@ -1,0 +1,159 @@
+"""Gallery, live status, photo page and delete: each user sees only their own photos."""
+
+import uuid
+
+import pytest
+
+from tests.web.factories import make_photo, manifest_for, put_manifest
+from web.photos.models import Photo
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def ready_photo(user, s3, settings):
+    photo = make_photo(user)
+    put_manifest(s3, settings.DARKROOM_BUCKET, photo, manifest_for(photo))
+    return photo
+
+
+def status(client, *photos):
+    return client.get("/api/photos/status", {"ids": ",".join(str(photo.pk) for photo in photos)})
+
+
+def test_status_reads_the_manifest_once_and_stores_the_result(user_client, ready_photo, s3, settings):
+    # WHEN the page polls a processing photo whose manifest exists
+    response = status(user_client, ready_photo)
+
+    # THEN the row holds the final state and the card shows the rendition
+    assert response.status_code == 200
+    card = response.json()["photos"][str(ready_photo.pk)]
+    assert card["status"] == "ready"
+    assert "<img" in card["html"] and "w480.jpg" in card["html"]
+    ready_photo.refresh_from_db()
+    assert (ready_photo.status, ready_photo.width, ready_photo.height) == ("ready", 4000, 3000)
+    assert len(ready_photo.renditions) == len(manifest_for(ready_photo)["renditions"])
+
+    # AND once ready, the manifest is never read again (a ready gallery costs no S3 call)
+    s3.delete_object(Bucket=settings.DARKROOM_BUCKET, Key=f"renditions/{ready_photo.pk}/manifest.json")
+    assert status(user_client, ready_photo).json()["photos"][str(ready_photo.pk)]["status"] == "ready"
+
+
+def test_status_stays_processing_without_a_manifest(user_client, user):
+    photo = make_photo(user)
+
+    card = status(user_client, photo).json()["photos"][str(photo.pk)]
+
+    assert card["status"] == "processing"
+    assert "Processing" in card["html"]
+
+
+def test_failed_manifest_shows_the_reason_and_a_delete_button(user_client, user, s3, settings):
+    photo = make_photo(user)
+    put_manifest(s3, settings.DARKROOM_BUCKET, photo, manifest_for(photo, "manifest_failed.json"))
+
+    card = status(user_client, photo).json()["photos"][str(photo.pk)]
+
+    assert card["status"] == "failed"
+    assert "not a supported image" in card["html"]
+    assert f"/photos/{photo.pk}/delete/" in card["html"]
+    photo.refresh_from_db()
+    assert (photo.failure_code, photo.failure_message) == ("unsupported_format", "not a supported image")
+
+
+def test_manifest_for_another_version_of_the_original_is_ignored(user_client, user, s3, settings):
+    photo = make_photo(user)
+    stale = manifest_for(photo)
+    stale["source"]["etag"] = '"older"'
+    put_manifest(s3, settings.DARKROOM_BUCKET, photo, stale)
+
+    assert status(user_client, photo).json()["photos"][str(photo.pk)]["status"] == "processing"
+
+
+def test_unreadable_manifest_fails_the_photo_with_a_reason(user_client, user, s3, settings):
+    photo = make_photo(user)
+    put_manifest(s3, settings.DARKROOM_BUCKET, photo, {"version": 99, "status": "ready"})
+
+    status(user_client, photo)
+
+    photo.refresh_from_db()
+    assert (photo.status, photo.failure_code) == ("failed", "bad_manifest")
+
+
+@pytest.mark.parametrize("ids", ["nope", "1,2", ",".join(str(uuid.uuid4()) for _ in range(101))])
+def test_status_rejects_bad_ids(user_client, ids):
+    response = user_client.get("/api/photos/status", {"ids": ids})
+
+    assert response.status_code == 400
+    assert "error" in response.json()
+
+
+def test_status_never_reveals_another_users_photo(user_client, other_user):
+    theirs = make_photo(other_user)
+
+    assert status(user_client, theirs).json() == {"photos": {}}
+
+
+def test_gallery_lists_own_photos_newest_first_and_paginates(user_client, user, other_user, settings):
+    settings.DARKROOM_PHOTOS_PER_PAGE = 2
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    now = timezone.now()
+    oldest, middle, newest = (
+        make_photo(user, filename=name, created_at=now - timedelta(minutes=age))
+        for name, age in (("oldest.jpg", 30), ("middle.jpg", 20), ("newest.jpg", 10))
+    )
+    make_photo(other_user, filename="not-mine.jpg")
+
+    first = user_client.get("/photos/").content.decode()
+    second = user_client.get("/photos/", {"page": 2}).content.decode()
+
+    assert first.index("newest.jpg") < first.index("middle.jpg")
+    assert "oldest.jpg" not in first and "oldest.jpg" in second
+    assert "not-mine.jpg" not in first + second
+    assert "Page 1 of 2" in first
+    assert 'id="file-input"' in first and "multiple" in first
+
+
+def test_gallery_requires_login(client):
+    response = client.get("/photos/")
+
+    assert response.status_code == 302 and response["Location"].startswith("/login/")
+
+
+def test_photo_page_shows_srcset_dimensions_and_upload_time(user_client, ready_photo, settings):
+    html = user_client.get(f"/photos/{ready_photo.pk}/").content.decode()
+
+    assert "w480.jpg" in html and "480w" in html and "1080w" in html
+    assert 'type="image/webp"' in html and "w1080.webp" in html
+    assert "4000 × 3000 px" in html
+    assert ready_photo.created_at.strftime("%Y") in html
+    # rendition URLs are short-lived presigned GETs on the private bucket
+    assert "X-Amz-Signature=" in html and "X-Amz-Expires=900" in html
+
+
+def test_another_users_photo_is_a_404_everywhere(user_client, other_user):
+    theirs = make_photo(other_user)
+
+    assert user_client.get(f"/photos/{theirs.pk}/").status_code == 404
+    assert user_client.post(f"/photos/{theirs.pk}/delete/").status_code == 404
+    assert Photo.objects.filter(pk=theirs.pk).exists()
+
+
+def test_delete_removes_original_renditions_and_manifest(user_client, ready_photo, s3, settings):
+    bucket = settings.DARKROOM_BUCKET
+    s3.put_object(Bucket=bucket, Key=ready_photo.original_key, Body=b"original")
+    for rendition in manifest_for(ready_photo)["renditions"]:
+        s3.put_object(Bucket=bucket, Key=rendition["key"], Body=b"pixels")
+
+    response = user_client.post(f"/photos/{ready_photo.pk}/delete/")
+
+    assert response.status_code == 302
+    assert not Photo.objects.filter(pk=ready_photo.pk).exists()
+    assert s3.list_objects_v2(Bucket=bucket).get("KeyCount") == 0
+
+
+def test_delete_needs_post(user_client, ready_photo):
+    assert user_client.get(f"/photos/{ready_photo.pk}/delete/").status_code == 405
