@@ -4,6 +4,9 @@ PYTHON ?= python3.12
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
+# checkov and the SAM CLI pin many packages of their own: each gets a venv under .venv-tools/, away from .venv.
+TOOLS := .venv-tools
+TOOLS_STAMP := $(TOOLS)/.installed-stamp
 REQUIREMENTS := pyproject.toml functions/resize/requirements.txt functions/notify/requirements.txt
 
 .DEFAULT_GOAL := help
@@ -22,22 +25,40 @@ $(STAMP): $(REQUIREMENTS)
 .PHONY: setup
 setup: $(STAMP) ## Create .venv with everything the site, the functions and the tests need
 
+$(TOOLS_STAMP):
+	@command -v $(PYTHON) >/dev/null || { echo "Darkroom needs $(PYTHON) (see .python-version)"; exit 1; }
+	$(PYTHON) -m venv --clear $(TOOLS)/checkov
+	$(TOOLS)/checkov/bin/python -m pip install --quiet --disable-pip-version-check 'checkov>=3.2,<4'
+	$(PYTHON) -m venv --clear $(TOOLS)/sam
+	$(TOOLS)/sam/bin/python -m pip install --quiet --disable-pip-version-check 'aws-sam-cli>=1.140,<2'
+	touch $@
+
+.PHONY: tools
+tools: $(TOOLS_STAMP) ## Install checkov and the SAM CLI (.venv-tools/) for the infrastructure tests and deploys
+
+DEPLOY_VENV := build/deploy-venv
+
+.PHONY: deploy-venv
+deploy-venv: ## Create build/deploy-venv: only the site's runtime dependencies and Zappa (Zappa packs it whole)
+	$(PYTHON) -m venv --clear $(DEPLOY_VENV)
+	$(DEPLOY_VENV)/bin/python -m pip install --quiet --disable-pip-version-check $$(scripts/site-requirements)
+
 .PHONY: run
 run: setup ## Set up and run all of Darkroom locally on moto (no AWS account needed)
 	$(BIN)/python -m devstack
 
 .PHONY: test
-test: setup ## Set up and run every test: SQLite, then the web tests again on a real PostgreSQL
-	$(BIN)/ruff check .
-	$(BIN)/ruff format --check .
+test: setup tools ## Set up and run every test: SQLite, then the web tests again on a real PostgreSQL
+	$(BIN)/ruff check . scripts/zappa-env scripts/site-requirements
+	$(BIN)/ruff format --check . scripts/zappa-env scripts/site-requirements
 	$(BIN)/pytest
 	scripts/with-postgres $(BIN)/pytest tests/web
 
 .PHONY: lint
 lint: setup ## Fix what ruff can fix, and format
-	$(BIN)/ruff check --fix .
-	$(BIN)/ruff format .
+	$(BIN)/ruff check --fix . scripts/zappa-env scripts/site-requirements
+	$(BIN)/ruff format . scripts/zappa-env scripts/site-requirements
 
 .PHONY: clean
-clean: ## Remove the virtualenv, caches and the local database
-	rm -rf $(VENV) .pytest_cache .ruff_cache db.sqlite3 .devstack
+clean: ## Remove the virtualenvs, caches, build outputs and the local database
+	rm -rf $(VENV) $(TOOLS) build staticfiles .aws-sam .pytest_cache .ruff_cache db.sqlite3 .devstack

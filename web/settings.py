@@ -50,6 +50,8 @@ INSTALLED_APPS = [
     "web.outbox",
     "web.photos",
 ]
+if DARKROOM_LOCAL:
+    INSTALLED_APPS.append("devstack")  # the local outbox page; the Zappa package does not even carry it
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",

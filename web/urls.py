@@ -1,6 +1,7 @@
+from django.conf import settings
 from django.contrib import admin
 from django.contrib.auth import views as auth_views
-from django.urls import path
+from django.urls import include, path
 
 from web import views
 from web.accounts import views as account_views
@@ -26,3 +27,6 @@ urlpatterns = [
     path("api/photos/status", photo_api.photo_status, name="photo_status"),
     path("admin/", admin.site.urls),
 ]
+
+if settings.DARKROOM_LOCAL:
+    urlpatterns.append(path("local/", include("devstack.urls")))

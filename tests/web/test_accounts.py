@@ -59,5 +59,10 @@ def test_staff_get_the_admin_for_users_photos_and_outbox(client, db):
     staff = User.objects.create_superuser(email="ops@example.com", password="an-operator-passphrase")
     client.force_login(staff)
 
-    for url in ("/admin/accounts/user/", "/admin/photos/photo/", "/admin/outbox/outboxmessage/", "/admin/accounts/user/add/"):
+    for url in (
+        "/admin/accounts/user/",
+        "/admin/photos/photo/",
+        "/admin/outbox/outboxmessage/",
+        "/admin/accounts/user/add/",
+    ):
         assert client.get(url).status_code == 200, url

@@ -79,10 +79,10 @@ def test_enqueue_outside_a_transaction_is_a_programming_error():
 
 
 def test_rolled_back_transaction_sends_nothing(notify_messages, django_capture_on_commit_callbacks):
-    with django_capture_on_commit_callbacks(execute=True), pytest.raises(ZeroDivisionError):
+    with django_capture_on_commit_callbacks(execute=True), pytest.raises(RuntimeError, match="signup failed"):
         with transaction.atomic():
             outbox_enqueue(queue="notify", body={"kind": "welcome"})
-            1 / 0
+            raise RuntimeError("signup failed after the message was recorded")
 
     assert not OutboxMessage.objects.exists()
     assert notify_messages() == []

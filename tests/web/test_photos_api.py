@@ -137,7 +137,9 @@ def test_confirm_refuses_an_oversize_object(user_client, settings):
 
 def test_confirm_refuses_an_object_of_the_wrong_type(user_client, user, s3, settings):
     presigned = presign(user_client).json()
-    s3.put_object(Bucket=settings.DARKROOM_BUCKET, Key=presigned["key"], Body=b"%!PS", ContentType="application/postscript")
+    s3.put_object(
+        Bucket=settings.DARKROOM_BUCKET, Key=presigned["key"], Body=b"%!PS", ContentType="application/postscript"
+    )
 
     response = post_json(user_client, "/api/uploads/confirm", {"key": presigned["key"], "filename": "a.jpg"})
 

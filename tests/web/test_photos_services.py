@@ -38,7 +38,9 @@ def test_photo_within_deadline_is_left_alone(user):
 
 
 def test_after_the_last_attempt_the_photo_fails_with_a_reason(user, settings):
-    photo = make_photo(user, resize_requested_at=overdue(settings), resize_attempts=settings.DARKROOM_MAX_RESIZE_ATTEMPTS)
+    photo = make_photo(
+        user, resize_requested_at=overdue(settings), resize_attempts=settings.DARKROOM_MAX_RESIZE_ATTEMPTS
+    )
 
     assert photo_recover_stuck()["failed"] == 1
     photo.refresh_from_db()

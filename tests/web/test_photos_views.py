@@ -126,8 +126,8 @@ def test_gallery_requires_login(client):
 def test_photo_page_shows_srcset_dimensions_and_upload_time(user_client, ready_photo, settings):
     html = user_client.get(f"/photos/{ready_photo.pk}/").content.decode()
 
-    assert "w480.jpg" in html and "480w" in html and "1080w" in html
-    assert 'type="image/webp"' in html and "w1080.webp" in html
+    assert "w480.jpg" in html and "480w" in html and "1920w" in html
+    assert 'type="image/webp"' in html and "w1920.webp" in html
     assert "4000 × 3000 px" in html
     assert ready_photo.created_at.strftime("%Y") in html
     # rendition URLs are short-lived presigned GETs on the private bucket

@@ -36,3 +36,26 @@ def test_production_refuses_to_start_without_a_secret_key():
     assert result.returncode != 0
     assert "Set the DJANGO_SECRET_KEY environment variable." in result.stderr
 
+
+def test_local_mode_pages_do_not_exist_in_production_settings():
+    script = (
+        "import django; django.setup();"
+        "from django.conf import settings; from django.urls import resolve, Resolver404;"
+        "assert 'devstack' not in settings.INSTALLED_APPS;"
+        "\ntry:\n resolve('/local/outbox/')\nexcept Resolver404:\n print('absent')"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", script],
+        cwd=ROOT,
+        env={
+            "PATH": os.environ["PATH"],
+            "DJANGO_SETTINGS_MODULE": "web.settings",
+            "DJANGO_SECRET_KEY": secrets.token_urlsafe(50),
+            "DJANGO_ALLOWED_HOSTS": "photos.example.com",
+        },
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+
+    assert result.stdout.strip() == "absent", result.stderr

@@ -46,7 +46,12 @@ def test_upload_confirm_creates_photo_and_two_messages(
     # THEN one photo is processing and one resize and one email message were sent
     assert response.status_code == 201
     photo = Photo.objects.get()
-    assert (photo.owner, photo.status, photo.filename, photo.content_type) == (user, "processing", "beach.jpg", "image/jpeg")
+    assert (photo.owner, photo.status, photo.filename, photo.content_type) == (
+        user,
+        "processing",
+        "beach.jpg",
+        "image/jpeg",
+    )
     assert photo.original_key == f"uploads/{user.pk}/{photo.pk}"
     assert response.json()["id"] == str(photo.pk)
     assert 'data-status="processing"' in response.json()["html"]
@@ -68,7 +73,9 @@ def test_upload_confirm_creates_photo_and_two_messages(
     assert email["correlation_id"] == resize["correlation_id"] == response["X-Correlation-Id"]
 
 
-def test_messages_wait_for_the_commit(user_client, resize_messages, notify_messages, django_capture_on_commit_callbacks):
+def test_messages_wait_for_the_commit(
+    user_client, resize_messages, notify_messages, django_capture_on_commit_callbacks
+):
     # GIVEN the confirm's transaction has not committed (callbacks captured, not run)
     with django_capture_on_commit_callbacks(execute=False) as callbacks:
         upload_and_confirm(user_client)

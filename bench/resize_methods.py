@@ -1,0 +1,118 @@
+"""The three ways to make the same renditions, each run alone in its own process by bench.resize_compare.
+
+    python -m bench.resize_methods METHOD FORMATS IMAGE OUTDIR RUNS
+
+METHOD is darkroom, naive or libvips; FORMATS is "jpeg", "jpeg,webp" or "png" (lossless, to score resampling
+alone), plus "avif" for darkroom. Prints one JSON line: the time of each run in ms, and the process's peak RSS
+(VmHWM) after imports and at the end; writes the renditions of the last run into OUTDIR for the parent to score.
+Only the chosen method's libraries are imported. VmHWM, not getrusage's ru_maxrss: on Linux ru_maxrss survives
+exec, so a child would report its parent's peak at fork time when that is higher.
+"""
+
+import json
+import os
+import sys
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+from rendition_spec import JPEG, SPEC, WEBP, OutputFormat, Spec
+
+AVIF = OutputFormat(
+    name="avif", extension="avif", pillow_format="AVIF", content_type="image/avif", keeps_alpha=True,
+    options={"quality": 60, "speed": 8},
+)  # fmt: skip
+PNG = OutputFormat(
+    name="png", extension="png", pillow_format="PNG", content_type="image/png", keeps_alpha=True,
+    options={"compress_level": 1},
+)  # fmt: skip
+FORMATS = {"jpeg": JPEG, "webp": WEBP, "avif": AVIF, "png": PNG}
+Renderer = Callable[[bytes, Spec], dict[str, bytes]]
+
+
+def darkroom(data: bytes, spec: Spec) -> dict[str, bytes]:
+    import renditions
+
+    return {item.name: item.data for item in renditions.render(data, spec).renditions}
+
+
+def naive(data: bytes, spec: Spec) -> dict[str, bytes]:
+    """The usual recipe: decode in full, then a thumbnail() per width from the full image."""
+    import io
+
+    from PIL import Image, ImageOps
+
+    full = ImageOps.exif_transpose(Image.open(io.BytesIO(data)))
+    out = {}
+    for width in spec.widths:
+        picture = full.copy()
+        picture.thumbnail((width, spec.max_height), Image.Resampling.LANCZOS)
+        for output in spec.formats:
+            buffer = io.BytesIO()
+            (picture if picture.mode == "RGB" else picture.convert("RGB")).save(
+                buffer, output.pillow_format, **output.options
+            )
+            out[f"w{picture.width}.{output.extension}"] = buffer.getvalue()
+    return out
+
+
+def libvips(data: bytes, spec: Spec) -> dict[str, bytes]:
+    """libvips' own recommended path: thumbnail_buffer (shrink-on-load) per width, the same encoder settings."""
+    import pyvips
+
+    none = pyvips.enums.ForeignKeep.NONE  # strip all metadata, as the darkroom pipeline does
+    savers = {
+        "jpeg": lambda image, options: image.jpegsave_buffer(
+            Q=options["quality"], optimize_coding=options["optimize"], interlace=options["progressive"], keep=none
+        ),
+        "webp": lambda image, options: image.webpsave_buffer(Q=options["quality"], effort=options["method"], keep=none),
+        "png": lambda image, options: image.pngsave_buffer(compression=options["compress_level"], keep=none),
+    }
+    out = {}
+    for width in spec.widths:
+        # Rendered to memory once, then saved in each format (a sequential JPEG source cannot be read twice).
+        picture = pyvips.Image.thumbnail_buffer(data, width, height=spec.max_height, size="down").copy_memory()
+        for output in spec.formats:
+            out[f"w{picture.width}.{output.extension}"] = savers[output.name](picture, output.options)
+    return out
+
+
+METHODS: dict[str, Renderer] = {"darkroom": darkroom, "naive": naive, "libvips": libvips}
+
+
+def _import_for(method: str) -> None:
+    """Load the method's libraries before measuring the baseline, so timings exclude imports."""
+    if method == "libvips":
+        import pyvips
+
+        pyvips.cache_set_max(0)  # repeated runs on the same buffer must not be answered from libvips' cache
+    else:
+        from PIL import ImageOps  # noqa: F401
+
+        import renditions  # noqa: F401
+
+
+def main(method: str, formats: str, image_path: str, outdir: str, runs: int) -> None:
+    spec = Spec(widths=SPEC.widths, formats=tuple(FORMATS[name] for name in formats.split(",")))
+    renderer = METHODS[method]
+    _import_for(method)
+    data = Path(image_path).read_bytes()
+    baseline_kib = _peak_rss_kib()
+    timings = []
+    for _ in range(runs + 1):  # the first run warms caches and is not counted
+        start = time.perf_counter()
+        out = renderer(data, spec)
+        timings.append((time.perf_counter() - start) * 1000)
+    os.makedirs(outdir, exist_ok=True)
+    for name, blob in out.items():
+        Path(outdir, name).write_bytes(blob)
+    print(json.dumps({"ms": timings[1:], "baseline_kib": baseline_kib, "peak_kib": _peak_rss_kib()}))
+
+
+def _peak_rss_kib() -> int:
+    with open("/proc/self/status") as status:
+        return next(int(line.split()[1]) for line in status if line.startswith("VmHWM:"))
+
+
+if __name__ == "__main__":
+    main(sys.argv[1], sys.argv[2], sys.argv[3], sys.argv[4], int(sys.argv[5]))

@@ -1,0 +1,114 @@
+"""The local stack as one object: moto server, the template's resources, and a Lambda-like poller per function.
+
+`make run` (devstack/__main__.py) and the end-to-end tests (tests/e2e/conftest.py) both start exactly this.
+"""
+
+import json
+import os
+import subprocess
+import sys
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from devstack import template
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def aws_environment(moto_url: str) -> dict[str, str]:
+    """Fake credentials and moto's endpoint: boto3 honours AWS_ENDPOINT_URL for every client."""
+    return {
+        "AWS_ENDPOINT_URL": moto_url,
+        "AWS_ACCESS_KEY_ID": "local",
+        "AWS_SECRET_ACCESS_KEY": "local",
+        "AWS_DEFAULT_REGION": "us-east-1",
+    }
+
+
+@dataclass
+class LocalStack:
+    moto_port: int
+    site_origin: str
+    faults: dict | None = None  # DEVSTACK_FAULTS for the functions' processes (tests and load runs only)
+    log_path: Path | None = None  # functions' output; None means this terminal
+    visibility_timeout: int | None = None  # tests shorten the template's value so retries come back quickly
+    resources: dict[str, str] = field(default_factory=dict)
+    _moto: object = None
+    _pollers: dict[str, subprocess.Popen] = field(default_factory=dict)
+    _commands: dict[str, tuple[list[str], dict[str, str]]] = field(default_factory=dict)
+    _log_file: object = None
+
+    @property
+    def moto_url(self) -> str:
+        return f"http://127.0.0.1:{self.moto_port}"
+
+    def start_aws(self) -> dict[str, str]:
+        """Start moto server, create the template's resources in it; return the site's environment."""
+        from moto.server import ThreadedMotoServer
+
+        os.environ.update(aws_environment(self.moto_url))
+        os.environ.pop("AWS_PROFILE", None)
+        self._moto = ThreadedMotoServer(ip_address="127.0.0.1", port=self.moto_port, verbose=False)
+        self._moto.start()
+        self.resources = template.provision(site_origin=self.site_origin, visibility_timeout=self.visibility_timeout)
+        return self.resources
+
+    def start_functions(self) -> None:
+        """One process per function, as on Lambda: its folder on the path, its own environment."""
+        if self.log_path is not None:
+            self._log_file = open(self.log_path, "a", buffering=1)  # noqa: SIM115 - closed in stop()
+        for source in template.event_sources():
+            env = {
+                **os.environ,
+                **aws_environment(self.moto_url),
+                **source.environment(self.resources),
+                "PYTHONPATH": os.pathsep.join([str(ROOT / source.code_uri), str(ROOT)]),
+                "POWERTOOLS_LOG_LEVEL": os.environ.get("POWERTOOLS_LOG_LEVEL", "WARNING"),
+            }
+            if self.faults:
+                env["DEVSTACK_FAULTS"] = json.dumps(self.faults)
+            command = [
+                sys.executable,
+                "-m",
+                "devstack.lambda_sqs",
+                f"--name={source.name}",
+                f"--handler={source.handler}",
+                f"--queue-url={self.resources[source.queue_url_variable]}",
+                f"--batch-size={source.batch_size}",
+                f"--batching-window={source.batching_window_seconds}",
+                f"--timeout={source.timeout_seconds}",
+            ]
+            self._commands[source.name] = (command, env)
+            self._spawn(source.name)
+
+    def _spawn(self, name: str) -> None:
+        command, env = self._commands[name]
+        output = self._log_file
+        self._pollers[name] = subprocess.Popen(command, env=env, cwd=ROOT, stdout=output, stderr=output)
+
+    def kill_function(self, name: str) -> None:
+        """SIGKILL a function's poller, mid-batch if it is in one: what it had received comes back later."""
+        self._pollers[name].kill()
+        self._pollers[name].wait(timeout=10)
+
+    def restart_function(self, name: str) -> None:
+        self._spawn(name)
+
+    def functions_alive(self) -> dict[str, bool]:
+        return {name: poller.poll() is None for name, poller in self._pollers.items()}
+
+    def stop(self) -> None:
+        for poller in self._pollers.values():
+            poller.terminate()
+        for poller in self._pollers.values():
+            try:
+                poller.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                poller.kill()
+        self._pollers.clear()
+        if self._moto is not None:
+            self._moto.stop()
+            self._moto = None
+        if self._log_file is not None:
+            self._log_file.close()
+            self._log_file = None

@@ -1,0 +1,21 @@
+"""The local outbox: every email the notify function sent through moto's SES, newest first."""
+
+import json
+import os
+import urllib.request
+
+from django.contrib.auth.decorators import login_required
+from django.shortcuts import render
+
+
+def sent_emails() -> list[dict]:
+    """Emails moto's SES backend accepted, read over moto server's own API."""
+    endpoint = os.environ["AWS_ENDPOINT_URL"].rstrip("/")
+    with urllib.request.urlopen(f"{endpoint}/moto-api/data.json", timeout=5) as response:
+        data = json.load(response)
+    return list(reversed(data.get("ses", {}).get("Message", [])))
+
+
+@login_required
+def outbox(request):
+    return render(request, "devstack/outbox.html", {"emails": sent_emails()})

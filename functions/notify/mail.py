@@ -1,0 +1,182 @@
+"""The pure core of notify: a notify message in, an SES v2 SendEmail request out. No AWS, no Lambda.
+
+The message contract (version 1) is produced by web/contracts.py; samples live in tests/events/notify_*.json.
+"""
+
+import json
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass
+from urllib.parse import urlsplit
+
+import mail_headers
+import mail_render
+
+VERSION = 1
+CHARSET = "UTF-8"
+MAX_KEY_LENGTH = 255
+MAX_TEXT_LENGTH = 1024
+MAX_URL_LENGTH = 2048
+
+
+@dataclass(frozen=True)
+class Kind:
+    """An email kind: the data fields its templates use. Its templates live in mail_templates/<name>/."""
+
+    name: str
+    text_fields: tuple[str, ...] = ()
+    url_fields: tuple[str, ...] = ()
+
+
+# Adding a kind: one line here, three templates in mail_templates/<name>/, a builder in web/contracts.py
+# and a sample in tests/events/ (see functions/notify/README.md).
+KINDS = {
+    kind.name: kind
+    for kind in (
+        Kind("welcome", text_fields=("email",), url_fields=("site_url",)),
+        Kind("upload_received", text_fields=("filename",), url_fields=("photo_url",)),
+    )
+}
+
+
+class InvalidMessage(ValueError):
+    """The message can never be sent as it is: acknowledge it, never retry it."""
+
+    def __init__(self, reason: str, *, correlation_id: str = ""):
+        super().__init__(reason)
+        self.reason = reason
+        self.correlation_id = correlation_id
+
+
+class MalformedMessage(InvalidMessage):
+    """Not a notify message this version understands: bad JSON, unknown kind or version, missing fields."""
+
+
+class UnsafeMessage(InvalidMessage):
+    """A value bound for an email header is unsafe (CR/LF) or an address is invalid."""
+
+
+class ConfigurationError(RuntimeError):
+    """The function is misconfigured: fail the record so the message waits for a fix instead of being dropped."""
+
+
+@dataclass(frozen=True)
+class Message:
+    kind: str
+    idempotency_key: str
+    to: str
+    data: Mapping[str, str]
+    correlation_id: str
+
+
+@dataclass(frozen=True)
+class MailSettings:
+    sender: str  # canonical "Display Name <address>", display name MIME-encoded when not ASCII
+    configuration_set: str | None = None
+
+    @classmethod
+    def from_env(cls, environ: Mapping[str, str]) -> "MailSettings":
+        try:
+            sender = mail_headers.mailbox("DARKROOM_SENDER", environ.get("DARKROOM_SENDER", ""))
+        except mail_headers.HeaderError as error:
+            raise ConfigurationError(str(error)) from error
+        configuration_set = environ.get("DARKROOM_SES_CONFIGURATION_SET") or None
+        if configuration_set and not re.fullmatch(r"[A-Za-z0-9_-]{1,64}", configuration_set):
+            raise ConfigurationError("DARKROOM_SES_CONFIGURATION_SET is not a valid configuration set name")
+        return cls(sender=sender, configuration_set=configuration_set)
+
+
+def parse_message(body: str) -> Message:
+    """Validate an SQS message body against the contract. Unknown extra fields are ignored (tolerant reader)."""
+    try:
+        document = json.loads(body)
+    except (json.JSONDecodeError, TypeError) as error:
+        raise MalformedMessage(f"body is not JSON: {error}") from error
+    if not isinstance(document, dict):
+        raise MalformedMessage("body is not a JSON object")
+    correlation_id = document.get("correlation_id")
+    correlation_id = correlation_id if isinstance(correlation_id, str) else ""
+    try:
+        return _message(document, correlation_id)
+    except MalformedMessage as error:
+        error.correlation_id = correlation_id  # so even a rejected message can be followed in the logs
+        raise
+
+
+def _message(document: dict, correlation_id: str) -> Message:
+    version = document.get("version")
+    if type(version) is not int or version != VERSION:  # bool is an int subclass: True is not version 1
+        raise MalformedMessage(f"unsupported version {version!r}")
+    kind_name = document.get("kind")
+    kind = KINDS.get(kind_name) if isinstance(kind_name, str) else None
+    if kind is None:
+        raise MalformedMessage(f"unknown kind {kind_name!r}")
+    for name in ("idempotency_key", "to", "correlation_id"):
+        if not isinstance(document.get(name), str) or not document[name]:
+            raise MalformedMessage(f"missing or empty {name}")
+    if len(document["idempotency_key"]) > MAX_KEY_LENGTH:
+        raise MalformedMessage("idempotency_key is too long")
+    if not isinstance(document.get("data"), dict):
+        raise MalformedMessage("missing data object")
+    return Message(
+        kind=kind.name,
+        idempotency_key=document["idempotency_key"],
+        to=document["to"],
+        data=_kind_data(kind, document["data"]),
+        correlation_id=correlation_id,
+    )
+
+
+def _kind_data(kind: Kind, data: dict) -> dict[str, str]:
+    fields = {}
+    for name in (*kind.text_fields, *kind.url_fields):
+        value = data.get(name)
+        if not isinstance(value, str) or not value.strip():
+            raise MalformedMessage(f"{kind.name}: missing or empty data.{name}")
+        fields[name] = value
+    for name in kind.text_fields:
+        if len(fields[name]) > MAX_TEXT_LENGTH:
+            raise MalformedMessage(f"{kind.name}: data.{name} is too long")
+    for name in kind.url_fields:
+        if not _is_web_url(fields[name]):
+            raise MalformedMessage(f"{kind.name}: data.{name} is not an http(s) URL")
+    return fields
+
+
+def _is_web_url(url: str) -> bool:
+    # Only web links: a javascript: or data: URL would survive HTML escaping inside href.
+    if len(url) > MAX_URL_LENGTH or re.search(r"[\s\x00-\x1f\x7f]", url):
+        return False
+    try:
+        parts = urlsplit(url)
+    except ValueError:  # e.g. an unbalanced IPv6 bracket
+        return False
+    return parts.scheme in {"http", "https"} and bool(parts.netloc)
+
+
+def send_email_request(message: Message, *, settings: MailSettings) -> dict:
+    """Build the keyword arguments of sesv2.send_email for `message`; raise UnsafeMessage before any send."""
+    try:
+        to = mail_headers.address("to", message.to)
+        rendered = mail_render.render(message.kind, message.data)
+        subject = mail_headers.header_value("subject", rendered.subject)
+    except mail_headers.HeaderError as error:
+        raise UnsafeMessage(str(error), correlation_id=message.correlation_id) from error
+    request = {
+        "FromEmailAddress": settings.sender,
+        "Destination": {"ToAddresses": [to]},
+        "Content": {
+            "Simple": {
+                "Subject": {"Data": subject, "Charset": CHARSET},
+                "Body": {
+                    "Text": {"Data": rendered.text, "Charset": CHARSET},
+                    "Html": {"Data": rendered.html, "Charset": CHARSET},
+                },
+            }
+        },
+        # Tags and the configuration set are API parameters, never headers: SES applies them to its events.
+        "EmailTags": [{"Name": "kind", "Value": message.kind}],
+    }
+    if settings.configuration_set:
+        request["ConfigurationSetName"] = settings.configuration_set
+    return request

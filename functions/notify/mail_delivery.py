@@ -1,0 +1,138 @@
+"""Sends one SES v2 request at most once per idempotency key, and sorts failures into retry or give up.
+
+Powertools idempotency writes an in-progress record keyed on the message's idempotency_key before the send,
+marks it completed (with the SES message id) after, and deletes it when the send raises, so a failed send is
+never remembered as sent. Redelivered or duplicated messages find the completed record and send nothing.
+"""
+
+import functools
+import os
+from dataclasses import dataclass
+
+from aws_lambda_powertools.utilities.idempotency import (
+    DynamoDBPersistenceLayer,
+    IdempotencyConfig,
+    idempotent_function,
+)
+from aws_lambda_powertools.utilities.idempotency.exceptions import (
+    IdempotencyAlreadyInProgressError,
+    IdempotencyPersistenceLayerError,
+)
+from botocore.exceptions import ClientError, HTTPClientError
+from botocore.exceptions import ConnectionError as BotocoreConnectionError
+
+import mail
+import mail_clients
+
+# Remember a sent email for 14 days, the longest SQS keeps a message: any copy still in the queue or its
+# dead-letter queue (redriven by hand days later) is recognised. Records cost one small item per email.
+SENT_RECORD_SECONDS = 14 * 24 * 60 * 60
+
+# Stable across function renames and refactors, unlike Powertools' default "<function name>.<module>.<qualname>".
+KEY_PREFIX = "notify"
+
+PERMANENT_ERRORS = frozenset(
+    {
+        "MessageRejected",
+        "MailFromDomainNotVerifiedException",
+        "AccountSuspendedException",
+        "SendingPausedException",
+        "BadRequestException",
+        "NotFoundException",
+    }
+)
+TRANSIENT_ERRORS = frozenset(
+    {
+        "TooManyRequestsException",
+        "Throttling",
+        "ThrottlingException",
+        "LimitExceededException",  # a sending quota: it refills
+        "InternalFailure",
+        "ServiceUnavailable",
+    }
+)
+
+
+def _mark_duplicate(response: dict, record) -> dict:
+    return {**(response or {}), "duplicate": True}
+
+
+IDEMPOTENCY = IdempotencyConfig(
+    event_key_jmespath="idempotency_key",
+    raise_on_no_idempotency_key=True,
+    expires_after_seconds=SENT_RECORD_SECONDS,
+    response_hook=_mark_duplicate,
+)
+
+
+@dataclass(frozen=True)
+class Delivery:
+    ses_message_id: str
+    duplicate: bool  # True: an earlier delivery of this idempotency key already sent it, nothing was sent now
+
+
+class TransientSendError(Exception):
+    """Worth retrying later: report the record failed so the queue redelivers it."""
+
+    def __init__(self, reason: str):
+        super().__init__(reason)
+        self.reason = reason
+
+
+class PermanentSendError(Exception):
+    """SES refused the email for good: acknowledge the record, never retry it."""
+
+    def __init__(self, code: str, detail: str):
+        super().__init__(f"{code}: {detail}")
+        self.code = code
+        self.detail = detail
+
+
+def deliver(*, message: mail.Message, request: dict, ses) -> Delivery:
+    try:
+        result = _send_once()(message={"idempotency_key": message.idempotency_key}, request=request, ses=ses)
+    except IdempotencyAlreadyInProgressError as error:
+        # Another invocation is sending this very key now; if it fails, this copy must still be able to send.
+        raise TransientSendError("already in progress in another invocation") from error
+    except IdempotencyPersistenceLayerError as error:
+        raise TransientSendError(f"idempotency store unavailable: {error}") from error
+    except ClientError as error:
+        code, detail = _code_and_detail(error)
+        if code in PERMANENT_ERRORS:
+            raise PermanentSendError(code, detail) from error
+        if code in TRANSIENT_ERRORS or error.response.get("ResponseMetadata", {}).get("HTTPStatusCode", 0) >= 500:
+            raise TransientSendError(f"{code}: {detail}") from error
+        raise  # AccessDenied, an expired role...: a fault of ours; keep the message until it is fixed
+    except (BotocoreConnectionError, HTTPClientError) as error:
+        # Includes read timeouts, after which SES may have sent the email: the retry can duplicate it (README).
+        raise TransientSendError(f"network: {error}") from error
+    return Delivery(ses_message_id=result["ses_message_id"], duplicate=result.get("duplicate", False))
+
+
+def _code_and_detail(error: ClientError) -> tuple[str, str]:
+    details = error.response.get("Error", {})
+    return details.get("Code", ""), details.get("Message", "")
+
+
+@functools.cache
+def _send_once():
+    """The idempotent send, built on first use so the DynamoDB client never exists at import time."""
+    table_name = os.environ.get("DARKROOM_IDEMPOTENCY_TABLE")
+    if not table_name:
+        raise mail.ConfigurationError("DARKROOM_IDEMPOTENCY_TABLE is not set")
+    store = DynamoDBPersistenceLayer(
+        table_name=table_name,
+        boto3_client=mail_clients.dynamodb(),
+    )
+    return idempotent_function(
+        _send,
+        data_keyword_argument="message",
+        persistence_store=store,
+        config=IDEMPOTENCY,
+        key_prefix=KEY_PREFIX,
+    )
+
+
+def _send(*, message: dict, request: dict, ses) -> dict:
+    response = ses.send_email(**request)
+    return {"ses_message_id": response["MessageId"]}

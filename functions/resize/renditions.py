@@ -1,0 +1,211 @@
+"""Bytes of an uploaded image in, encoded renditions out. Pure: no AWS, no logging, safe with hostile input.
+
+The pipeline decodes once, as small as the largest rendition allows (JPEG draft mode lets libjpeg scale by 1/2,
+1/4 or 1/8 while decoding), resamples once with Lanczos, and then halves with `reduce()` for each smaller width.
+Orientation, colour profile and mode are fixed on the largest rendition, the smallest image they can be fixed on
+that every other rendition derives from.
+"""
+
+import io
+import warnings
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+# Importing the allowed plugins registers them, so Pillow never loads the rest of its decoders.
+from PIL import GifImagePlugin, Image, ImageCms, JpegImagePlugin, PngImagePlugin, WebPImagePlugin  # noqa: F401
+from pillow_heif import register_heif_opener
+
+from rendition_spec import ALLOWED_INPUT_FORMATS, MAX_PIXELS, SPEC, OutputFormat, Spec
+
+register_heif_opener(thumbnails=False, depth_images=False, aux_images=False)
+# Pillow's own bomb check runs while it reads the header; give it our cap (the Lambda process is ours alone).
+Image.MAX_IMAGE_PIXELS = MAX_PIXELS
+
+ERROR_MESSAGES = {
+    "empty": "the file is empty",
+    "unsupported_format": "not a supported image",
+    "too_large": "image too large",
+    "corrupt": "the file is damaged or truncated",
+}
+
+_SRGB = ImageCms.ImageCmsProfile(ImageCms.createProfile("sRGB"))
+_WHITE = (255, 255, 255)
+# EXIF orientation -> the transpose that shows the picture upright (the table ImageOps.exif_transpose uses).
+_TRANSPOSE = {
+    2: Image.Transpose.FLIP_LEFT_RIGHT,
+    3: Image.Transpose.ROTATE_180,
+    4: Image.Transpose.FLIP_TOP_BOTTOM,
+    5: Image.Transpose.TRANSPOSE,
+    6: Image.Transpose.ROTATE_270,
+    7: Image.Transpose.TRANSVERSE,
+    8: Image.Transpose.ROTATE_90,
+}
+_EXIF_ORIENTATION = 0x0112
+
+
+class ImageRejected(Exception):
+    """The bytes can never become renditions: retrying will not help. `code` is stable, `message` is for users."""
+
+    def __init__(self, code: str, detail: str = ""):
+        super().__init__(f"{code}: {detail}" if detail else code)
+        self.code = code
+        self.message = ERROR_MESSAGES[code]
+
+
+@dataclass(frozen=True)
+class Rendition:
+    width: int
+    height: int
+    format: OutputFormat
+    data: bytes
+
+    @property
+    def name(self) -> str:
+        return f"w{self.width}.{self.format.extension}"
+
+
+@dataclass(frozen=True)
+class Rendered:
+    source_format: str  # Pillow's name: JPEG, PNG, WEBP, GIF, HEIF
+    width: int  # as displayed, after EXIF orientation
+    height: int
+    renditions: tuple[Rendition, ...]
+
+
+def render(data: bytes, spec: Spec = SPEC) -> Rendered:
+    """Every rendition of `spec` for the image in `data`, largest first; raises ImageRejected for bad input."""
+    if not data:
+        raise ImageRejected("empty")
+    if len(data) > spec.max_source_bytes:
+        raise ImageRejected("too_large", f"{len(data)} bytes")
+    image = _open(data, spec)
+    source_format, source_size = image.format, image.size
+    # A JPEG's EXIF is in its header: the orientation is known before decoding, so draft can aim at the right size.
+    orientation = _orientation(image) if source_format == "JPEG" else None
+    if orientation is not None:
+        largest = plan_sizes(*_turned(source_size, orientation), spec)[0]
+        image.draft(None, _turned(largest, orientation))  # libjpeg scales by 1/2, 1/4 or 1/8 while decoding
+    _load(image)
+    if orientation is None:
+        orientation = _orientation(image)
+    width, height = _turned(source_size, orientation)
+    sizes = plan_sizes(width, height, spec)
+    renditions = tuple(
+        Rendition(width=picture.width, height=picture.height, format=output, data=_encode(picture, output))
+        for picture in _cascade(_resizable(image), sizes, orientation)
+        for output in spec.formats
+    )
+    return Rendered(source_format=source_format, width=width, height=height, renditions=renditions)
+
+
+def plan_sizes(width: int, height: int, spec: Spec = SPEC) -> list[tuple[int, int]]:
+    """Rendition sizes, largest first: each spec width, never wider than the source nor taller than max_height."""
+    sizes = []
+    for target in sorted(spec.widths, reverse=True):
+        scale = min(target / width, spec.max_height / height, 1.0)
+        size = (max(1, round(width * scale)), max(1, round(height * scale)))
+        if size not in sizes:
+            sizes.append(size)
+    return sizes
+
+
+def _open(data: bytes, spec: Spec) -> Image.Image:
+    """Read the header only, with the format allowlist and the pixel cap; no pixel is decoded yet."""
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("error", Image.DecompressionBombWarning)
+            image = Image.open(io.BytesIO(data), formats=ALLOWED_INPUT_FORMATS)
+    except Image.UnidentifiedImageError as error:
+        raise ImageRejected("unsupported_format") from error
+    except (Image.DecompressionBombError, Image.DecompressionBombWarning) as error:
+        raise ImageRejected("too_large", str(error)) from error
+    except MemoryError:
+        raise
+    except Exception as error:  # a parser choking on hostile bytes: the file is broken, not the function
+        raise ImageRejected("corrupt", repr(error)) from error
+    if image.width * image.height > spec.max_pixels:
+        raise ImageRejected("too_large", f"{image.width}x{image.height}")
+    return image
+
+
+def _orientation(image: Image.Image) -> int:
+    try:
+        orientation = image.getexif().get(_EXIF_ORIENTATION, 1)
+    except Exception:  # unreadable EXIF: show the pixels as stored
+        return 1
+    return orientation if orientation in _TRANSPOSE else 1
+
+
+def _turned(size: tuple[int, int], orientation: int) -> tuple[int, int]:
+    """Width and height swapped when the orientation turns the picture by 90 degrees (EXIF 5 to 8)."""
+    return (size[1], size[0]) if orientation >= 5 else size
+
+
+def _load(image: Image.Image) -> None:
+    """Decode the first frame (Pillow opens animations at frame 0 and we never seek)."""
+    try:
+        image.load()
+    except MemoryError:
+        raise
+    except Exception as error:
+        raise ImageRejected("corrupt", repr(error)) from error
+
+
+def _resizable(image: Image.Image) -> Image.Image:
+    """The decoded pixels in a mode Pillow can resample (8 bits, no palette), with every piece of metadata gone
+    except the ICC profile, which _to_srgb consumes."""
+    icc_profile = image.info.get("icc_profile")
+    if image.mode.startswith("I"):  # 16-bit greyscale: scale to 8 bits (convert("L") would clip at 255)
+        image = image.convert("I").point(lambda value: value * (1 / 256)).convert("L")
+    elif image.mode in ("P", "PA", "1"):
+        image = image.convert("RGBA" if image.has_transparency_data else "RGB")
+    # EXIF (GPS), XMP and comments stop here and never reach an encoder.
+    image.info = {"icc_profile": icc_profile} if icc_profile else {}
+    return image
+
+
+def _cascade(image: Image.Image, sizes: list[tuple[int, int]], orientation: int) -> Iterator[Image.Image]:
+    """Each size in turn, every one resampled from the previous; holds one picture at a time."""
+    image = _to_srgb(_shrink(image, _turned(sizes[0], orientation)))
+    if orientation in _TRANSPOSE:
+        image = image.transpose(_TRANSPOSE[orientation])
+    yield image
+    for size in sizes[1:]:
+        image = _shrink(image, size)
+        yield image
+
+
+def _shrink(image: Image.Image, size: tuple[int, int]) -> Image.Image:
+    if image.size == size:
+        return image
+    factor, remainder = divmod(image.width, size[0])
+    if remainder == 0 and factor > 1 and -(-image.height // factor) == size[1]:
+        return image.reduce(factor)  # an exact halving: a box filter is as good here and ~40x cheaper
+    return image.resize(size, Image.Resampling.LANCZOS, reducing_gap=2.0)
+
+
+def _to_srgb(image: Image.Image) -> Image.Image:
+    """8-bit sRGB, RGB or RGBA (alpha only if any pixel uses it), with no metadata left."""
+    has_alpha = "A" in image.getbands() and image.getchannel("A").getextrema()[0] < 255
+    mode = "RGBA" if has_alpha else "RGB"
+    icc_profile = image.info.pop("icc_profile", None)
+    if icc_profile:
+        try:
+            source = ImageCms.ImageCmsProfile(io.BytesIO(icc_profile))
+            image = ImageCms.profileToProfile(image, source, _SRGB, outputMode=mode)
+        except (ImageCms.PyCMSError, OSError, ValueError, TypeError):
+            pass  # a broken or mismatched profile: the pixels are better shown as they are than not at all
+    if image.mode != mode:
+        image = image.convert(mode)
+    image.info = {}
+    return image
+
+
+def _encode(image: Image.Image, output: OutputFormat) -> bytes:
+    if image.mode == "RGBA" and not output.keeps_alpha:
+        flat = Image.new("RGB", image.size, _WHITE)
+        flat.paste(image, mask=image.getchannel("A"))
+        image = flat
+    buffer = io.BytesIO()
+    image.save(buffer, output.pillow_format, **output.options)
+    return buffer.getvalue()

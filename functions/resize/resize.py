@@ -1,0 +1,52 @@
+"""The resize queue's Lambda handler: one resize request per SQS record, reported per record.
+
+A record that raises (a transient S3 error) is returned in batchItemFailures and retried by the queue; the others
+in the batch are acknowledged. Bad images and malformed messages do not raise: they are permanent, so they are
+recorded (failed manifest) or logged, and acknowledged.
+"""
+
+import os
+from functools import cache
+
+import boto3
+from aws_lambda_powertools import Logger
+from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType, process_partial_response
+from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
+from botocore.config import Config
+
+import resize_job
+from resize_request import BadMessage, parse_request
+
+logger = Logger()  # service and level from POWERTOOLS_SERVICE_NAME and POWERTOOLS_LOG_LEVEL
+# A batch whose every record failed is reported like any other instead of raised: the queue retries the same.
+processor = BatchProcessor(event_type=EventType.SQS, raise_on_entire_batch_failure=False)
+
+
+@cache
+def s3_client():
+    # Retries within the invocation first; what still fails goes back to the queue.
+    return boto3.client(
+        "s3", config=Config(retries={"mode": "standard", "max_attempts": 4}, connect_timeout=3, read_timeout=15)
+    )
+
+
+def record_handler(record: SQSRecord) -> None:
+    with logger.append_context_keys(message_id=record.message_id):
+        try:
+            request = parse_request(record.body)
+        except BadMessage as error:
+            logger.error("malformed resize message acknowledged without retry", extra={"reason": str(error)})
+            return
+        with logger.append_context_keys(photo_id=request.photo_id, correlation_id=request.correlation_id):
+            try:
+                outcome = resize_job.run(request, s3=s3_client(), bucket=os.environ["DARKROOM_BUCKET"])
+            except Exception:
+                logger.exception("resize failed; the queue will retry it", extra={"source_key": request.source_key})
+                raise
+            log = logger.warning if outcome.status == "missing" else logger.info
+            log(f"resize {outcome.status}", extra={"source_key": request.source_key, **vars(outcome)})
+
+
+@logger.inject_lambda_context
+def lambda_handler(event: dict, context) -> dict:
+    return process_partial_response(event=event, record_handler=record_handler, processor=processor, context=context)

@@ -1,0 +1,90 @@
+"""One resize request against S3: skip it if already done, else read the original, write renditions, then the
+manifest. Renditions go first and the manifest last, all at deterministic keys, so a crash at any point leaves
+only objects that the retry overwrites, and the site never sees a manifest before its renditions exist.
+
+Errors: a bad image is permanent (failed manifest, acknowledged); a missing original is acknowledged without
+writing anything (the site only asks after the upload exists, so a missing one was deleted with its photo, and a
+manifest would be an orphan); every other S3 error is raised, so the queue retries it and, after its receive
+limit, moves it to the dead-letter queue for an operator.
+"""
+
+import json
+from dataclasses import dataclass
+
+from botocore.exceptions import ClientError
+
+from rendition_spec import SPEC, Spec
+from renditions import ImageRejected, render
+from resize_manifest import failed_manifest, is_current, ready_manifest, rendition_key
+from resize_request import ResizeRequest
+
+_NOT_FOUND = {"NoSuchKey", "404", "NotFound"}
+# Each key holds one version of one photo's rendition; a key's content changes only if its original does.
+_RENDITION_CACHE = "private, max-age=31536000, immutable"
+
+
+@dataclass(frozen=True)
+class Outcome:
+    status: str  # "ready", "failed", "unchanged" (manifest already current) or "missing" (no original)
+    error_code: str | None = None
+    renditions: int = 0
+    source_bytes: int = 0
+
+
+def run(request: ResizeRequest, *, s3, bucket: str, spec: Spec = SPEC) -> Outcome:
+    try:
+        source = s3.get_object(Bucket=bucket, Key=request.source_key)
+    except ClientError as error:
+        if _error_code(error) in _NOT_FOUND:
+            return Outcome(status="missing")
+        raise
+    etag, size = source["ETag"], source["ContentLength"]
+    with source["Body"] as body:  # leaving unread (unchanged, too large) drops the stream, not the whole object
+        if is_current(_read_manifest(s3, bucket, request.manifest_key), etag=etag):
+            return Outcome(status="unchanged", source_bytes=size)
+        data = body.read() if size <= spec.max_source_bytes else None
+    try:
+        if data is None:
+            raise ImageRejected("too_large", f"{size} bytes")
+        rendered = render(data, spec)
+    except ImageRejected as rejected:
+        manifest = failed_manifest(request=request, etag=etag, code=rejected.code, message=rejected.message)
+        _put_json(s3, bucket, request.manifest_key, manifest)
+        return Outcome(status="failed", error_code=rejected.code, source_bytes=size)
+    for item in rendered.renditions:
+        s3.put_object(
+            Bucket=bucket,
+            Key=rendition_key(request, item.name),
+            Body=item.data,
+            ContentType=item.format.content_type,
+            CacheControl=_RENDITION_CACHE,
+        )
+    _put_json(s3, bucket, request.manifest_key, ready_manifest(request=request, etag=etag, rendered=rendered))
+    return Outcome(status="ready", renditions=len(rendered.renditions), source_bytes=size)
+
+
+def _read_manifest(s3, bucket: str, key: str) -> dict | None:
+    try:
+        body = s3.get_object(Bucket=bucket, Key=key)["Body"].read()
+    except ClientError as error:
+        if _error_code(error) in _NOT_FOUND:
+            return None
+        raise
+    try:
+        return json.loads(body)
+    except ValueError:
+        return None  # unreadable: treat as absent and write a good one
+
+
+def _put_json(s3, bucket: str, key: str, document: dict) -> None:
+    s3.put_object(
+        Bucket=bucket,
+        Key=key,
+        Body=json.dumps(document, separators=(",", ":")).encode(),
+        ContentType="application/json",
+        CacheControl="no-cache",
+    )
+
+
+def _error_code(error: ClientError) -> str:
+    return str(error.response.get("Error", {}).get("Code", ""))

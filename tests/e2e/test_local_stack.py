@@ -1,0 +1,94 @@
+"""End to end over HTTP on the local stack: upload → S3 → confirm → resize → manifest → gallery, and both emails."""
+
+import io
+import json
+import time
+
+import boto3
+import pytest
+from PIL import Image
+
+from tests.e2e.conftest import POISON_MARKER
+
+pytestmark = pytest.mark.slow
+
+
+def photo_bytes(width=1600, height=1200) -> bytes:
+    image = Image.effect_mandelbrot((width, height), (-2.0, -1.2, 1.0, 1.2), 100).convert("RGB")
+    buffer = io.BytesIO()
+    image.save(buffer, "JPEG", quality=90)
+    return buffer.getvalue()
+
+
+def sent_emails(browser) -> str:
+    return browser.get(browser.url("/local/outbox/")).text
+
+
+def wait_for(condition, timeout=60, interval=0.5):
+    deadline = time.monotonic() + timeout
+    while not (result := condition()):
+        if time.monotonic() > deadline:
+            return result
+        time.sleep(interval)
+    return result
+
+
+def test_an_upload_goes_all_the_way_through(browser, local_stack):
+    # GIVEN a new user (a welcome email is on its way)
+    browser.signup("e2e@example.com")
+
+    # WHEN they upload a real JPEG through presign → S3 → confirm
+    photo = browser.upload(photo_bytes(), "sunset.jpg")
+
+    # THEN the resize function makes renditions and a manifest, and the gallery learns it without S3 on our side
+    assert browser.wait_until_settled([photo["id"]]) == {photo["id"]: "ready"}
+    s3 = boto3.client("s3")
+    bucket = local_stack.resources["DARKROOM_BUCKET"]
+    keys = {item["Key"] for item in s3.list_objects_v2(Bucket=bucket, Prefix=f"renditions/{photo['id']}/")["Contents"]}
+    assert f"renditions/{photo['id']}/manifest.json" in keys
+    assert any(key.endswith(".jpg") for key in keys) and any(key.endswith(".webp") for key in keys)
+    manifest = json.loads(s3.get_object(Bucket=bucket, Key=f"renditions/{photo['id']}/manifest.json")["Body"].read())
+    assert manifest["status"] == "ready" and manifest["source"]["width"] == 1600
+
+    page = browser.get(browser.url(f"/photos/{photo['id']}/")).text
+    assert "1600 × 1200 px" in page and "srcset=" in page
+
+    # AND both emails reached the local outbox
+    outbox = wait_for(lambda: (html := sent_emails(browser)).count("e2e@example.com") >= 2 and html)
+    assert outbox, sent_emails(browser)
+    assert "Welcome" in outbox and "sunset.jpg" in outbox
+
+
+def test_a_poison_message_ends_in_the_dlq_without_blocking_others(browser, local_stack):
+    sqs = boto3.client("sqs")
+    resources = local_stack.resources
+    # GIVEN a resize request for an object every read of which fails (as if S3 throttled it forever)
+    poison = {
+        "version": 1,
+        "kind": "resize.requested",
+        "photo_id": "00000000-0000-4000-8000-000000000000",
+        "source_key": f"uploads/1/{POISON_MARKER}",
+        "output_prefix": "renditions/00000000-0000-4000-8000-000000000000/",
+        "correlation_id": "poison0000000000",
+    }
+    sqs.send_message(QueueUrl=resources["DARKROOM_RESIZE_QUEUE_URL"], MessageBody=json.dumps(poison))
+
+    # WHEN a normal upload happens meanwhile
+    browser.signup("neighbour@example.com")
+    photo = browser.upload(photo_bytes(800, 600), "neighbour.jpg")
+
+    # THEN the normal photo is ready while the poison is still being retried
+    assert browser.wait_until_settled([photo["id"]]) == {photo["id"]: "ready"}
+
+    # AND after maxReceiveCount receives the poison sits in the resize DLQ, and only there
+    def dlq_bodies():
+        messages = sqs.receive_message(
+            QueueUrl=resources["DARKROOM_RESIZE_DLQ_URL"], MaxNumberOfMessages=10, VisibilityTimeout=0
+        ).get("Messages", [])
+        return [json.loads(message["Body"]) for message in messages]
+
+    assert wait_for(dlq_bodies, timeout=90) == [poison]
+    attributes = sqs.get_queue_attributes(
+        QueueUrl=resources["DARKROOM_RESIZE_QUEUE_URL"], AttributeNames=["ApproximateNumberOfMessages"]
+    )["Attributes"]
+    assert attributes["ApproximateNumberOfMessages"] == "0"

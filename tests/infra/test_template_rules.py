@@ -1,0 +1,261 @@
+"""The rules issue 5 sets for template.yaml, asserted on the template itself."""
+
+import json
+import re
+
+import pytest
+
+from devstack import template as devstack_template
+from tests.infra import iam
+from tests.infra.conftest import ROOT
+
+DEAD_LETTER_RETENTION = 14 * 24 * 60 * 60
+
+
+def of_type(resources: dict, resource_type: str) -> dict[str, dict]:
+    return {name: r for name, r in resources.items() if r["Type"] == resource_type}
+
+
+def consumed_queues(template) -> dict[str, devstack_template.EventSource]:
+    return {source.queue_logical_id: source for source in devstack_template.event_sources()}
+
+
+# ---------------------------------------------------------------- queues
+def test_each_function_consumes_its_own_queue(template):
+    assert {queue: source.name for queue, source in consumed_queues(template).items()} == {
+        "ResizeQueue": "resize",
+        "NotifyQueue": "notify",
+    }
+
+
+def test_visibility_timeout_is_at_least_six_times_the_consumers_timeout_plus_its_window(resources, template):
+    for queue, source in consumed_queues(template).items():
+        visibility = resources[queue]["Properties"]["VisibilityTimeout"]
+        assert visibility >= 6 * source.timeout_seconds + source.batching_window_seconds, queue
+
+
+def test_each_consumed_queue_has_its_own_dead_letter_queue_after_five_receives(resources, template):
+    dead_letter_queues = []
+    for queue in consumed_queues(template):
+        redrive = resources[queue]["Properties"]["RedrivePolicy"]
+        assert redrive["maxReceiveCount"] == 5, queue
+        dead_letter_queue, attribute = redrive["deadLetterTargetArn"]["Fn::GetAtt"]
+        assert attribute == "Arn"
+        assert resources[dead_letter_queue]["Type"] == "AWS::SQS::Queue"
+        assert resources[dead_letter_queue]["Properties"]["MessageRetentionPeriod"] == DEAD_LETTER_RETENTION
+        dead_letter_queues.append(dead_letter_queue)
+    assert len(set(dead_letter_queues)) == len(dead_letter_queues), "each queue needs a dead-letter queue of its own"
+
+
+def test_every_queue_is_encrypted_and_bounds_its_message_size(resources):
+    queues = of_type(resources, "AWS::SQS::Queue")
+    assert len(queues) == 4
+    for name, queue in queues.items():
+        properties = queue["Properties"]
+        assert properties.get("SqsManagedSseEnabled") is True or "KmsMasterKeyId" in properties, name
+        assert 1024 <= properties["MaximumMessageSize"] <= 262144, name
+
+
+# ---------------------------------------------------------------- functions
+def test_functions_report_batch_item_failures_with_chosen_batches(resources, template):
+    for source in devstack_template.event_sources():
+        event = next(iter(resources[source.function_logical_id]["Properties"]["Events"].values()))["Properties"]
+        assert event["FunctionResponseTypes"] == ["ReportBatchItemFailures"], source.name
+        assert "BatchSize" in event and "MaximumBatchingWindowInSeconds" in event, "chosen, not defaulted"
+        assert 1 <= source.batch_size <= 10, "more than 10 needs a batching window and longer timeouts"
+
+
+def test_notify_concurrency_is_capped_for_the_ses_send_rate(template):
+    notify = next(source for source in devstack_template.event_sources() if source.name == "notify")
+    assert notify.maximum_concurrency is not None and notify.maximum_concurrency >= 2  # Lambda's minimum
+    assert template["Parameters"]["NotifyMaximumConcurrency"]["Default"] == notify.maximum_concurrency
+
+
+def test_functions_run_python_312_on_arm64_with_explicit_memory(template, resources):
+    assert template["Globals"]["Function"]["Runtime"] == "python3.12"
+    assert template["Globals"]["Function"]["Architectures"] == ["arm64"]
+    for name, function in of_type(resources, "AWS::Serverless::Function").items():
+        assert 128 <= function["Properties"]["MemorySize"] <= 10240, name
+        assert "Runtime" not in function["Properties"] and "Architectures" not in function["Properties"], name
+
+
+def test_functions_log_to_their_own_group_with_retention(resources):
+    for name, function in of_type(resources, "AWS::Serverless::Function").items():
+        group = function["Properties"]["LoggingConfig"]["LogGroup"]["Ref"]
+        assert resources[group]["Type"] == "AWS::Logs::LogGroup"
+        assert resources[group]["Properties"]["RetentionInDays"] in {7, 14, 30, 60, 90}, name
+        function_name = function["Properties"]["FunctionName"]["Fn::Sub"]
+        assert resources[group]["Properties"]["LogGroupName"]["Fn::Sub"] == f"/aws/lambda/{function_name}"
+
+
+# Where each function's README states the memory size its measurements call for.
+MEMORY_STATEMENTS = {
+    "ResizeFunction": ("resize", r"Recommended memory: (\d+) MB"),
+    "NotifyFunction": ("notify", r"For the template: memory (\d+) MB"),
+}
+
+
+@pytest.mark.parametrize("function", sorted(MEMORY_STATEMENTS))
+def test_memory_size_is_the_one_the_functions_measurements_call_for(resources, function):
+    folder, statement = MEMORY_STATEMENTS[function]
+    measured = re.search(statement, (ROOT / "functions" / folder / "README.md").read_text())
+    assert measured, f"functions/{folder}/README.md no longer states its memory size as {statement!r}"
+    assert resources[function]["Properties"]["MemorySize"] == int(measured[1])
+
+
+# ---------------------------------------------------------------- bucket and table
+def test_bucket_is_private_owner_enforced_and_encrypted(resources):
+    bucket = resources["PhotoBucket"]["Properties"]
+    assert bucket["PublicAccessBlockConfiguration"] == {
+        "BlockPublicAcls": True,
+        "BlockPublicPolicy": True,
+        "IgnorePublicAcls": True,
+        "RestrictPublicBuckets": True,
+    }
+    assert bucket["OwnershipControls"]["Rules"] == [{"ObjectOwnership": "BucketOwnerEnforced"}]
+    (encryption,) = bucket["BucketEncryption"]["ServerSideEncryptionConfiguration"]
+    assert encryption["ServerSideEncryptionByDefault"]["SSEAlgorithm"] in {"AES256", "aws:kms"}
+
+
+def test_bucket_accepts_browser_posts_from_the_site_origin_only(resources):
+    (rule,) = resources["PhotoBucket"]["Properties"]["CorsConfiguration"]["CorsRules"]
+    assert rule["AllowedOrigins"] == [{"Ref": "SiteOrigin"}]
+    assert rule["AllowedMethods"] == ["POST"]
+
+
+def test_bucket_lifecycle_aborts_multipart_uploads_and_expires_unconfirmed_uploads(resources):
+    rules = {rule["Id"]: rule for rule in resources["PhotoBucket"]["Properties"]["LifecycleConfiguration"]["Rules"]}
+    assert rules["AbortIncompleteMultipartUploads"]["AbortIncompleteMultipartUpload"]["DaysAfterInitiation"] >= 1
+    expiry = rules["ExpireUnconfirmedUploads"]
+    assert expiry["Prefix"] == "uploads/" and expiry["ExpirationInDays"] >= 1
+    assert expiry["TagFilters"], "only unconfirmed uploads expire, never a confirmed original"
+    assert all(rule["Status"] == "Enabled" for rule in rules.values())
+
+
+def test_idempotency_table_matches_powertools_layout_with_ttl(resources):
+    table = resources["IdempotencyTable"]["Properties"]
+    assert table["KeySchema"] == [{"AttributeName": "id", "KeyType": "HASH"}]
+    assert table["AttributeDefinitions"] == [{"AttributeName": "id", "AttributeType": "S"}]
+    assert table["TimeToLiveSpecification"] == {"AttributeName": "expiration", "Enabled": True}
+    assert table["BillingMode"] == "PAY_PER_REQUEST"
+
+
+# ---------------------------------------------------------------- least privilege
+def test_no_wildcard_actions_or_resources_and_no_broad_managed_policies(resources):
+    text = json.dumps(resources)
+    for forbidden in ("FullAccess", "S3CrudPolicy", "SESCrudPolicy", "AdministratorAccess", "PowerUser"):
+        assert forbidden not in text
+    for grant in iam.grants(resources):
+        for action in grant.actions:
+            assert re.fullmatch(r"[a-z0-9-]+:[A-Za-z]+", action), f"{grant.role}/{grant.sid}: {action}"
+        assert "*" not in grant.resources, f"{grant.role}/{grant.sid}"
+    for name, function in of_type(resources, "AWS::Serverless::Function").items():
+        assert "Policies" not in function["Properties"], f"{name}: its role is written out in full"
+        assert function["Properties"]["Role"]["Fn::GetAtt"][1] == "Arn"
+
+
+def test_resize_reads_only_uploads_and_writes_only_renditions(resources):
+    allowed = iam.actions_on(iam.grants(resources), "ResizeRole")
+    assert allowed["s3:GetObject"] == {"${PhotoBucket.Arn}/uploads/*", "${PhotoBucket.Arn}/renditions/*"}
+    assert allowed["s3:PutObject"] == {"${PhotoBucket.Arn}/renditions/*"}
+    assert not {"s3:DeleteObject", "sqs:SendMessage", "ses:SendEmail"} & allowed.keys()
+    assert allowed["sqs:ReceiveMessage"] == allowed["sqs:DeleteMessage"] == {"ResizeQueue.Arn"}
+
+
+def test_notify_sends_only_from_the_configured_identity_and_uses_only_its_table(resources):
+    grants = [grant for grant in iam.grants(resources) if grant.role == "NotifyRole"]
+    (send,) = [grant for grant in grants if "ses:SendEmail" in grant.actions]
+    assert send.actions == ("ses:SendEmail",)
+    assert send.resources[0].endswith(":identity/${Identity}")
+    assert send.resources[1].endswith(":configuration-set/${ConfigurationSetName}")
+    assert send.condition == {"StringEquals": {"ses:FromAddress": {"Ref": "SenderAddress"}}}
+    allowed = iam.actions_on(grants, "NotifyRole")
+    assert {action for action in allowed if action.startswith("dynamodb:")} == {
+        "dynamodb:GetItem",
+        "dynamodb:PutItem",
+        "dynamodb:UpdateItem",
+        "dynamodb:DeleteItem",
+    }
+    assert all(allowed[a] == {"IdempotencyTable.Arn"} for a in allowed if a.startswith("dynamodb:"))
+    assert allowed["sqs:ChangeMessageVisibility"] == {"NotifyQueue.Arn"}
+    assert not any(action.startswith("s3:") for action in allowed)
+
+
+def test_site_role_sends_to_the_queues_and_touches_only_its_prefixes(resources):
+    allowed = iam.actions_on(iam.grants(resources), "SiteRole")
+    assert allowed["sqs:SendMessage"] == {"ResizeQueue.Arn", "NotifyQueue.Arn"}
+    assert allowed["s3:PutObject"] == {"${PhotoBucket.Arn}/uploads/*"}  # presigned POSTs into uploads/ only
+    assert allowed["s3:GetObject"] == {"${PhotoBucket.Arn}/uploads/*", "${PhotoBucket.Arn}/renditions/*"}
+    assert allowed["s3:DeleteObject"] == {"${PhotoBucket.Arn}/uploads/*", "${PhotoBucket.Arn}/renditions/*"}
+    assert not any(action.startswith(("ses:", "dynamodb:", "iam:", "lambda:")) for action in allowed)
+    assert {a for a in allowed if a.startswith("sqs:")} == {"sqs:SendMessage"}
+
+
+# ---------------------------------------------------------------- alarms and outputs
+def test_every_queue_has_alarms_on_dead_letters_and_message_age_to_the_topic(resources):
+    alarms = [alarm["Properties"] for alarm in of_type(resources, "AWS::CloudWatch::Alarm").values()]
+    watched = {
+        (alarm["MetricName"], alarm["Dimensions"][0]["Value"]["Fn::GetAtt"][0])
+        for alarm in alarms
+        if alarm["AlarmActions"] == [{"Ref": "AlarmTopic"}]
+    }
+    for dead_letter_queue in ("ResizeDeadLetterQueue", "NotifyDeadLetterQueue"):
+        assert ("ApproximateNumberOfMessagesVisible", dead_letter_queue) in watched
+        assert ("ApproximateAgeOfOldestMessage", dead_letter_queue) in watched
+    for queue in ("ResizeQueue", "NotifyQueue"):
+        assert ("ApproximateAgeOfOldestMessage", queue) in watched
+    assert resources["AlarmTopic"]["Type"] == "AWS::SNS::Topic"
+
+
+def test_outputs_give_the_site_everything_it_needs(template):
+    outputs = template["Outputs"]
+    assert outputs["BucketName"]["Value"] == {"Ref": "PhotoBucket"}
+    assert outputs["ResizeQueueUrl"]["Value"] == {"Ref": "ResizeQueue"}
+    assert outputs["NotifyQueueUrl"]["Value"] == {"Ref": "NotifyQueue"}
+    assert outputs["IdempotencyTableName"]["Value"] == {"Ref": "IdempotencyTable"}
+    assert outputs["SiteRoleArn"]["Value"] == {"Fn::GetAtt": ["SiteRole", "Arn"]}
+    assert {"SiteRoleName", "SiteOrigin", "AlarmTopicArn"} <= outputs.keys()
+
+
+def test_every_checkov_skip_gives_its_reason(resources):
+    skips = [
+        (name, skip)
+        for name, resource in resources.items()
+        for skip in resource.get("Metadata", {}).get("checkov", {}).get("skip", [])
+    ]
+    assert skips
+    for name, skip in skips:
+        assert re.fullmatch(r"CKV2?_AWS_\d+", skip["id"]), name
+        assert len(skip["comment"].split()) >= 8, f"{name} skips {skip['id']} without a real reason"
+
+
+# ---------------------------------------------------------------- the Zappa side
+def zappa_stages() -> dict[str, dict]:
+    settings = json.loads((ROOT / "zappa_settings.json").read_text())
+    return {name: {**settings[stage["extends"]], **stage} for name, stage in settings.items() if "extends" in stage}
+
+
+def test_each_zappa_stage_runs_under_the_role_the_stack_creates_for_it(resources):
+    role_name = resources["SiteRole"]["Properties"]["RoleName"]["Fn::Sub"]
+    stages = zappa_stages()
+    assert stages.keys() >= {"dev", "production"}
+    for stage, settings in stages.items():
+        assert settings["manage_roles"] is False
+        assert settings["role_name"] == role_name.replace("${Stage}", stage)
+        assert settings["runtime"] == "python3.12"
+    # Lambda logs the Zappa function (<project_name>-<stage>) to the group the stack made, with its retention.
+    log_group = resources["SiteLogGroup"]["Properties"]["LogGroupName"]["Fn::Sub"]
+    assert log_group == "/aws/lambda/" + stages["dev"]["project_name"] + "-${Stage}"
+    assert iam.actions_on(iam.grants(resources), "SiteRole")["logs:PutLogEvents"] == {"SiteLogGroup.Arn"}
+
+
+def test_zappa_settings_hold_no_secrets_and_keep_tools_out_of_the_package():
+    raw = (ROOT / "zappa_settings.json").read_text()
+    for secret in ("DJANGO_SECRET_KEY", "DATABASE_URL", "postgres://", "aws_secret_access_key"):
+        assert secret not in raw
+    for stage, settings in zappa_stages().items():
+        assert {"tests", "functions", "devstack", "bench", "build"} <= set(settings["exclude_glob"]), stage
+        assert {"boto3", "botocore", ".venv", ".venv-tools"} <= set(settings["exclude"]), stage
+        # exclude matches names at any depth: a project folder there would also drop django.db.models.functions
+        assert not {"functions", "tests", "build"} & set(settings["exclude"]), stage
+        assert settings["events"] == [{"function": "web.scheduled.sweep", "expression": "rate(5 minutes)"}]

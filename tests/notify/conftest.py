@@ -1,0 +1,155 @@
+"""Fixtures for the notify function: moto SES v2 + DynamoDB + SQS, AWS-shaped SQS events, captured requests and logs."""
+
+import copy
+import json
+import logging
+from dataclasses import dataclass
+from pathlib import Path
+
+import boto3
+import pytest
+from moto import mock_aws
+from moto.core import DEFAULT_ACCOUNT_ID
+from moto.ses.models import ses_backends
+
+import mail_clients
+import mail_delivery
+import notify
+from devstack import cfn_local
+from tests.notify.helpers import REGION, FaultySes
+
+SENDER = "Darkroom <no-reply@darkroom.example>"
+SENDER_DOMAIN = "darkroom.example"
+CONFIGURATION_SET = "darkroom-mail"
+IDEMPOTENCY_TABLE = "darkroom-idempotency"
+TEMPLATE = Path(__file__).resolve().parents[2] / "template.yaml"
+
+
+def _clear_caches():
+    # Clients and the idempotent send are cached per execution environment; each test is a fresh one.
+    for getter in (
+        mail_clients.ses,
+        mail_clients.sqs,
+        mail_clients.dynamodb,
+        mail_delivery._send_once,
+        notify.settings,
+    ):
+        getter.cache_clear()
+    mail_delivery.IDEMPOTENCY.register_lambda_context(None)
+
+
+@pytest.fixture
+def notify_env(monkeypatch):
+    monkeypatch.setenv("DARKROOM_SENDER", SENDER)
+    monkeypatch.setenv("DARKROOM_SES_CONFIGURATION_SET", CONFIGURATION_SET)
+    monkeypatch.setenv("DARKROOM_IDEMPOTENCY_TABLE", IDEMPOTENCY_TABLE)
+    _clear_caches()
+    yield
+    _clear_caches()
+
+
+def template_resource(logical_id: str) -> dict:
+    return cfn_local.load(TEMPLATE)["Resources"][logical_id]
+
+
+@pytest.fixture
+def aws(notify_env):
+    """A verified sender domain in SES v2 and the idempotency table, built from template.yaml's definition."""
+    table = template_resource("IdempotencyTable")["Properties"]
+    with mock_aws():
+        boto3.client("sesv2", region_name=REGION).create_email_identity(EmailIdentity=SENDER_DOMAIN)
+        dynamodb = boto3.client("dynamodb", region_name=REGION)
+        dynamodb.create_table(
+            TableName=IDEMPOTENCY_TABLE,
+            AttributeDefinitions=table["AttributeDefinitions"],
+            KeySchema=table["KeySchema"],
+            BillingMode=table["BillingMode"],
+        )
+        dynamodb.update_time_to_live(
+            TableName=IDEMPOTENCY_TABLE, TimeToLiveSpecification=table["TimeToLiveSpecification"]
+        )
+        yield
+
+
+@pytest.fixture
+def sent_mail(aws):
+    """What moto's SES accepted. For a Simple send moto keeps sender, destinations, subject and the HTML body only."""
+    return ses_backends[DEFAULT_ACCOUNT_ID][REGION].sent_messages
+
+
+@pytest.fixture
+def ses_requests(aws):
+    """The SendEmail parameters the function really sent, as moto received them (moto drops text, tags, config set)."""
+    requests = []
+
+    def record(params, **kwargs):
+        requests.append(copy.deepcopy(params))
+
+    mail_clients.ses().meta.events.register("before-parameter-build.sesv2.SendEmail", record)
+    return requests
+
+
+@pytest.fixture
+def lambda_context():
+    return FakeLambdaContext()
+
+
+@pytest.fixture
+def registered_lambda_context(notify_env, lambda_context):
+    mail_delivery.IDEMPOTENCY.register_lambda_context(lambda_context)
+    yield lambda_context
+    mail_delivery.IDEMPOTENCY.register_lambda_context(None)
+
+
+@dataclass
+class FakeLambdaContext:
+    function_name: str = "darkroom-notify"
+    memory_limit_in_mb: int = 256
+    invoked_function_arn: str = f"arn:aws:lambda:{REGION}:{DEFAULT_ACCOUNT_ID}:function:darkroom-notify"
+    aws_request_id: str = "3f6f2b1e-0000-4000-8000-000000000000"
+
+    def get_remaining_time_in_millis(self) -> int:
+        return 30_000
+
+
+@pytest.fixture
+def structured_logs(caplog):
+    """The function's log lines exactly as Powertools writes them (JSON, formatted when logged), parsed."""
+    caplog.set_level(logging.INFO, logger=notify.SERVICE)
+    caplog.handler.setFormatter(notify.logger.registered_formatter)
+    caplog.handler.addFilter(lambda record: record.name == notify.SERVICE)
+
+    def read() -> list[dict]:
+        return [json.loads(line) for line in caplog.text.splitlines()]
+
+    return read
+
+
+@pytest.fixture
+def emitted_metrics(capsys):
+    """The CloudWatch EMF documents Powertools printed, as (metric name -> values, dimensions) pairs."""
+
+    def read() -> list[tuple[dict, dict]]:
+        documents = [json.loads(line) for line in capsys.readouterr().out.splitlines() if '"_aws"' in line]
+        result = []
+        for document in documents:
+            names = [metric["Name"] for metric in document["_aws"]["CloudWatchMetrics"][0]["Metrics"]]
+            dimensions = {key: document[key] for key in document["_aws"]["CloudWatchMetrics"][0]["Dimensions"][0]}
+            result.append(({name: document[name] for name in names}, dimensions))
+        return result
+
+    return read
+
+
+@pytest.fixture
+def faulty_ses(aws):
+    """Call faulty_ses({address: error}) to make sends to those addresses fail; returns the wrapper."""
+    real_getter = mail_clients.ses
+
+    def install(faults: dict[str, Exception]) -> FaultySes:
+        wrapper = FaultySes(real_getter(), faults)
+        mail_clients.ses = lambda: wrapper
+        return wrapper
+
+    yield install
+    mail_clients.ses = real_getter

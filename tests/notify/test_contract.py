@@ -1,0 +1,34 @@
+"""Contract: the function consumes exactly the sample notify messages the web side produces (tests/events/)."""
+
+import pytest
+
+import notify
+from tests.notify.conftest import SENDER
+from tests.notify.helpers import sqs_event, sqs_record
+from tests.samples import EVENTS
+
+SAMPLES = {
+    "notify_welcome.json": ("welcome", "Welcome to Darkroom"),
+    "notify_upload_received.json": ("upload_received", "We received holiday <script>alert(1)</script>.jpg"),
+}
+
+
+def test_every_notify_sample_is_covered():
+    assert {path.name for path in EVENTS.glob("notify_*.json")} == set(SAMPLES)
+
+
+@pytest.mark.parametrize(("sample", "expected"), SAMPLES.items(), ids=SAMPLES.keys())
+def test_sample_message_is_sent(sent_mail, ses_requests, lambda_context, sample, expected):
+    kind, subject = expected
+    # The exact bytes of the sample file become the SQS body, as the web's outbox sends them.
+    record = sqs_record((EVENTS / sample).read_text())
+
+    response = notify.lambda_handler(sqs_event(record), lambda_context)
+
+    assert response == {"batchItemFailures": []}
+    [sent] = sent_mail
+    assert (sent.source, sent.destinations, sent.subject) == (SENDER, {"ToAddresses": ["ada@example.com"]}, subject)
+    assert "<script>" not in sent.body
+    [request] = ses_requests
+    assert request["EmailTags"] == [{"Name": "kind", "Value": kind}]
+    assert request["Content"]["Simple"]["Body"]["Text"]["Data"]

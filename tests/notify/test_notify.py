@@ -1,0 +1,259 @@
+"""The Lambda handler end to end against moto: outcomes per record, partial batch responses, logs and metrics."""
+
+import json
+
+import boto3
+import pytest
+from botocore.stub import Stubber
+
+import mail_clients
+import notify
+from tests.notify.conftest import CONFIGURATION_SET, SENDER
+from tests.notify.helpers import QUEUE_NAME, REGION, client_error, failed_ids, sqs_event, sqs_record
+from tests.samples import load_event
+
+
+def welcome(user_id: int = 42, to: str = "ada@example.com") -> dict:
+    return {**load_event("notify_welcome.json"), "idempotency_key": f"welcome:{user_id}", "to": to}
+
+
+def upload_received(**data) -> dict:
+    sample = load_event("notify_upload_received.json")
+    return {**sample, "data": {**sample["data"], **data}}
+
+
+def handle(lambda_context, *bodies_or_records) -> dict:
+    records = [item if "receiptHandle" in item else sqs_record(item) for item in bodies_or_records]
+    return notify.lambda_handler(sqs_event(*records), lambda_context)
+
+
+def test_welcome_email_is_sent(sent_mail, ses_requests, lambda_context):
+    response = handle(lambda_context, welcome())
+
+    assert response == {"batchItemFailures": []}
+    [sent] = sent_mail
+    assert sent.source == SENDER
+    assert sent.destinations == {"ToAddresses": ["ada@example.com"]}
+    assert sent.subject == "Welcome to Darkroom"
+    assert '<a href="http://testserver/">Upload your first photo</a>' in sent.body
+    [request] = ses_requests
+    assert "Your account ada@example.com is ready" in request["Content"]["Simple"]["Body"]["Text"]["Data"]
+    assert request["EmailTags"] == [{"Name": "kind", "Value": "welcome"}]
+    assert request["ConfigurationSetName"] == CONFIGURATION_SET
+
+
+def test_upload_received_email_is_sent_with_the_file_name_escaped(sent_mail, ses_requests, lambda_context):
+    response = handle(lambda_context, upload_received())
+
+    assert response == {"batchItemFailures": []}
+    [sent] = sent_mail
+    assert sent.subject == "We received holiday <script>alert(1)</script>.jpg"
+    assert "holiday &lt;script&gt;alert(1)&lt;/script&gt;.jpg" in sent.body
+    assert "<script>" not in sent.body
+    [request] = ses_requests
+    assert "holiday <script>alert(1)</script>.jpg" in request["Content"]["Simple"]["Body"]["Text"]["Data"]
+    assert request["EmailTags"] == [{"Name": "kind", "Value": "upload_received"}]
+
+
+def test_the_same_message_delivered_twice_sends_one_email(sent_mail, lambda_context, structured_logs):
+    handle(lambda_context, welcome())
+
+    response = handle(lambda_context, welcome())
+
+    assert response == {"batchItemFailures": []}
+    assert len(sent_mail) == 1
+    assert [line["message"] for line in structured_logs() if line["level"] == "INFO"] == [
+        "email sent",
+        "email already sent for this idempotency key, nothing sent",
+    ]
+
+
+def test_two_copies_in_one_batch_send_one_email(sent_mail, lambda_context):
+    response = handle(lambda_context, welcome(), welcome(), upload_received())
+
+    assert response == {"batchItemFailures": []}
+    assert sorted(sent.subject for sent in sent_mail) == [
+        "We received holiday <script>alert(1)</script>.jpg",
+        "Welcome to Darkroom",
+    ]
+
+
+def test_throttled_message_is_retried_later_and_not_marked_sent(aws, sent_mail, lambda_context, structured_logs):
+    # GIVEN a message received from the queue, whose own visibility timeout would redeliver it at once
+    sqs = boto3.client("sqs", region_name=REGION)
+    url = sqs.create_queue(QueueName=QUEUE_NAME, Attributes={"VisibilityTimeout": "0"})["QueueUrl"]
+    sqs.send_message(QueueUrl=url, MessageBody=json.dumps(welcome()))
+    received = sqs.receive_message(QueueUrl=url, MessageSystemAttributeNames=["All"])["Messages"][0]
+    record = sqs_record(
+        received["Body"],
+        message_id=received["MessageId"],
+        receipt_handle=received["ReceiptHandle"],
+        receive_count=int(received["Attributes"]["ApproximateReceiveCount"]),
+    )
+
+    # WHEN SES throttles the send
+    with Stubber(mail_clients.ses()) as stub:
+        stub.add_client_error("send_email", service_error_code="TooManyRequestsException", http_status_code=429)
+        response = notify.lambda_handler(sqs_event(record), lambda_context)
+
+    # THEN the record is reported failed, its retry is pushed out, and the next delivery sends it
+    assert failed_ids(response) == [received["MessageId"]]
+    assert "Messages" not in sqs.receive_message(QueueUrl=url)
+    [warning] = [line for line in structured_logs() if line["level"] == "WARNING"]
+    assert warning["reason"].startswith("TooManyRequestsException")
+    assert 15 <= warning["retry_in_seconds"] <= 30
+    assert handle(lambda_context, welcome()) == {"batchItemFailures": []}
+    assert len(sent_mail) == 1
+
+
+def test_failed_postpone_still_reports_the_record(faulty_ses, lambda_context, structured_logs):
+    faulty_ses({"ada@example.com": client_error("Throttling")})
+    record = sqs_record(welcome())  # its receipt handle belongs to no queue
+
+    response = notify.lambda_handler(sqs_event(record), lambda_context)
+
+    assert failed_ids(response) == [record["messageId"]]
+    messages = [line["message"] for line in structured_logs() if line["level"] == "WARNING"]
+    assert messages == ["could not postpone the retry", "email not sent, the queue will retry it"]
+
+
+@pytest.mark.parametrize(
+    "code",
+    [
+        "MessageRejected",
+        "MailFromDomainNotVerifiedException",
+        "AccountSuspendedException",
+        "SendingPausedException",
+        "BadRequestException",
+        "NotFoundException",
+    ],
+)
+def test_permanent_rejection_is_acknowledged_logged_and_counted(
+    aws, lambda_context, structured_logs, emitted_metrics, code
+):
+    with Stubber(mail_clients.ses()) as stub:
+        stub.add_client_error("send_email", service_error_code=code, service_message="no", http_status_code=400)
+        response = handle(lambda_context, welcome())
+
+    assert response == {"batchItemFailures": []}
+    [error] = [line for line in structured_logs() if line["level"] == "ERROR"]
+    assert (error["message"], error["reason"], error["detail"]) == ("email rejected by SES, acknowledged", code, "no")
+    assert error["correlation_id"] == "c0ffee00c0ffee00c0ffee00c0ffee01"
+    metrics = emitted_metrics()
+    assert ({"EmailRejected": [1.0]}, {"service": "notify", "reason": code}) in metrics
+    assert ({"EmailRejected": [1.0]}, {"service": "notify"}) in metrics
+
+
+def test_batch_of_ten_with_one_poison_message_reports_exactly_that_one(faulty_ses, sent_mail, lambda_context):
+    faulty_ses({"poison@example.com": client_error("TooManyRequestsException", status=429)})
+    records = [sqs_record(welcome(user_id=n, to=f"user{n}@example.com")) for n in range(9)]
+    poison = sqs_record(welcome(user_id=99, to="poison@example.com"))
+    records.insert(4, poison)
+
+    response = notify.lambda_handler(sqs_event(*records), lambda_context)
+
+    assert failed_ids(response) == [poison["messageId"]]
+    assert len(sent_mail) == 9
+
+
+def test_a_batch_that_only_fails_still_answers_with_its_failures(faulty_ses, lambda_context):
+    faulty_ses({"ada@example.com": client_error("TooManyRequestsException", status=429)})
+    record = sqs_record(welcome())
+
+    assert failed_ids(notify.lambda_handler(sqs_event(record), lambda_context)) == [record["messageId"]]
+
+
+INVALID = {
+    "bad-json": "{not json",
+    "unknown-kind": json.dumps({**welcome(), "kind": "password_reset"}),
+    "unknown-version": json.dumps({**welcome(), "version": 2}),
+    "missing-field": json.dumps({key: value for key, value in welcome().items() if key != "to"}),
+    "crlf-in-subject": json.dumps(upload_received(filename="cat.jpg\r\nBcc: victim@example.com")),
+    "crlf-in-address": json.dumps(welcome(to="ada@example.com\r\nBcc: victim@example.com")),
+    "invalid-address": json.dumps(welcome(to="ada@")),
+    "display-name-as-recipient": json.dumps(welcome(to="Ada <ada@example.com>")),
+}
+
+
+@pytest.mark.parametrize("body", INVALID.values(), ids=INVALID.keys())
+def test_invalid_message_is_acknowledged_with_a_clear_log_line(
+    sent_mail, ses_requests, lambda_context, structured_logs, emitted_metrics, body
+):
+    response = handle(lambda_context, sqs_record(body))
+
+    assert response == {"batchItemFailures": []}
+    assert sent_mail == [] and ses_requests == []
+    [error] = [line for line in structured_logs() if line["level"] == "ERROR"]
+    assert error["message"] == "invalid notify message acknowledged"
+    assert error["reason"]
+    assert ({"MessageInvalid": [1.0]}, {"service": "notify"}) in emitted_metrics()
+
+
+def test_invalid_message_in_a_batch_does_not_hold_up_the_others(sent_mail, lambda_context):
+    response = handle(lambda_context, welcome(user_id=1), sqs_record("{not json"), welcome(user_id=2))
+
+    assert response == {"batchItemFailures": []}
+    assert len(sent_mail) == 2
+
+
+def test_logs_carry_the_correlation_id_from_the_message(sent_mail, lambda_context, structured_logs):
+    record = sqs_record(upload_received())
+
+    handle(lambda_context, record)
+
+    [line] = structured_logs()
+    assert line["message"] == "email sent"
+    assert line["correlation_id"] == "c0ffee00c0ffee00c0ffee00c0ffee00"
+    assert line["idempotency_key"] == "upload-received:0b7e6a52-4f0e-4c8e-9a57-6a1f3c2d9e10"
+    assert line["kind"] == "upload_received"
+    assert line["sqs_message_id"] == record["messageId"]
+    assert line["ses_message_id"] == sent_mail[0].id
+    assert line["service"] == "notify"
+    assert line["function_request_id"] == lambda_context.aws_request_id
+
+
+def test_each_record_logs_its_own_correlation_id(sent_mail, lambda_context, structured_logs):
+    handle(lambda_context, welcome(), upload_received(), sqs_record("{not json"))
+
+    assert [line.get("correlation_id") for line in structured_logs()] == [
+        "c0ffee00c0ffee00c0ffee00c0ffee01",
+        "c0ffee00c0ffee00c0ffee00c0ffee00",
+        "",
+    ]
+
+
+def test_rejected_message_logs_the_correlation_id_it_carried(aws, lambda_context, structured_logs):
+    handle(lambda_context, sqs_record(json.dumps({**welcome(), "version": 2})))
+
+    [line] = structured_logs()
+    assert line["correlation_id"] == "c0ffee00c0ffee00c0ffee00c0ffee01"
+    assert line["reason"] == "unsupported version 2"
+
+
+def test_sent_emails_are_counted(sent_mail, lambda_context, emitted_metrics):
+    handle(lambda_context, welcome(), welcome(), upload_received())
+
+    assert ({"EmailSent": [1.0, 1.0], "EmailDuplicate": [1.0]}, {"service": "notify"}) in emitted_metrics()
+
+
+def test_misconfigured_sender_keeps_the_message_for_a_fix(
+    aws, sent_mail, lambda_context, monkeypatch, structured_logs, emitted_metrics
+):
+    monkeypatch.setenv("DARKROOM_SENDER", "Darkroom\r\n<no-reply@darkroom.example>")
+    record = sqs_record(welcome())
+
+    response = notify.lambda_handler(sqs_event(record), lambda_context)
+
+    assert failed_ids(response) == [record["messageId"]]
+    assert sent_mail == []
+    [error] = structured_logs()
+    assert error["message"] == "notify record failed, the queue will retry it"
+    assert "DARKROOM_SENDER contains CR, LF" in error["exception"]
+    assert error["correlation_id"] == "c0ffee00c0ffee00c0ffee00c0ffee01"
+    assert ({"RecordFailed": [1.0]}, {"service": "notify"}) in emitted_metrics()
+
+
+def test_handler_ties_the_in_progress_expiry_to_its_context(sent_mail, lambda_context):
+    handle(lambda_context, welcome())
+
+    assert notify.mail_delivery.IDEMPOTENCY.lambda_context is lambda_context

@@ -1,0 +1,37 @@
+"""The template deploys notify the way the code expects: handler, folder, environment, table and queue wiring."""
+
+import boto3
+from aws_lambda_powertools.utilities.idempotency import DynamoDBPersistenceLayer
+
+import mail_delivery
+from tests.notify.conftest import template_resource
+from tests.notify.helpers import REGION
+
+
+def test_function_points_at_the_handler_and_its_folder():
+    properties = template_resource("NotifyFunction")["Properties"]
+
+    assert (properties["CodeUri"], properties["Handler"]) == ("functions/notify/", "notify.lambda_handler")
+
+
+def test_function_gets_every_setting_the_code_reads():
+    variables = template_resource("NotifyFunction")["Properties"]["Environment"]["Variables"]
+
+    assert {"DARKROOM_SENDER", "DARKROOM_SES_CONFIGURATION_SET", "DARKROOM_IDEMPOTENCY_TABLE"} <= set(variables)
+    assert variables["POWERTOOLS_SERVICE_NAME"] == "notify"
+
+
+def test_event_source_reports_partial_batch_failures():
+    [source] = template_resource("NotifyFunction")["Properties"]["Events"].values()
+
+    assert source["Properties"]["FunctionResponseTypes"] == ["ReportBatchItemFailures"]
+
+
+def test_table_matches_the_persistence_layer_and_remembers_longer_than_the_queue_keeps_messages():
+    table = template_resource("IdempotencyTable")["Properties"]
+    # Making a client calls nothing; the layer is built only to read its default attribute names.
+    layer = DynamoDBPersistenceLayer(table_name="unused", boto3_client=boto3.client("dynamodb", region_name=REGION))
+
+    assert table["KeySchema"] == [{"AttributeName": layer.key_attr, "KeyType": "HASH"}]
+    assert table["TimeToLiveSpecification"] == {"AttributeName": layer.expiry_attr, "Enabled": True}
+    assert mail_delivery.SENT_RECORD_SECONDS >= template_resource("NotifyQueue")["Properties"]["MessageRetentionPeriod"]

@@ -1,0 +1,105 @@
+"""Fixtures for the resize function: moto S3, SQS-shaped events, a Lambda context, and images made on the spot."""
+
+import io
+import json
+import logging
+import os
+import uuid
+from dataclasses import dataclass
+
+import boto3
+import pytest
+from moto import mock_aws
+
+from tests.resize.helpers import BUCKET, encode, quadrants, sqs_record
+
+# Read by Powertools when resize.py is imported, as the template sets it on the function.
+os.environ.setdefault("POWERTOOLS_SERVICE_NAME", "resize")
+
+
+@pytest.fixture
+def s3(monkeypatch):
+    """A moto bucket named by DARKROOM_BUCKET, and the handler's cached client made inside the mock."""
+    import resize
+
+    getter = resize.s3_client  # tests may swap it; clear the real one
+    monkeypatch.setenv("DARKROOM_BUCKET", BUCKET)
+    with mock_aws():
+        getter.cache_clear()
+        client = boto3.client("s3")
+        client.create_bucket(Bucket=BUCKET)
+        yield client
+    getter.cache_clear()
+
+
+@pytest.fixture
+def logs():
+    """Reads (and clears) the handler's JSON log lines, formatted by its own Powertools formatter."""
+    import resize
+
+    stream = io.StringIO()
+    handler = logging.StreamHandler(stream)
+    handler.setFormatter(resize.logger.registered_formatter)
+    resize.logger.addHandler(handler)
+
+    def read() -> list[dict]:
+        lines = stream.getvalue().splitlines()
+        stream.seek(0)
+        stream.truncate()
+        return [json.loads(line) for line in lines]
+
+    yield read
+    resize.logger.removeHandler(handler)
+
+
+@dataclass
+class LambdaContext:
+    function_name: str = "darkroom-resize"
+    memory_limit_in_mb: int = 1769
+    invoked_function_arn: str = "arn:aws:lambda:us-east-1:123456789012:function:darkroom-resize"
+    aws_request_id: str = "4f2c6c1e-0000-4000-8000-000000000000"
+
+
+@pytest.fixture
+def lambda_context():
+    return LambdaContext()
+
+
+@pytest.fixture
+def sqs_event():
+    def make(*bodies: str | dict, message_ids: list[str] | None = None) -> dict:
+        ids = message_ids or [None] * len(bodies)
+        return {
+            "Records": [
+                sqs_record(body if isinstance(body, str) else json.dumps(body), message_id)
+                for body, message_id in zip(bodies, ids, strict=True)
+            ]
+        }
+
+    return make
+
+
+@pytest.fixture
+def resize_message():
+    """A valid request for a fresh photo of user 42, shaped like web.contracts.resize_requested."""
+
+    def make(photo_id: str | None = None) -> dict:
+        photo_id = photo_id or str(uuid.uuid4())
+        return {
+            "version": 1,
+            "kind": "resize.requested",
+            "photo_id": photo_id,
+            "source_key": f"uploads/42/{photo_id}",
+            "output_prefix": f"renditions/{photo_id}/",
+            "correlation_id": uuid.uuid4().hex,
+        }
+
+    return make
+
+
+@pytest.fixture
+def jpeg_bytes():
+    def make(size: tuple[int, int] = (1200, 900), **options) -> bytes:
+        return encode(quadrants(size), "JPEG", quality=92, **options)
+
+    return make

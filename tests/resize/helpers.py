@@ -1,0 +1,116 @@
+"""Inputs made on the spot for the resize tests: images in every shape, hostile headers, ICC profiles, SQS
+records, and an S3 client that fails on demand (moto has no fault injection)."""
+
+import io
+import struct
+import uuid
+import zlib
+
+from PIL import Image
+
+BUCKET = "darkroom-test"
+
+
+def encode(image: Image.Image, format: str, **options) -> bytes:
+    buffer = io.BytesIO()
+    image.save(buffer, format, **options)
+    return buffer.getvalue()
+
+
+def quadrants(size: tuple[int, int] = (400, 300), mode: str = "RGB") -> Image.Image:
+    """Four flat colours (red, green / blue, yellow): any rotation or flip moves them somewhere else."""
+    width, height = size
+    image = Image.new("RGB", size)
+    colours = [(220, 20, 20), (20, 200, 20), (20, 20, 220), (230, 230, 20)]
+    boxes = [(0, 0, width // 2, height // 2), (width // 2, 0, width, height // 2)]
+    boxes += [(0, height // 2, width // 2, height), (width // 2, height // 2, width, height)]
+    for colour, box in zip(colours, boxes, strict=True):
+        image.paste(colour, box)
+    return image.convert(mode)
+
+
+def png_header_only(width: int, height: int) -> bytes:
+    """A PNG that claims width x height but carries almost no data: a decompression bomb's first bytes."""
+
+    def chunk(kind: bytes, data: bytes) -> bytes:
+        return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
+
+    header = struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0)
+    return (
+        b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) + chunk(b"IDAT", zlib.compress(b"\0" * 64)) + chunk(b"IEND", b"")
+    )
+
+
+def swapped_primaries_profile() -> bytes:
+    """An RGB ICC profile whose red and blue primaries are sRGB's blue and red: converted correctly, a pure red
+    pixel comes out blue. Pillow can only create sRGB, so it is written by hand (ICC v2, matrix/TRC)."""
+    # sRGB's D50-adapted colourants, red and blue swapped.
+    colourants = {
+        b"rXYZ": (0.1431, 0.0606, 0.7141),
+        b"gXYZ": (0.3851, 0.7169, 0.0971),
+        b"bXYZ": (0.4361, 0.2225, 0.0139),
+    }
+
+    def s15(value: float) -> bytes:
+        return struct.pack(">i", round(value * 65536))
+
+    def xyz(values) -> bytes:
+        return b"XYZ \0\0\0\0" + b"".join(s15(v) for v in values)
+
+    text = b"swapped primaries\0"
+    tags = {
+        b"desc": b"desc\0\0\0\0" + struct.pack(">I", len(text)) + text + b"\0" * 11 + b"\0" * 67,
+        b"wtpt": xyz((0.9642, 1.0, 0.8249)),
+        **{name: xyz(values) for name, values in colourants.items()},
+        **{name: b"curv\0\0\0\0" + struct.pack(">IH", 1, 0x0233) + b"\0\0" for name in (b"rTRC", b"gTRC", b"bTRC")},
+    }
+    offset = 128 + 4 + 12 * len(tags)
+    table, data = b"", b""
+    for name, body in tags.items():
+        body += b"\0" * (-len(body) % 4)
+        table += name + struct.pack(">II", offset + len(data), len(body))
+        data += body
+    size = offset + len(data)
+    header = struct.pack(">I4sI4s4s4s", size, b"none", 0x02100000, b"mntr", b"RGB ", b"XYZ ") + b"\0" * 12
+    header += b"acsp" + b"\0" * 24 + struct.pack(">I", 0) + s15(0.9642) + s15(1.0) + s15(0.8249) + b"\0" * 48
+    assert len(header) == 128
+    return header + struct.pack(">I", len(tags)) + table + data
+
+
+def sqs_record(body: str, message_id: str | None = None) -> dict:
+    """One record as Lambda delivers it from an SQS event source mapping."""
+    return {
+        "messageId": message_id or str(uuid.uuid4()),
+        "receiptHandle": "AQEB-test-receipt-handle",
+        "body": body,
+        "attributes": {
+            "ApproximateReceiveCount": "1",
+            "SentTimestamp": "1767225600000",
+            "SenderId": "AIDAEXAMPLE",
+            "ApproximateFirstReceiveTimestamp": "1767225600001",
+        },
+        "messageAttributes": {},
+        "md5OfBody": "0" * 32,
+        "eventSource": "aws:sqs",
+        "eventSourceARN": "arn:aws:sqs:us-east-1:123456789012:darkroom-resize",
+        "awsRegion": "us-east-1",
+    }
+
+
+class FlakyS3:
+    """The real (moto) client, except that `operation` raises `error`, for every key or only for `key`."""
+
+    def __init__(self, client, error: Exception, *, operation: str, key: str | None = None):
+        self._client, self._error, self._operation, self._key = client, error, operation, key
+
+    def __getattr__(self, name: str):
+        attribute = getattr(self._client, name)
+        if name != self._operation:
+            return attribute
+
+        def call(**kwargs):
+            if self._key is None or kwargs.get("Key") == self._key:
+                raise self._error
+            return attribute(**kwargs)
+
+        return call

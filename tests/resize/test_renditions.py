@@ -1,0 +1,289 @@
+"""The pure core: right sizes, right pictures, no metadata, and every hostile input refused with a stable code."""
+
+import io
+import time
+
+import pytest
+from PIL import Image, ImageOps
+from pillow_heif import register_heif_opener
+
+import renditions
+from rendition_spec import SPEC, Spec
+from tests.resize.helpers import encode, png_header_only, quadrants, swapped_primaries_profile
+
+register_heif_opener()  # this test's own HEIC writer; the function registers the reader itself
+
+
+def decoded(rendition: renditions.Rendition) -> Image.Image:
+    image = Image.open(io.BytesIO(rendition.data))
+    image.load()
+    return image
+
+
+def close(pixel, expected, tolerance=24) -> bool:
+    return all(abs(a - b) <= tolerance for a, b in zip(pixel, expected, strict=False))
+
+
+def by_name(rendered: renditions.Rendered) -> dict[str, renditions.Rendition]:
+    return {item.name: item for item in rendered.renditions}
+
+
+# ---------------------------------------------------------------- sizes
+
+
+@pytest.mark.parametrize(
+    ("size", "expected"),
+    [
+        ((4000, 3000), [(1920, 1440), (960, 720), (480, 360), (240, 180)]),
+        ((1500, 1000), [(1500, 1000), (960, 640), (480, 320), (240, 160)]),
+        ((300, 200), [(300, 200), (240, 160)]),
+        ((120, 80), [(120, 80)]),
+        ((1000, 10000), [(410, 4096), (240, 2400)]),
+    ],
+)
+def test_plan_sizes_follow_the_spec_and_never_upscale(size, expected):
+    assert renditions.plan_sizes(*size) == expected
+
+
+def test_renders_every_width_in_jpeg_and_webp(jpeg_bytes):
+    rendered = renditions.render(jpeg_bytes((4000, 3000)))
+
+    assert (rendered.source_format, rendered.width, rendered.height) == ("JPEG", 4000, 3000)
+    assert sorted(by_name(rendered)) == sorted(
+        f"w{width}.{extension}" for width in SPEC.widths for extension in ("jpg", "webp")
+    )
+    for item in rendered.renditions:
+        image = decoded(item)
+        assert image.format == item.format.pillow_format
+        assert image.size == (item.width, item.height) == (item.width, item.width * 3 // 4)
+
+
+def test_small_image_is_never_upscaled(jpeg_bytes):
+    rendered = renditions.render(jpeg_bytes((200, 150)))
+
+    assert {(item.width, item.height) for item in rendered.renditions} == {(200, 150)}
+
+
+def test_same_bytes_give_the_same_renditions(jpeg_bytes):
+    data = jpeg_bytes()
+
+    first, second = renditions.render(data), renditions.render(data)
+
+    assert [(item.name, item.data) for item in first.renditions] == [
+        (item.name, item.data) for item in second.renditions
+    ]
+
+
+def test_the_picture_survives_the_cascade(jpeg_bytes):
+    smallest = by_name(renditions.render(jpeg_bytes((2400, 1800))))["w240.jpg"]
+
+    image = decoded(smallest).convert("RGB")
+    assert close(image.getpixel((60, 45)), (220, 20, 20)) and close(image.getpixel((180, 135)), (230, 230, 20))
+
+
+# ---------------------------------------------------------------- correct pictures
+
+
+@pytest.mark.parametrize("orientation", range(1, 9))
+def test_exif_orientation_is_applied_to_the_pixels(orientation):
+    exif = Image.Exif()
+    exif[0x0112] = orientation
+    data = encode(quadrants((400, 300)), "JPEG", quality=95, exif=exif)
+    expected = ImageOps.exif_transpose(Image.open(io.BytesIO(data))).convert("RGB")
+
+    rendered = renditions.render(data)
+
+    assert (rendered.width, rendered.height) == expected.size
+    for item in rendered.renditions:
+        image = decoded(item).convert("RGB")
+        assert image.getexif().get(0x0112) is None
+        reference = expected.resize(image.size)
+        for x, y in [(0.25, 0.25), (0.75, 0.25), (0.25, 0.75), (0.75, 0.75)]:
+            point = (int(image.width * x), int(image.height * y))
+            assert close(image.getpixel(point), reference.getpixel(point)), (item.name, point)
+
+
+def test_all_metadata_is_stripped_including_gps(jpeg_bytes):
+    exif = Image.Exif()
+    exif[0x010F] = "SpyCam"  # Make
+    exif.get_ifd(0x8825).update({1: "N", 2: (51.0, 30.0, 0.0), 3: "W", 4: (0.0, 7.0, 0.0)})  # GPS IFD
+    source = encode(quadrants(), "JPEG", exif=exif, comment=b"secret comment", icc_profile=swapped_primaries_profile())
+    assert Image.open(io.BytesIO(source)).getexif().get_ifd(0x8825)
+
+    rendered = renditions.render(source)
+
+    for item in rendered.renditions:
+        image = decoded(item)
+        assert not image.getexif(), item.name
+        assert not {"exif", "xmp", "comment", "icc_profile"} & set(image.info), item.name
+        assert b"SpyCam" not in item.data and b"secret comment" not in item.data and b"Exif" not in item.data
+
+
+def test_embedded_icc_profile_is_converted_to_srgb():
+    red_in_swapped_space = Image.new("RGB", (300, 200), (255, 0, 0))
+    data = encode(red_in_swapped_space, "PNG", icc_profile=swapped_primaries_profile())
+
+    rendered = renditions.render(data)
+
+    for item in rendered.renditions:
+        assert close(decoded(item).convert("RGB").getpixel((10, 10)), (0, 0, 255)), item.name
+
+
+def test_cmyk_jpeg_becomes_rgb():
+    data = encode(Image.new("CMYK", (300, 200), (0, 255, 255, 0)), "JPEG", quality=95)
+
+    for item in renditions.render(data).renditions:
+        image = decoded(item)
+        assert image.mode == "RGB"
+        assert close(image.getpixel((10, 10)), (255, 0, 0), tolerance=40), item.name
+
+
+def test_16_bit_greyscale_is_scaled_not_clipped():
+    mid_grey_16_bit = Image.new("I;16", (300, 200), 32768)
+
+    for item in renditions.render(encode(mid_grey_16_bit, "PNG")).renditions:
+        assert close(decoded(item).convert("RGB").getpixel((10, 10)), (128, 128, 128), tolerance=4), item.name
+
+
+def test_greyscale_renders_as_grey():
+    for item in renditions.render(encode(Image.new("L", (300, 200), 90), "PNG")).renditions:
+        assert close(decoded(item).convert("RGB").getpixel((10, 10)), (90, 90, 90), tolerance=4), item.name
+
+
+def test_alpha_is_flattened_on_white_for_jpeg_and_kept_for_webp():
+    image = Image.new("RGBA", (300, 200), (200, 30, 30, 255))
+    image.paste((0, 0, 255, 0), (0, 0, 150, 200))  # left half fully transparent
+
+    rendered = by_name(renditions.render(encode(image, "PNG")))
+
+    jpeg, webp = decoded(rendered["w240.jpg"]), decoded(rendered["w240.webp"])
+    assert jpeg.mode == "RGB" and close(jpeg.getpixel((10, 10)), (255, 255, 255), tolerance=6)
+    assert webp.mode == "RGBA" and webp.getpixel((10, 10))[3] == 0 and webp.getpixel((230, 10))[3] == 255
+
+
+def test_palette_with_transparency_keeps_alpha_for_webp():
+    image = quadrants().convert("P", palette=Image.Palette.ADAPTIVE, colors=4)
+    image.info["transparency"] = image.getpixel((10, 10))
+
+    rendered = by_name(renditions.render(encode(image, "PNG")))
+
+    assert decoded(rendered["w400.webp"]).getpixel((10, 10))[3] == 0
+    assert close(decoded(rendered["w400.jpg"]).getpixel((10, 10)), (255, 255, 255), tolerance=6)
+
+
+def test_opaque_alpha_channel_is_dropped():
+    rendered = renditions.render(encode(quadrants(mode="RGBA"), "PNG"))
+
+    assert {decoded(item).mode for item in rendered.renditions} == {"RGB"}
+
+
+def test_animated_gif_renders_its_first_frame():
+    frames = [Image.new("RGB", (300, 200), colour) for colour in [(220, 20, 20), (20, 200, 20), (20, 20, 220)]]
+    data = encode(frames[0], "GIF", save_all=True, append_images=frames[1:], duration=100, loop=0)
+    assert Image.open(io.BytesIO(data)).n_frames == 3
+
+    for item in renditions.render(data).renditions:
+        assert close(decoded(item).convert("RGB").getpixel((10, 10)), (220, 20, 20)), item.name
+
+
+def test_heic_from_a_phone_is_supported():
+    data = encode(quadrants((800, 600)), "HEIF", quality=90)
+
+    rendered = renditions.render(data)
+
+    assert (rendered.source_format, rendered.width, rendered.height) == ("HEIF", 800, 600)
+    assert close(decoded(by_name(rendered)["w480.jpg"]).getpixel((60, 45)), (220, 20, 20))
+
+
+def test_png_named_jpg_is_read_by_content(jpeg_bytes):
+    rendered = renditions.render(encode(quadrants(), "PNG"))
+
+    assert rendered.source_format == "PNG"
+
+
+def test_script_appended_to_a_jpeg_is_gone_after_re_encoding(jpeg_bytes):
+    payload = b"<script>alert('pwned')</script><?php system($_GET['c']); ?>"
+
+    rendered = renditions.render(jpeg_bytes() + payload)
+
+    assert all(b"<script>" not in item.data and b"<?php" not in item.data for item in rendered.renditions)
+
+
+# ---------------------------------------------------------------- hostile and broken input
+
+
+def _psd_header() -> bytes:
+    # Photoshop's signature, version 1, 3 channels of 8-bit RGB, 64x64, and empty sections.
+    return b"8BPS\x00\x01" + b"\x00" * 6 + b"\x00\x03" + b"\x00\x00\x00\x40" * 2 + b"\x00\x08\x00\x03" + b"\x00" * 12
+
+
+UNSUPPORTED = {
+    "eps": lambda: encode(quadrants(), "EPS"),
+    "svg": lambda: b'<svg xmlns="http://www.w3.org/2000/svg" width="10" height="10"><script>x()</script></svg>',
+    "psd": _psd_header,
+    "tiff": lambda: encode(quadrants(), "TIFF"),
+    "bmp": lambda: encode(quadrants(), "BMP"),
+    "text": lambda: b"just some text, not an image at all\n",
+    "pdf": lambda: encode(quadrants(), "PDF"),
+}
+
+
+@pytest.mark.parametrize("kind", sorted(UNSUPPORTED))
+def test_formats_outside_the_allowlist_are_refused(kind):
+    with pytest.raises(renditions.ImageRejected) as rejected:
+        renditions.render(UNSUPPORTED[kind]())
+
+    assert rejected.value.code == "unsupported_format"
+    assert rejected.value.message == "not a supported image"
+
+
+def test_zero_bytes_are_empty():
+    with pytest.raises(renditions.ImageRejected) as rejected:
+        renditions.render(b"")
+
+    assert (rejected.value.code, rejected.value.message) == ("empty", "the file is empty")
+
+
+@pytest.mark.parametrize("size", [(20000, 20000), (8000, 8000)], ids=["400MP-bomb", "64MP-over-cap"])
+def test_pixel_cap_refuses_from_the_header_alone(size):
+    data = png_header_only(*size)
+    assert len(data) < 200
+
+    start = time.perf_counter()
+    with pytest.raises(renditions.ImageRejected) as rejected:
+        renditions.render(data)
+
+    assert rejected.value.code == "too_large" and rejected.value.message == "image too large"
+    assert time.perf_counter() - start < 0.5  # a decode would take seconds and gigabytes
+
+
+def test_source_bytes_over_the_cap_are_too_large(jpeg_bytes):
+    with pytest.raises(renditions.ImageRejected) as rejected:
+        renditions.render(jpeg_bytes(), Spec(max_source_bytes=1000))
+
+    assert rejected.value.code == "too_large"
+
+
+def _corrupt_png() -> bytes:
+    data = bytearray(encode(quadrants(), "PNG"))
+    start = data.index(b"IDAT") + 8
+    data[start : start + 40] = bytes(40)  # zeroed compressed stream
+    return bytes(data)
+
+
+BROKEN = {
+    "truncated-jpeg": lambda jpeg: jpeg[: len(jpeg) // 2],
+    "truncated-png": lambda jpeg: encode(quadrants(), "PNG")[:300],
+    "corrupt-png": lambda jpeg: _corrupt_png(),
+    "jpeg-header-then-garbage": lambda jpeg: jpeg[:600] + bytes(range(256)) * 8,
+    "png-signature-only": lambda jpeg: b"\x89PNG\r\n\x1a\n",
+}
+
+
+@pytest.mark.parametrize("kind", sorted(BROKEN))
+def test_truncated_and_corrupt_files_are_refused(kind, jpeg_bytes):
+    with pytest.raises(renditions.ImageRejected) as rejected:
+        renditions.render(BROKEN[kind](jpeg_bytes()))
+
+    assert rejected.value.code in {"corrupt", "unsupported_format"}
+    assert rejected.value.code == ("unsupported_format" if kind == "png-signature-only" else "corrupt")
