@@ -43,12 +43,23 @@ deploy-venv: ## Create build/deploy-venv: only the site's runtime dependencies a
 	$(PYTHON) -m venv --clear $(DEPLOY_VENV)
 	$(DEPLOY_VENV)/bin/python -m pip install --quiet --disable-pip-version-check $$(scripts/site-requirements)
 
+# The browser tests drive Debian's Chromium (Playwright's own browser download does not work offline).
+CHROMIUM := /usr/bin/chromium
+
+$(CHROMIUM):
+	@if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; \
+	else echo "The browser tests need Debian's chromium package: sudo apt-get install chromium"; exit 1; fi
+
+.PHONY: browser
+browser: $(CHROMIUM) ## Install Debian's Chromium for the browser tests, if it is missing
+
 .PHONY: run
 run: setup ## Set up and run all of Darkroom locally on moto (no AWS account needed)
 	$(BIN)/python -m devstack
 
 .PHONY: test
-test: setup tools ## Set up and run every test: SQLite, then the web tests again on a real PostgreSQL
+test: setup tools browser ## Set up and run every test: SQLite, then the web tests again on a real PostgreSQL
 	$(BIN)/ruff check . scripts/zappa-env scripts/site-requirements
 	$(BIN)/ruff format --check . scripts/zappa-env scripts/site-requirements
 	$(BIN)/pytest

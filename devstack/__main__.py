@@ -43,10 +43,12 @@ def main(argv: list[str] | None = None) -> int:
             "DJANGO_DEBUG": "1",
             "DJANGO_SETTINGS_MODULE": "web.settings",
             "DARKROOM_SITE_URL": site_url,
+            # One readable line per step of an upload: no per-request lines, no metric documents on stdout.
+            "DJANGO_SERVER_LOG_LEVEL": "WARNING",
+            "POWERTOOLS_METRICS_DISABLED": "true",
         }
     )
-    # One readable line per step of an upload; moto's and runserver's per-request lines would drown them.
-    logging.getLogger("werkzeug").setLevel(logging.WARNING)
+    logging.getLogger("werkzeug").setLevel(logging.WARNING)  # moto server's per-request lines
     stack = LocalStack(moto_port=args.moto_port, site_origin=site_url.rstrip("/"))
     try:
         os.environ.update(stack.start_aws())
@@ -55,7 +57,6 @@ def main(argv: list[str] | None = None) -> int:
         from django.core.management import call_command
 
         django.setup()
-        logging.getLogger("django.server").setLevel(logging.WARNING)
         call_command("migrate", verbosity=0)
         print(f"devstack: moto server (S3, SQS, SES, DynamoDB) on {stack.moto_url}")
         print("devstack: resize and notify functions polling their queues")

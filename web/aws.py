@@ -35,17 +35,30 @@ def clear_clients() -> None:
     sqs_client.cache_clear()
 
 
+# Every browser upload is stored with this tag; confirm removes it. The bucket's lifecycle rule (template.yaml,
+# ExpireUnconfirmedUploads) deletes originals still tagged after two days: uploads nobody confirmed.
+PENDING_UPLOAD_TAGGING = (
+    "<Tagging><TagSet><Tag><Key>darkroom-upload</Key><Value>pending</Value></Tag></TagSet></Tagging>"
+)
+
+
 def presigned_post(*, key: str, content_type: str, max_bytes: int, expires_in: int) -> dict:
     return s3_client().generate_presigned_post(
         Bucket=settings.DARKROOM_BUCKET,
         Key=key,
-        Fields={"Content-Type": content_type},
+        Fields={"Content-Type": content_type, "tagging": PENDING_UPLOAD_TAGGING},
         Conditions=[
             {"Content-Type": content_type},
+            {"tagging": PENDING_UPLOAD_TAGGING},
             ["content-length-range", 1, max_bytes],
         ],
         ExpiresIn=expires_in,
     )
+
+
+def mark_upload_confirmed(*, key: str) -> None:
+    """Take the original out of the unconfirmed-uploads expiry, before any row points at it."""
+    s3_client().delete_object_tagging(Bucket=settings.DARKROOM_BUCKET, Key=key)
 
 
 def head_object(*, key: str) -> dict | None:

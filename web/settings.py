@@ -168,4 +168,10 @@ LOGGING = {
     "formatters": {"line": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "line"}},
     "root": {"handlers": ["console"], "level": os.environ.get("DJANGO_LOG_LEVEL", "INFO")},
+    "loggers": {
+        # botocore narrates every credential and endpoint lookup at INFO.
+        "botocore": {"level": "WARNING"},
+        # One line per request; the local stack turns it down to keep one line per upload step.
+        "django.server": {"level": os.environ.get("DJANGO_SERVER_LOG_LEVEL", "INFO")},
+    },
 }

@@ -9,5 +9,4 @@ from web.settings import *  # noqa: E402,F403
 
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 STORAGES["staticfiles"]["BACKEND"] = "django.contrib.staticfiles.storage.StaticFilesStorage"  # noqa: F405
-DARKROOM_BUCKET = "darkroom-test"
 DARKROOM_SITE_URL = "http://testserver/"

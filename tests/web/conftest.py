@@ -4,24 +4,21 @@ import boto3
 import pytest
 from moto import mock_aws
 
+from devstack import template
 from web import aws
 from web.accounts.models import User
-
-BUCKET = "darkroom-test"
 
 
 @pytest.fixture(autouse=True)
 def aws_mock(settings):
-    """Every web test runs against moto's S3 and SQS, with fresh cached clients."""
+    """Every web test runs against moto's S3 and SQS, built from template.yaml's own definitions."""
     aws.clear_clients()
     with mock_aws():
-        s3 = boto3.client("s3")
-        s3.create_bucket(Bucket=BUCKET)
-        sqs = boto3.client("sqs")
-        settings.DARKROOM_BUCKET = BUCKET
-        settings.DARKROOM_RESIZE_QUEUE_URL = sqs.create_queue(QueueName="darkroom-resize")["QueueUrl"]
-        settings.DARKROOM_NOTIFY_QUEUE_URL = sqs.create_queue(QueueName="darkroom-notify")["QueueUrl"]
-        yield
+        resources = template.provision(site_origin="http://testserver")
+        settings.DARKROOM_BUCKET = resources["DARKROOM_BUCKET"]
+        settings.DARKROOM_RESIZE_QUEUE_URL = resources["DARKROOM_RESIZE_QUEUE_URL"]
+        settings.DARKROOM_NOTIFY_QUEUE_URL = resources["DARKROOM_NOTIFY_QUEUE_URL"]
+        yield resources
     aws.clear_clients()
 
 

@@ -6,6 +6,7 @@ import json
 import pytest
 
 from tests.web.helpers import browser_upload, jpeg_bytes, post_json, presign, upload_and_confirm
+from web import aws
 from web.photos.models import Photo
 
 pytestmark = pytest.mark.django_db
@@ -31,6 +32,9 @@ def test_presign_policy_pins_key_size_type_and_expiry(user_client, user, setting
     assert {"Content-Type": "image/png"} in conditions
     assert {"key": body["key"]} in conditions
     assert {"bucket": settings.DARKROOM_BUCKET} in conditions
+    # stored tagged as pending, so the bucket's lifecycle expires it unless it is confirmed
+    assert {"tagging": aws.PENDING_UPLOAD_TAGGING} in conditions
+    assert body["fields"]["tagging"] == aws.PENDING_UPLOAD_TAGGING
     assert policy["expiration"]  # ISO time, DARKROOM_PRESIGN_EXPIRY_SECONDS (5 minutes) ahead
     assert settings.DARKROOM_PRESIGN_EXPIRY_SECONDS <= 600
 
@@ -161,3 +165,34 @@ def test_confirm_refuses_a_nul_in_the_filename(user_client):
 
     assert response.status_code == 400
     assert "control characters" in response.json()["error"]
+
+
+def test_confirm_takes_the_original_out_of_the_unconfirmed_expiry(user_client, s3, settings):
+    # GIVEN an upload S3 stored with the pending tag (moto ignores the POST's tagging field, so set it here)
+    presigned = presign(user_client).json()
+    browser_upload(presigned, jpeg_bytes())
+    pending = {"TagSet": [{"Key": "darkroom-upload", "Value": "pending"}]}
+    s3.put_object_tagging(Bucket=settings.DARKROOM_BUCKET, Key=presigned["key"], Tagging=pending)
+
+    response = post_json(user_client, "/api/uploads/confirm", {"key": presigned["key"], "filename": "a.jpg"})
+
+    assert response.status_code == 201
+    assert s3.get_object_tagging(Bucket=settings.DARKROOM_BUCKET, Key=presigned["key"])["TagSet"] == []
+
+
+def test_confirm_creates_nothing_when_the_tag_cannot_be_cleared(user_client, monkeypatch):
+    from botocore.exceptions import ClientError
+
+    presigned = presign(user_client).json()
+    browser_upload(presigned, jpeg_bytes())
+
+    def throttled(**kwargs):
+        raise ClientError({"Error": {"Code": "SlowDown", "Message": "slow down"}}, "DeleteObjectTagging")
+
+    monkeypatch.setattr(aws, "mark_upload_confirmed", throttled)
+
+    response = post_json(user_client, "/api/uploads/confirm", {"key": presigned["key"], "filename": "a.jpg"})
+
+    assert response.status_code == 503
+    assert "try confirming again" in response.json()["error"]
+    assert not Photo.objects.exists()

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from datetime import timedelta
 from pathlib import PurePosixPath, PureWindowsPath
 
+from botocore.exceptions import ClientError
 from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.urls import reverse
@@ -91,6 +92,11 @@ def upload_confirm(*, owner: User, key: str, filename: str, correlation_id: str)
     if head is None:
         raise UploadError("Nothing was uploaded under that key: upload the file first.", status=404)
     _check_declared(content_type=head.get("ContentType", ""), size=head["ContentLength"])
+    try:
+        aws.mark_upload_confirmed(key=key)
+    except ClientError as error:  # the row must never point at an original that is still set to expire
+        logger.warning("could not clear the pending tag of %s: %s", key, error)
+        raise UploadError("Storage is busy; please try confirming again in a moment.", status=503) from error
     try:
         return _photo_create(
             owner=owner, photo_id=photo_id, key=key, filename=name, head=head, correlation_id=correlation_id
