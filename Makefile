@@ -58,6 +58,11 @@ browser: $(CHROMIUM) ## Install Debian's Chromium for the browser tests, if it i
 run: setup ## Set up and run all of Darkroom locally on moto (no AWS account needed)
 	$(BIN)/python -m devstack
 
+.PHONY: superuser
+superuser: setup ## Create a staff user in the local database (for /admin/ under make run)
+	DARKROOM_LOCAL=1 $(BIN)/python manage.py migrate --verbosity 0
+	DARKROOM_LOCAL=1 $(BIN)/python manage.py createsuperuser
+
 .PHONY: test
 test: setup tools browser ## Set up and run every test: SQLite, then the web tests again on a real PostgreSQL
 	$(BIN)/ruff check . scripts/zappa-env scripts/site-requirements

@@ -6,10 +6,13 @@ so production settings never see any of it.
 """
 
 import argparse
+import io
 import logging
 import os
+import signal
 import socket
 import sys
+import threading
 
 from devstack.stack import LocalStack
 
@@ -22,6 +25,28 @@ def port_is_free(port: int) -> bool:
         except OSError:
             return False
     return True
+
+
+SWEEP_EVERY_SECONDS = 60
+
+
+def sweep_periodically(stop: threading.Event) -> None:
+    """What Zappa's scheduled event does on AWS: re-send stuck outbox messages, recover stuck photos."""
+    from django.core.management import call_command
+    from django.db import close_old_connections
+
+    while not stop.wait(SWEEP_EVERY_SECONDS):
+        try:
+            call_command("sweep", stdout=io.StringIO())
+        except Exception:  # keep sweeping; the next round tries again
+            logging.getLogger("devstack").exception("sweep failed")
+        finally:
+            close_old_connections()
+
+
+def stop_like_ctrl_c(signum, frame) -> None:
+    """A `kill` stops everything as cleanly as Ctrl-C does."""
+    raise KeyboardInterrupt
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -49,7 +74,9 @@ def main(argv: list[str] | None = None) -> int:
         }
     )
     logging.getLogger("werkzeug").setLevel(logging.WARNING)  # moto server's per-request lines
+    signal.signal(signal.SIGTERM, stop_like_ctrl_c)
     stack = LocalStack(moto_port=args.moto_port, site_origin=site_url.rstrip("/"))
+    stopping = threading.Event()
     try:
         os.environ.update(stack.start_aws())
         stack.start_functions()
@@ -58,13 +85,15 @@ def main(argv: list[str] | None = None) -> int:
 
         django.setup()
         call_command("migrate", verbosity=0)
+        threading.Thread(target=sweep_periodically, args=(stopping,), daemon=True, name="sweeper").start()
         print(f"devstack: moto server (S3, SQS, SES, DynamoDB) on {stack.moto_url}")
-        print("devstack: resize and notify functions polling their queues")
+        print(f"devstack: resize and notify polling their queues; the sweeper runs every {SWEEP_EVERY_SECONDS} s")
         print(f"devstack: Darkroom is at {site_url}   sent emails: {site_url}local/outbox/   Ctrl-C stops it all")
         call_command("runserver", f"127.0.0.1:{args.port}", use_reloader=False, skip_checks=True)
     except KeyboardInterrupt:
         pass
     finally:
+        stopping.set()
         stack.stop()
         print("devstack: stopped")
     return 0

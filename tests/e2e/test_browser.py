@@ -4,13 +4,20 @@ import io
 from pathlib import Path
 
 import pytest
-from PIL import Image
+from PIL import Image, ImageOps
 from playwright.sync_api import expect, sync_playwright
 
 from tests.e2e.conftest import OUTPUT
 
 pytestmark = pytest.mark.slow
 CHROMIUM = Path("/usr/bin/chromium")
+# Records every value the upload's <progress> bar takes (its value property reflects to the attribute).
+RECORD_PROGRESS = """
+window.__progress = [];
+new MutationObserver((changes) => changes.forEach((change) => {
+  if (change.target.tagName === "PROGRESS") window.__progress.push(change.target.value);
+})).observe(document.getElementById("upload-list"), {subtree: true, attributes: true, attributeFilter: ["value"]});
+"""
 CHROMIUM_ARGS = ["--no-sandbox", "--headless", "--disable-gpu", "--disable-background-networking", "--no-first-run"]
 
 
@@ -27,7 +34,8 @@ def page(site):
 @pytest.fixture
 def photo_file(tmp_path) -> Path:
     path = tmp_path / "harbour.jpg"
-    image = Image.effect_mandelbrot((1800, 1200), (-0.75, -0.1, -0.55, 0.1), 200).convert("RGB")
+    fractal = Image.effect_mandelbrot((1800, 1200), (-2.2, -1.1, 1.0, 1.1), 60)
+    image = ImageOps.colorize(fractal, black="#0b2545", white="#f4a259", mid="#8da9c4")
     buffer = io.BytesIO()
     image.save(buffer, "JPEG", quality=90)
     path.write_bytes(buffer.getvalue())
@@ -43,9 +51,18 @@ def test_sign_up_upload_and_watch_the_photo_appear(page, photo_file):
     expect(page).to_have_url(f"{page.url.split('/photos/')[0]}/photos/")
     page.evaluate("window.__sameDocument = true")  # vanishes if the page ever reloads
 
-    # Upload through the page's file picker; the progress bar fills and the card appears as a placeholder
+    # Upload through the page's file picker, on a throttled link so the progress bar has something to show
+    slow_link = page.context.new_cdp_session(page)
+    slow_link.send("Network.enable")
+    slow_link.send(
+        "Network.emulateNetworkConditions",
+        {"offline": False, "latency": 0, "downloadThroughput": -1, "uploadThroughput": 400_000},
+    )
+    page.evaluate(RECORD_PROGRESS)
     page.set_input_files("#file-input", str(photo_file))
-    expect(page.locator(".upload.done")).to_have_count(1, timeout=20_000)
+    expect(page.locator(".upload.done")).to_have_count(1, timeout=30_000)
+    progress = page.evaluate("window.__progress")
+    assert any(0 < value < 1 for value in progress), progress  # the bar moved while the file was on its way
     assert page.locator(".upload progress").evaluate("bar => bar.value") == 1
     card = page.locator("#gallery figure.photo").first
 
@@ -62,7 +79,7 @@ def test_sign_up_upload_and_watch_the_photo_appear(page, photo_file):
     assert "w" in page.locator("picture.large img").get_attribute("srcset")
     expect(page.locator(".facts")).to_contain_text("1800 × 1200 px")
 
-    # The local outbox shows both emails
+    # The local outbox shows both emails to this user (other tests share the stack)
     page.click("text=Outbox (local)")
-    expect(page.locator("article.email")).to_have_count(2, timeout=30_000)
+    expect(page.locator("article.email", has_text="browser@example.com")).to_have_count(2, timeout=30_000)
     page.screenshot(path=str(OUTPUT / "outbox.png"), full_page=True)

@@ -187,8 +187,18 @@ def test_site_role_sends_to_the_queues_and_touches_only_its_prefixes(resources):
     assert allowed["s3:PutObject"] == {"${PhotoBucket.Arn}/uploads/*"}  # presigned POSTs into uploads/ only
     assert allowed["s3:GetObject"] == {"${PhotoBucket.Arn}/uploads/*", "${PhotoBucket.Arn}/renditions/*"}
     assert allowed["s3:DeleteObject"] == {"${PhotoBucket.Arn}/uploads/*", "${PhotoBucket.Arn}/renditions/*"}
-    assert not any(action.startswith(("ses:", "dynamodb:", "iam:", "lambda:")) for action in allowed)
+    assert not any(action.startswith(("ses:", "dynamodb:", "iam:")) for action in allowed)
     assert {a for a in allowed if a.startswith("sqs:")} == {"sqs:SendMessage"}
+    # API Gateway invokes the site with this role (Zappa sets it as the integration's credentials): only the site.
+    site_function = "arn:${AWS::Partition}:lambda:${AWS::Region}:${AWS::AccountId}:function:darkroom-${Stage}"
+    assert {a for a in allowed if a.startswith("lambda:")} == {"lambda:InvokeFunction"}
+    assert allowed["lambda:InvokeFunction"] == {site_function}
+
+
+def test_site_role_is_assumable_by_the_services_zappa_hands_it_to(resources):
+    statement = resources["SiteRole"]["Properties"]["AssumeRolePolicyDocument"]["Statement"]
+    principals = {service for item in statement for service in item["Principal"]["Service"]}
+    assert principals == {"lambda.amazonaws.com", "apigateway.amazonaws.com", "events.amazonaws.com"}
 
 
 # ---------------------------------------------------------------- alarms and outputs

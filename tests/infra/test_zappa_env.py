@@ -86,3 +86,29 @@ def test_refuses_to_write_without_the_secrets(aws, outputs):
     completed = zappa_env(aws, "dev", "--secrets-path", "/nowhere/", "--output", str(BUILD / "nosecrets.json"))
     assert completed.returncode != 0
     assert "DJANGO_SECRET_KEY, DATABASE_URL" in completed.stderr
+
+
+def load_script():
+    """scripts/zappa-env as a module (it has no .py suffix, being a command)."""
+    import importlib.util
+    from importlib.machinery import SourceFileLoader
+
+    loader = SourceFileLoader("zappa_env", str(ROOT / "scripts" / "zappa-env"))
+    module = importlib.util.module_from_spec(importlib.util.spec_from_loader("zappa_env", loader))
+    loader.exec_module(module)
+    return module
+
+
+@pytest.mark.parametrize(
+    ("origin", "expected"),
+    [
+        ("https://photos.example.com", "https://photos.example.com/"),
+        # API Gateway's default host serves the stage under its name: email links must include it
+        (
+            "https://abc123.execute-api.us-east-1.amazonaws.com",
+            "https://abc123.execute-api.us-east-1.amazonaws.com/dev/",
+        ),
+    ],
+)
+def test_site_url_follows_where_zappa_serves_the_stage(origin, expected):
+    assert load_script().site_url(origin, "dev") == expected

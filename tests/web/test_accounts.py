@@ -66,3 +66,45 @@ def test_staff_get_the_admin_for_users_photos_and_outbox(client, db):
         "/admin/accounts/user/add/",
     ):
         assert client.get(url).status_code == 200, url
+
+
+def test_login_ignores_the_case_of_the_address(client, user):
+    response = client.post("/login/", {"username": "ADA@Example.COM", "password": "a-long-enough-passphrase"})
+
+    assert response.status_code == 302 and response["Location"] == "/photos/"
+
+
+def test_signup_refuses_an_address_notify_could_never_mail(client):
+    response = client.post("/signup/", {"email": "ada@[127.0.0.1]", "password": "correct horse battery"})
+
+    assert response.status_code == 400
+    assert "not at an IP address" in response.content.decode()
+    assert not User.objects.exists()
+
+
+def test_signup_stores_an_international_domain_in_punycode(client, django_capture_on_commit_callbacks):
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post("/signup/", {"email": "ada@bücher.de", "password": "correct horse battery"})
+
+    assert User.objects.get().email == "ada@xn--bcher-kva.de"
+    assert OutboxMessage.objects.get().body["to"] == "ada@xn--bcher-kva.de"
+
+
+def test_staff_deleting_photos_and_users_in_the_admin_also_deletes_their_objects(client, user, s3, settings):
+    from tests.web.factories import make_photo
+    from web.photos.models import Photo
+
+    staff = User.objects.create_superuser(email="ops@example.com", password="an-operator-passphrase")
+    client.force_login(staff)
+    first, second = make_photo(user), make_photo(user)
+    for photo in (first, second):
+        s3.put_object(Bucket=settings.DARKROOM_BUCKET, Key=photo.original_key, Body=b"x")
+
+    client.post(f"/admin/photos/photo/{first.pk}/delete/", {"post": "yes"})
+    assert [item["Key"] for item in s3.list_objects_v2(Bucket=settings.DARKROOM_BUCKET)["Contents"]] == [
+        second.original_key
+    ]
+
+    client.post(f"/admin/accounts/user/{user.pk}/delete/", {"post": "yes"})
+    assert s3.list_objects_v2(Bucket=settings.DARKROOM_BUCKET).get("KeyCount") == 0
+    assert not Photo.objects.exists() and not User.objects.filter(pk=user.pk).exists()

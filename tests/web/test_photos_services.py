@@ -8,7 +8,8 @@ from django.utils import timezone
 
 from tests.web.factories import make_photo, manifest_for, put_manifest
 from web.outbox.models import OutboxMessage
-from web.photos.services import clean_filename, photo_recover_stuck
+from web.photos.models import Photo
+from web.photos.services import clean_filename, photo_recover_stuck, photo_refresh, user_delete
 
 pytestmark = pytest.mark.django_db
 
@@ -23,7 +24,7 @@ def test_stuck_photo_is_reenqueued_with_its_correlation_id(user, settings, djang
     with django_capture_on_commit_callbacks(execute=True):
         counts = photo_recover_stuck()
 
-    assert counts == {"finished": 0, "requeued": 1, "failed": 0}
+    assert counts == {"finished": 0, "requeued": 1, "failed": 0, "errors": 0}
     photo.refresh_from_db()
     assert photo.resize_attempts == 2 and photo.status == "processing"
     message = OutboxMessage.objects.get()
@@ -34,7 +35,7 @@ def test_stuck_photo_is_reenqueued_with_its_correlation_id(user, settings, djang
 def test_photo_within_deadline_is_left_alone(user):
     make_photo(user)
 
-    assert photo_recover_stuck() == {"finished": 0, "requeued": 0, "failed": 0}
+    assert photo_recover_stuck() == {"finished": 0, "requeued": 0, "failed": 0, "errors": 0}
 
 
 def test_after_the_last_attempt_the_photo_fails_with_a_reason(user, settings):
@@ -72,3 +73,64 @@ def test_sweep_command_reports_what_it_did(user, settings, capsys):
 )
 def test_clean_filename_keeps_only_the_name(raw, clean):
     assert clean_filename(raw) == clean
+
+
+def test_one_broken_photo_does_not_stop_the_sweep(user, s3, settings, monkeypatch):
+    from web.photos import services
+
+    broken, fine = (make_photo(user, resize_requested_at=overdue(settings)) for _ in range(2))
+    put_manifest(s3, settings.DARKROOM_BUCKET, fine, manifest_for(fine))
+    real_refresh = services.photo_refresh
+
+    def refresh(*, photo):
+        if photo.pk == broken.pk:
+            raise RuntimeError("S3 exploded")
+        return real_refresh(photo=photo)
+
+    monkeypatch.setattr(services, "photo_refresh", refresh)
+
+    assert photo_recover_stuck() == {"finished": 1, "requeued": 0, "failed": 0, "errors": 1}
+    fine.refresh_from_db()
+    assert fine.status == "ready"
+
+
+def test_a_late_result_wins_over_a_timeout(user, s3, settings):
+    photo = make_photo(user, status="failed", failure_code="timeout", failure_message="processing did not finish")
+    put_manifest(s3, settings.DARKROOM_BUCKET, photo, manifest_for(photo))
+
+    photo = photo_refresh(photo=photo)
+
+    assert (photo.status, photo.failure_code, photo.failure_message) == ("ready", "", "")
+
+
+def test_a_manifest_that_is_not_json_fails_the_photo(user, s3, settings):
+    photo = make_photo(user)
+    s3.put_object(Bucket=settings.DARKROOM_BUCKET, Key=f"renditions/{photo.pk}/manifest.json", Body=b"{oops")
+
+    assert photo_refresh(photo=photo).failure_code == "bad_manifest"
+
+
+def test_s3_trouble_while_reading_a_manifest_keeps_the_photo_processing(user, monkeypatch):
+    from botocore.exceptions import ClientError
+
+    from web import aws
+
+    def throttled(**kwargs):
+        raise ClientError({"Error": {"Code": "SlowDown", "Message": "slow down"}}, "GetObject")
+
+    monkeypatch.setattr(aws, "read_json", throttled)
+
+    assert photo_refresh(photo=make_photo(user)).status == "processing"
+
+
+def test_deleting_a_user_deletes_their_objects(user, other_user, s3, settings):
+    mine, theirs = make_photo(user), make_photo(other_user)
+    for photo in (mine, theirs):
+        s3.put_object(Bucket=settings.DARKROOM_BUCKET, Key=photo.original_key, Body=b"x")
+        s3.put_object(Bucket=settings.DARKROOM_BUCKET, Key=f"renditions/{photo.pk}/w240.jpg", Body=b"x")
+
+    user_delete(user=user)
+
+    keys = {item["Key"] for item in s3.list_objects_v2(Bucket=settings.DARKROOM_BUCKET)["Contents"]}
+    assert keys == {theirs.original_key, f"renditions/{theirs.pk}/w240.jpg"}
+    assert list(Photo.objects.all()) == [theirs]

@@ -157,3 +157,26 @@ def test_delete_removes_original_renditions_and_manifest(user_client, ready_phot
 
 def test_delete_needs_post(user_client, ready_photo):
     assert user_client.get(f"/photos/{ready_photo.pk}/delete/").status_code == 405
+
+
+def test_status_for_the_photo_page_returns_its_large_picture_and_facts(user_client, ready_photo):
+    response = user_client.get("/api/photos/status", {"ids": str(ready_photo.pk), "view": "detail"})
+
+    html = response.json()["photos"][str(ready_photo.pk)]["html"]
+    assert '<picture class="large">' in html and "1920w" in html
+    assert "4000 × 3000 px" in html
+
+
+def test_status_refuses_an_unknown_view(user_client, ready_photo):
+    response = user_client.get("/api/photos/status", {"ids": str(ready_photo.pk), "view": "admin"})
+
+    assert response.status_code == 400
+    assert "'view' must be one of" in response.json()["error"]
+
+
+def test_photo_page_of_a_processing_photo_polls_for_its_result(user_client, user):
+    photo = make_photo(user)
+
+    html = user_client.get(f"/photos/{photo.pk}/").content.decode()
+
+    assert "Processing" in html and "poll.js" in html and "view=detail" in html

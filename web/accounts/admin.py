@@ -3,6 +3,7 @@ from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 from django.contrib.auth.forms import AdminUserCreationForm, UserChangeForm
 
 from web.accounts.models import User
+from web.photos.services import user_delete
 
 
 class UserCreateForm(AdminUserCreationForm):
@@ -31,3 +32,11 @@ class UserAdmin(BaseUserAdmin):
     ]
     add_fieldsets = [(None, {"classes": ["wide"], "fields": ["email", "usable_password", "password1", "password2"]})]
     list_filter = ["is_staff", "is_active"]
+
+    # An account's photos live in S3 as well as in rows: delete both.
+    def delete_model(self, request, obj: User) -> None:
+        user_delete(user=obj)
+
+    def delete_queryset(self, request, queryset) -> None:
+        for user in queryset:
+            user_delete(user=user)

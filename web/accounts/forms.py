@@ -2,6 +2,7 @@ from django import forms
 from django.contrib.auth import password_validation
 from django.contrib.auth.forms import AuthenticationForm
 
+from web.accounts.addresses import mailable_address
 from web.accounts.models import User
 
 
@@ -12,7 +13,7 @@ class SignupForm(forms.Form):
     password = forms.CharField(strip=False, widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}))
 
     def clean_email(self) -> str:
-        email = self.cleaned_data["email"].strip().lower()
+        email = mailable_address(self.cleaned_data["email"])
         if User.objects.filter(email__iexact=email).exists():
             raise forms.ValidationError("An account with this email already exists. Log in instead.")
         return email

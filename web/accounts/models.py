@@ -17,6 +17,10 @@ class UserManager(BaseUserManager):
     def create_superuser(self, email: str, password: str | None = None, **extra):
         return self.create_user(email, password, is_staff=True, is_superuser=True, **extra)
 
+    def get_by_natural_key(self, email: str):
+        # Addresses are stored lower-cased; whoever types Ada@Example.com at login is the same person.
+        return self.get(email__iexact=email)
+
 
 class User(AbstractBaseUser, PermissionsMixin):
     """A Darkroom account: the email address is the login."""

@@ -1,6 +1,7 @@
 from django.contrib import admin
 
 from web.photos.models import Photo
+from web.photos.services import photo_delete
 
 
 @admin.register(Photo)
@@ -23,3 +24,11 @@ class PhotoAdmin(admin.ModelAdmin):
         "created_at",
         "resize_requested_at",
     ]
+
+    # Deleting here removes the photo's S3 objects too, exactly like the site's Delete button.
+    def delete_model(self, request, obj: Photo) -> None:
+        photo_delete(photo=obj)
+
+    def delete_queryset(self, request, queryset) -> None:
+        for photo in queryset:
+            photo_delete(photo=photo)

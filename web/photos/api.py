@@ -44,9 +44,13 @@ def _field(body: dict, name: str, kind: type):
     return value
 
 
-def card_html(request: HttpRequest, photo) -> str:
+# The markup a photo has on each page that shows it, so the page can swap it in place when the photo settles.
+VIEW_TEMPLATES = {"gallery": "photos/_card.html", "detail": "photos/_detail_media.html"}
+
+
+def card_html(request: HttpRequest, photo, view: str = "gallery") -> str:
     return render_to_string(
-        "photos/_card.html", {"photo": photo, "images": selectors.photo_images(photo=photo)}, request=request
+        VIEW_TEMPLATES[view], {"photo": photo, "images": selectors.photo_images(photo=photo)}, request=request
     )
 
 
@@ -87,6 +91,9 @@ def upload_confirm(request: HttpRequest) -> JsonResponse:
 @json_login_required
 def photo_status(request: HttpRequest) -> JsonResponse:
     """The current state of the given photos; still-processing ones read their manifest once it exists."""
+    view = request.GET.get("view", "gallery")
+    if view not in VIEW_TEMPLATES:
+        return _error(f"'view' must be one of {', '.join(VIEW_TEMPLATES)}.")
     raw_ids = [item for item in request.GET.get("ids", "").split(",") if item]
     if len(raw_ids) > MAX_STATUS_IDS:
         return _error(f"Ask for at most {MAX_STATUS_IDS} photos at once.")
@@ -99,5 +106,9 @@ def photo_status(request: HttpRequest) -> JsonResponse:
         for photo in selectors.photo_list_by_ids(owner=request.user, photo_ids=photo_ids)
     ]
     return JsonResponse(
-        {"photos": {str(photo.pk): {"status": photo.status, "html": card_html(request, photo)} for photo in photos}}
+        {
+            "photos": {
+                str(photo.pk): {"status": photo.status, "html": card_html(request, photo, view)} for photo in photos
+            }
+        }
     )

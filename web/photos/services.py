@@ -7,10 +7,9 @@ from dataclasses import dataclass
 from datetime import timedelta
 from pathlib import PurePosixPath, PureWindowsPath
 
-from botocore.exceptions import ClientError
+from botocore.exceptions import BotoCoreError, ClientError
 from django.conf import settings
 from django.db import IntegrityError, transaction
-from django.urls import reverse
 from django.utils import timezone
 
 from web import aws, contracts
@@ -18,11 +17,15 @@ from web.accounts.models import User
 from web.outbox.services import outbox_enqueue
 from web.photos import keys
 from web.photos.models import Photo
+from web.urls_public import site_url
 
 logger = logging.getLogger(__name__)
 
 # What the browser may upload; the presigned POST pins the declared type and confirm checks it again.
 ALLOWED_CONTENT_TYPES = frozenset({"image/jpeg", "image/png", "image/webp", "image/gif", "image/heic", "image/heif"})
+
+
+TIMEOUT_CODE = "timeout"
 
 
 class UploadError(Exception):
@@ -38,7 +41,8 @@ def clean_filename(filename: str) -> str:
     """The name shown to the user: never a key, so only its last path part is kept, and control characters refused."""
     if not isinstance(filename, str) or not filename.strip():
         raise UploadError("A filename is required.")
-    if any(unicodedata.category(char) == "Cc" for char in filename):
+    # Control characters and line/paragraph separators: never useful in a name, and a line break in an email subject.
+    if any(unicodedata.category(char) in {"Cc", "Zl", "Zp"} for char in filename):
         raise UploadError("The filename contains control characters (such as NUL); rename the file and try again.")
     name = PurePosixPath(PureWindowsPath(filename).name).name.strip()
     if name in {"", ".", ".."}:
@@ -126,7 +130,7 @@ def _photo_create(
             photo_id=str(photo.pk),
             to=owner.email,
             filename=filename,
-            photo_url=settings.DARKROOM_SITE_URL.rstrip("/") + reverse("photo_detail", args=[photo.pk]),
+            photo_url=site_url("photo_detail", photo.pk),
             correlation_id=correlation_id,
         ),
     )
@@ -147,10 +151,21 @@ def _enqueue_resize(*, photo: Photo) -> None:
 
 
 def photo_refresh(*, photo: Photo) -> Photo:
-    """Copy the resize result from its manifest onto the row, once; ready and failed photos cost nothing."""
-    if photo.status != Photo.Status.PROCESSING:
+    """Copy the resize result from its manifest onto the row, once; ready and failed photos cost nothing.
+
+    A photo the sweeper timed out is looked at again too: a late result still wins over "did not finish".
+    """
+    awaiting_result = photo.status == Photo.Status.PROCESSING or photo.failure_code == TIMEOUT_CODE
+    if not awaiting_result:
         return photo
-    document = aws.read_json(key=keys.manifest_key(photo_id=photo.pk))
+    try:
+        document = aws.read_json(key=keys.manifest_key(photo_id=photo.pk))
+    except (ClientError, BotoCoreError) as error:  # S3 busy: keep the current state, the next poll asks again
+        logger.warning("could not read the manifest of photo_id=%s: %s", photo.pk, error)
+        return photo
+    except ValueError as error:
+        logger.error("manifest of photo_id=%s is not JSON: %s", photo.pk, error)
+        return _photo_fail(photo=photo, code="bad_manifest", message="processing produced an unreadable result")
     if document is None:
         return photo
     source_etag = (document.get("source") or {}).get("etag")
@@ -167,9 +182,13 @@ def photo_refresh(*, photo: Photo) -> Photo:
     photo.status = Photo.Status.READY
     photo.renditions = manifest.renditions
     photo.width, photo.height = manifest.width, manifest.height
-    photo.save(update_fields=["status", "renditions", "width", "height"])
+    photo.failure_code = photo.failure_message = ""
+    photo.save(update_fields=["status", "renditions", "width", "height", "failure_code", "failure_message"])
     logger.info(
-        "photo ready photo_id=%s renditions=%s correlation_id=%s", photo.pk, len(photo.renditions), photo.correlation_id
+        "photo ready photo_id=%s renditions=%s correlation_id=%s",
+        photo.pk,
+        len(photo.renditions),
+        photo.correlation_id,
     )
     return photo
 
@@ -194,21 +213,38 @@ def photo_delete(*, photo: Photo) -> None:
 
 
 def photo_recover_stuck(*, now=None) -> dict[str, int]:
-    """Re-enqueue photos processing past the deadline, a bounded number of times; then mark them failed."""
+    """Re-enqueue photos processing past the deadline, a bounded number of times; then mark them failed.
+
+    One photo's trouble (S3 down, a row deleted meanwhile) is logged and counted; the others are still recovered.
+    """
     now = now or timezone.now()
     deadline = now - timedelta(seconds=settings.DARKROOM_PROCESSING_DEADLINE_SECONDS)
-    counts = {"finished": 0, "requeued": 0, "failed": 0}
+    counts = {"finished": 0, "requeued": 0, "failed": 0, "errors": 0}
     for photo in Photo.objects.filter(status=Photo.Status.PROCESSING, resize_requested_at__lte=deadline):
-        if photo_refresh(photo=photo).status != Photo.Status.PROCESSING:
-            counts["finished"] += 1
-        elif photo.resize_attempts >= settings.DARKROOM_MAX_RESIZE_ATTEMPTS:
-            _photo_fail(photo=photo, code="timeout", message="processing did not finish; delete it and upload again")
-            counts["failed"] += 1
-        else:
-            with transaction.atomic():
-                photo.resize_attempts += 1
-                photo.resize_requested_at = now
-                photo.save(update_fields=["resize_attempts", "resize_requested_at"])
-                _enqueue_resize(photo=photo)
-            counts["requeued"] += 1
+        try:
+            counts[_recover(photo=photo, now=now)] += 1
+        except Exception:
+            logger.exception("could not recover photo_id=%s; the next sweep tries again", photo.pk)
+            counts["errors"] += 1
     return counts
+
+
+def _recover(*, photo: Photo, now) -> str:
+    if photo_refresh(photo=photo).status != Photo.Status.PROCESSING:
+        return "finished"
+    if photo.resize_attempts >= settings.DARKROOM_MAX_RESIZE_ATTEMPTS:
+        _photo_fail(photo=photo, code=TIMEOUT_CODE, message="processing did not finish; delete it and upload again")
+        return "failed"
+    with transaction.atomic():
+        photo.resize_attempts += 1
+        photo.resize_requested_at = now
+        photo.save(update_fields=["resize_attempts", "resize_requested_at"])
+        _enqueue_resize(photo=photo)
+    return "requeued"
+
+
+def user_delete(*, user: User) -> None:
+    """Delete an account and everything it stored: each photo's objects first, then the rows."""
+    for photo in Photo.objects.filter(owner=user):
+        photo_delete(photo=photo)
+    user.delete()

@@ -12,5 +12,5 @@ class Command(BaseCommand):
         counts = photo_recover_stuck()
         self.stdout.write(
             f"outbox: {sent} sent, {pending} still pending; photos: {counts['finished']} finished, "
-            f"{counts['requeued']} re-enqueued, {counts['failed']} failed"
+            f"{counts['requeued']} re-enqueued, {counts['failed']} failed, {counts['errors']} errors"
         )

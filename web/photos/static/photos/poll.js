@@ -8,7 +8,8 @@
   let timer = null;
 
   function pendingIds() {
-    return Array.from(gallery.querySelectorAll('[data-status="processing"]')).map((el) => el.dataset.photoId);
+    const ids = Array.from(gallery.querySelectorAll('[data-status="processing"]')).map((el) => el.dataset.photoId);
+    return Array.from(new Set(ids));
   }
 
   async function poll() {
@@ -16,7 +17,9 @@
     const ids = pendingIds().slice(0, 100);
     if (ids.length === 0) return;
     try {
-      const response = await fetch(statusUrl + "?ids=" + ids.join(","), { credentials: "same-origin" });
+      const url = new URL(statusUrl, window.location.href);
+      url.searchParams.set("ids", ids.join(","));
+      const response = await fetch(url, { credentials: "same-origin" });
       if (response.ok) {
         const { photos } = await response.json();
         Object.entries(photos).forEach(([id, photo]) => {

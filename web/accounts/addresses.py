@@ -1,0 +1,31 @@
+"""Email addresses the site accepts are addresses the notify function can mail.
+
+Django's EmailField allows international domains, IP literals and quoted local parts; SES and the notify function
+(functions/notify/mail_headers.py) take an ASCII dot-atom at a domain name. Refusing the rest at signup, with a
+reason, beats an account whose emails are silently never sent. tests/web/test_addresses.py holds both sides to it.
+"""
+
+import re
+
+from django.core.exceptions import ValidationError
+
+_DOT_ATOM = re.compile(r"[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+(?:\.[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+)*")
+
+
+def mailable_address(value: str) -> str:
+    """The address lower-cased with its domain in punycode, or a ValidationError saying why it cannot be mailed."""
+    local, _, domain = value.strip().rpartition("@")
+    if domain.startswith("["):
+        raise ValidationError("Use an address at a domain name, not at an IP address.")
+    if not _DOT_ATOM.fullmatch(local) or len(local) > 64:
+        raise ValidationError(
+            "We cannot send email to this address: before the @ use letters, digits and . _ + - (no quotes or spaces)."
+        )
+    try:
+        ascii_domain = domain.encode("idna").decode("ascii")
+    except UnicodeError as error:
+        raise ValidationError("The domain of this address is not a valid domain name.") from error
+    address = f"{local}@{ascii_domain}".lower()
+    if len(address) > 254:
+        raise ValidationError("This address is too long.")
+    return address
