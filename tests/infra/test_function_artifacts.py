@@ -13,7 +13,8 @@ import requests
 from PIL import Image
 
 from devstack import template as devstack_template
-from tests.infra.conftest import BUILD, LAMBDA_CONTEXT, ROOT, run_clean
+from devstack.lambda_sqs import queue_arn, to_lambda_record
+from tests.infra.conftest import BUILD, LAMBDA_CONTEXT, ROOT, moto_environment, run_clean
 from tests.infra.tools import tool
 from tests.samples import load_event
 
@@ -21,7 +22,6 @@ pytestmark = pytest.mark.slow
 
 ELF_MACHINES = {183: "aarch64", 62: "x86_64"}  # e_machine values in the ELF header
 FUNCTIONS = {"resize": "ResizeFunction", "notify": "NotifyFunction"}
-RECORD = json.loads((ROOT / "tests" / "infra" / "events" / "sqs_record.json").read_text())
 
 
 def sam_build(template_file, build_dir):
@@ -85,22 +85,10 @@ def test_arm64_artifact_holds_the_handler_its_requirements_and_only_aarch64_bina
 @pytest.fixture(scope="module")
 def moto_aws(moto_server):
     """moto server, emptied, with the template's resources; the functions' environment as the template sets it."""
-    requests.post(f"{moto_server}/moto-api/reset", timeout=10)
-    endpoint = {
-        "AWS_ENDPOINT_URL": moto_server,
-        "AWS_ACCESS_KEY_ID": "testing",
-        "AWS_SECRET_ACCESS_KEY": "testing",
-        "AWS_DEFAULT_REGION": "us-east-1",
-    }
-    saved = {name: os.environ.get(name) for name in endpoint}
-    os.environ.update(endpoint)
-    try:
+    with moto_environment(moto_server) as endpoint:
         resources = devstack_template.provision(site_origin="http://127.0.0.1:8000")
         sources = {source.name: source for source in devstack_template.event_sources()}
         yield {name: {**endpoint, **source.environment(resources)} for name, source in sources.items()}, resources
-    finally:
-        for name, value in saved.items():
-            os.environ.pop(name) if value is None else os.environ.update({name: value})
 
 
 def sqs_event(queue_url: str, body: dict) -> dict:
@@ -108,17 +96,7 @@ def sqs_event(queue_url: str, body: dict) -> dict:
     sqs = boto3.client("sqs")
     sqs.send_message(QueueUrl=queue_url, MessageBody=json.dumps(body))
     (message,) = sqs.receive_message(QueueUrl=queue_url, AttributeNames=["All"], WaitTimeSeconds=1)["Messages"]
-    queue_arn = sqs.get_queue_attributes(QueueUrl=queue_url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
-    record = {
-        **RECORD,
-        "messageId": message["MessageId"],
-        "receiptHandle": message["ReceiptHandle"],
-        "body": message["Body"],
-        "md5OfBody": message["MD5OfBody"],
-        "attributes": {**RECORD["attributes"], **message["Attributes"]},
-        "eventSourceARN": queue_arn,
-    }
-    return {"Records": [record]}
+    return {"Records": [to_lambda_record(message, arn=queue_arn(queue_url))]}
 
 
 def invoke(artifact, lambda_runtime, *, name: str, event: dict, environment: dict) -> dict:

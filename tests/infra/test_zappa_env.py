@@ -8,9 +8,8 @@ import sys
 
 import boto3
 import pytest
-import requests
 
-from tests.infra.conftest import BUILD, ROOT
+from tests.infra.conftest import BUILD, ROOT, moto_environment
 from tests.infra.test_cloudformation_deploy import PARAMETERS, deploy
 
 SECRETS = {"DJANGO_SECRET_KEY": "a-secret-only-ssm-knows", "DATABASE_URL": "postgres://site:pw@db.internal/darkroom"}
@@ -19,20 +18,8 @@ SECRETS = {"DJANGO_SECRET_KEY": "a-secret-only-ssm-knows", "DATABASE_URL": "post
 @pytest.fixture(scope="module")
 def aws(moto_server):
     """The deployed stack and the stage's secrets in moto server; yields the environment that reaches them."""
-    requests.post(f"{moto_server}/moto-api/reset", timeout=10)
-    environment = {
-        "AWS_ENDPOINT_URL": moto_server,
-        "AWS_ACCESS_KEY_ID": "testing",
-        "AWS_SECRET_ACCESS_KEY": "testing",
-        "AWS_DEFAULT_REGION": "us-east-1",
-    }
-    saved = {name: os.environ.get(name) for name in environment}
-    os.environ.update(environment)
-    try:
+    with moto_environment(moto_server) as environment:
         yield environment
-    finally:
-        for name, value in saved.items():
-            os.environ.pop(name) if value is None else os.environ.update({name: value})
 
 
 @pytest.fixture(scope="module")

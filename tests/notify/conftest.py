@@ -3,7 +3,6 @@
 import copy
 import json
 import logging
-from dataclasses import dataclass
 from pathlib import Path
 
 import boto3
@@ -16,6 +15,7 @@ import mail_clients
 import mail_delivery
 import notify
 from devstack import cfn_local
+from devstack.lambda_sqs import LambdaContext
 from tests.notify.helpers import REGION, FaultySes
 
 SENDER = "Darkroom <no-reply@darkroom.example>"
@@ -91,7 +91,7 @@ def ses_requests(aws):
 
 @pytest.fixture
 def lambda_context():
-    return FakeLambdaContext()
+    return LambdaContext(function_name="darkroom-notify", timeout_seconds=60, memory_limit_in_mb=256)
 
 
 @pytest.fixture
@@ -99,17 +99,6 @@ def registered_lambda_context(notify_env, lambda_context):
     mail_delivery.IDEMPOTENCY.register_lambda_context(lambda_context)
     yield lambda_context
     mail_delivery.IDEMPOTENCY.register_lambda_context(None)
-
-
-@dataclass
-class FakeLambdaContext:
-    function_name: str = "darkroom-notify"
-    memory_limit_in_mb: int = 256
-    invoked_function_arn: str = f"arn:aws:lambda:{REGION}:{DEFAULT_ACCOUNT_ID}:function:darkroom-notify"
-    aws_request_id: str = "3f6f2b1e-0000-4000-8000-000000000000"
-
-    def get_remaining_time_in_millis(self) -> int:
-        return 30_000
 
 
 @pytest.fixture

@@ -5,12 +5,13 @@ import json
 import logging
 import os
 import uuid
-from dataclasses import dataclass
 
 import boto3
 import pytest
 from moto import mock_aws
 
+from devstack import template
+from devstack.lambda_sqs import LambdaContext
 from tests.resize.helpers import BUCKET, encode, quadrants, sqs_record
 
 # Read by Powertools when resize.py is imported, as the template sets it on the function.
@@ -19,16 +20,15 @@ os.environ.setdefault("POWERTOOLS_SERVICE_NAME", "resize")
 
 @pytest.fixture
 def s3(monkeypatch):
-    """A moto bucket named by DARKROOM_BUCKET, and the handler's cached client made inside the mock."""
+    """The template's bucket in moto, named by DARKROOM_BUCKET, and the handler's cached client made inside the mock."""
     import resize
 
     getter = resize.s3_client  # tests may swap it; clear the real one
     monkeypatch.setenv("DARKROOM_BUCKET", BUCKET)
     with mock_aws():
         getter.cache_clear()
-        client = boto3.client("s3")
-        client.create_bucket(Bucket=BUCKET)
-        yield client
+        template.provision(site_origin="http://testserver")  # the bucket as template.yaml defines it
+        yield boto3.client("s3")
     getter.cache_clear()
 
 
@@ -52,17 +52,10 @@ def logs():
     resize.logger.removeHandler(handler)
 
 
-@dataclass
-class LambdaContext:
-    function_name: str = "darkroom-resize"
-    memory_limit_in_mb: int = 1769
-    invoked_function_arn: str = "arn:aws:lambda:us-east-1:123456789012:function:darkroom-resize"
-    aws_request_id: str = "4f2c6c1e-0000-4000-8000-000000000000"
-
-
 @pytest.fixture
 def lambda_context():
-    return LambdaContext()
+    # The same stand-in for Lambda's context object the local stack's poller passes.
+    return LambdaContext(function_name="darkroom-resize", timeout_seconds=60, memory_limit_in_mb=1769)
 
 
 @pytest.fixture

@@ -8,7 +8,9 @@ import zlib
 
 from PIL import Image
 
-BUCKET = "darkroom-test"
+from devstack.template import LOCAL_BUCKET
+
+BUCKET = LOCAL_BUCKET  # the bucket devstack.template builds from template.yaml
 
 
 def encode(image: Image.Image, format: str, **options) -> bytes:
