@@ -70,6 +70,14 @@ test: setup tools browser ## Set up and run every test: SQLite, then the web tes
 	$(BIN)/pytest
 	scripts/with-postgres $(BIN)/pytest tests/web
 
+.PHONY: bench
+bench: setup ## Run every benchmark and write the figures and chart under bench/results/ (about 4 minutes)
+	$(BIN)/python -m bench
+
+.PHONY: load-run
+load-run: setup ## The fault-injected load run: 300 uploads under faults, then the counts (about 80 s)
+	$(BIN)/python -m bench.load_run
+
 .PHONY: lint
 lint: setup ## Fix what ruff can fix, and format
 	$(BIN)/ruff check --fix . scripts/zappa-env scripts/site-requirements

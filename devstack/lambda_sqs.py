@@ -13,6 +13,7 @@ import argparse
 import importlib
 import json
 import logging
+import os
 import signal
 import sys
 import threading
@@ -82,6 +83,8 @@ def describe(record: dict) -> str:
         body = json.loads(record["body"])
     except ValueError:
         return "unreadable message"
+    if not isinstance(body, dict):
+        return "message that is not a JSON object"
     subject = body.get("photo_id") or body.get("idempotency_key") or "?"
     return f"{body.get('kind', '?')} {subject} correlation_id={body.get('correlation_id', '-')}"
 
@@ -154,7 +157,11 @@ class EventSourceMapping:
         return len(records)
 
     def run_forever(self) -> None:
+        parent = os.getppid()
         while not self.stop.is_set():
+            if os.getppid() != parent:  # the local stack died without stopping us (kill -9): stop polling too
+                logger.warning("%s: the local stack is gone; stopping", self.name)
+                return
             try:
                 self.run_once()
             except Exception:  # the queue endpoint went away or hiccuped: keep polling, like Lambda's pollers
@@ -177,6 +184,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--timeout", type=int, default=30)
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(message)s", datefmt="%H:%M:%S")
+    logging.getLogger("botocore").setLevel(logging.WARNING)  # one line per record, not per credential lookup
     faults.install_from_environment()  # only the tests and the load run set DEVSTACK_FAULTS
     mapping = EventSourceMapping(
         name=args.name,

@@ -32,9 +32,12 @@ class LocalStack:
     faults: dict | None = None  # DEVSTACK_FAULTS for the functions' processes (tests and load runs only)
     log_path: Path | None = None  # functions' output; None means this terminal
     visibility_timeout: int | None = None  # tests shorten the template's value so retries come back quickly
+    # Poller processes per function (default one). Lambda runs many invocations at once, up to the event
+    # source's ScalingConfig.MaximumConcurrency; benchmarks and load runs give a function more than one here.
+    concurrency: dict[str, int] = field(default_factory=dict)
     resources: dict[str, str] = field(default_factory=dict)
     _moto: object = None
-    _pollers: dict[str, subprocess.Popen] = field(default_factory=dict)
+    _pollers: dict[str, list[subprocess.Popen]] = field(default_factory=dict)
     _commands: dict[str, tuple[list[str], dict[str, str]]] = field(default_factory=dict)
     _log_file: object = None
 
@@ -79,28 +82,31 @@ class LocalStack:
                 f"--timeout={source.timeout_seconds}",
             ]
             self._commands[source.name] = (command, env)
-            self._spawn(source.name)
+            self._pollers[source.name] = [self._spawn(source.name) for _ in range(self.concurrency.get(source.name, 1))]
 
-    def _spawn(self, name: str) -> None:
+    def _spawn(self, name: str) -> subprocess.Popen:
         command, env = self._commands[name]
         output = self._log_file
-        self._pollers[name] = subprocess.Popen(command, env=env, cwd=ROOT, stdout=output, stderr=output)
+        return subprocess.Popen(command, env=env, cwd=ROOT, stdout=output, stderr=output)
 
     def kill_function(self, name: str) -> None:
-        """SIGKILL a function's poller, mid-batch if it is in one: what it had received comes back later."""
-        self._pollers[name].kill()
-        self._pollers[name].wait(timeout=10)
+        """SIGKILL every poller of a function, mid-batch if it is in one: what they had received comes back later."""
+        for poller in self._pollers[name]:
+            poller.kill()
+            poller.wait(timeout=10)
 
     def restart_function(self, name: str) -> None:
-        self._spawn(name)
+        """Start again the function's pollers that are no longer running."""
+        self._pollers[name] = [poller if poller.poll() is None else self._spawn(name) for poller in self._pollers[name]]
 
     def functions_alive(self) -> dict[str, bool]:
-        return {name: poller.poll() is None for name, poller in self._pollers.items()}
+        return {name: all(poller.poll() is None for poller in pollers) for name, pollers in self._pollers.items()}
 
     def stop(self) -> None:
-        for poller in self._pollers.values():
+        pollers = [poller for processes in self._pollers.values() for poller in processes]
+        for poller in pollers:
             poller.terminate()
-        for poller in self._pollers.values():
+        for poller in pollers:
             try:
                 poller.wait(timeout=10)
             except subprocess.TimeoutExpired:

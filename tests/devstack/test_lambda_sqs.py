@@ -108,3 +108,10 @@ def test_batches_never_exceed_the_batch_size(queues):
         poller.run_once()
 
     assert sum(sizes) == 7 and max(sizes) <= 3
+
+
+@pytest.mark.parametrize(("body", "summary"), [("not json", "unreadable message"), ("[1, 2]", "not a JSON object")])
+def test_log_lines_survive_any_body(body, summary):
+    from devstack.lambda_sqs import describe
+
+    assert summary in describe({"body": body})

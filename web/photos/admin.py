@@ -1,7 +1,6 @@
 from django.contrib import admin
 
 from web.photos.models import Photo
-from web.photos.services import photo_delete
 
 
 @admin.register(Photo)
@@ -26,9 +25,14 @@ class PhotoAdmin(admin.ModelAdmin):
     ]
 
     # Deleting here removes the photo's S3 objects too, exactly like the site's Delete button.
+    # (imported here: services pull in boto3, which the site's cold start should not pay for at django.setup())
     def delete_model(self, request, obj: Photo) -> None:
+        from web.photos.services import photo_delete
+
         photo_delete(photo=obj)
 
     def delete_queryset(self, request, queryset) -> None:
+        from web.photos.services import photo_delete
+
         for photo in queryset:
             photo_delete(photo=photo)

@@ -1,0 +1,74 @@
+"""The fault-injected load run's figures: 300 uploads against the local stack under injected faults, then the counts.
+
+    .venv/bin/python -m bench.load_run [--uploads 300] [--users 12]
+
+What is injected and how: bench/load_scenario.py. Writes bench/results/load_run.{json,md}.
+"""
+
+import argparse
+import json
+from dataclasses import replace
+
+from bench import load_scenario
+from bench.resize_compare import RESULTS
+
+# What a correct run shows: every count that must be zero (or true) for "nothing lost, nothing done twice".
+MUST_BE_ZERO = (
+    "photos_stuck",
+    "photos_failed_without_reason",
+    "good_photos_not_ready",
+    "outbox_pending",
+    "emails_missing",
+    "emails_duplicated",
+    "emails_unexpected",
+    "resize_dlq_unexplained",
+    "notify_dlq",
+)
+
+
+def problems(counts: load_scenario.LoadCounts) -> list[str]:
+    found = [f"{name} = {getattr(counts, name)}" for name in MUST_BE_ZERO if getattr(counts, name)]
+    if counts.poison_failed != counts.poison_uploads:
+        found.append(f"only {counts.poison_failed} of {counts.poison_uploads} poison uploads failed")
+    return found
+
+
+def markdown(counts: load_scenario.LoadCounts, plan: load_scenario.LoadPlan) -> str:
+    lines = [
+        f"Fault-injected load run: {plan.uploads} uploads ({plan.poison} not images) by {plan.users} concurrent users; "
+        f"{plan.site_sqs_failure_rate:.0%} of the site's SQS sends fail, {plan.function_s3_failure_rate:.0%} of the "
+        f"functions' S3 requests and {plan.ses_throttle_rate:.0%} of SES sends are refused per attempt, "
+        f"{plan.duplicate_fraction:.0%} of the sent messages are delivered twice, the resize function's pollers "
+        f"are killed mid-batch and restarted; the sweeper runs every {plan.sweep_every:g} s.",
+        "",
+        "| count | value |",
+        "|---|---:|",
+    ]
+    for name, value in load_scenario.as_dict(counts).items():
+        if isinstance(value, dict):
+            value = ", ".join(f"{key} {number}" for key, number in sorted(value.items())) or "-"
+        elif isinstance(value, float):
+            value = f"{value:.0f} s"
+        lines.append(f"| {name.replace('_', ' ')} | {value} |")
+    return "\n".join(lines) + "\n"
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--uploads", type=int, default=load_scenario.LoadPlan.uploads)
+    parser.add_argument("--users", type=int, default=load_scenario.LoadPlan.users)
+    args = parser.parse_args()
+    plan = replace(load_scenario.LoadPlan(), uploads=args.uploads, users=args.users)
+    counts = load_scenario.run(plan)
+    table = markdown(counts, plan)
+    print(table)
+    RESULTS.mkdir(exist_ok=True)
+    (RESULTS / "load_run.json").write_text(json.dumps(load_scenario.as_dict(counts), indent=2) + "\n")
+    (RESULTS / "load_run.md").write_text(table)
+    found = problems(counts)
+    print("load run: " + ("; ".join(found) if found else "nothing lost, nothing done twice"))
+    return 1 if found else 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,133 @@
+"""The whole local stack for a benchmark or a load run: moto server and the function pollers (devstack's
+LocalStack, in this process), and the site in its own process (bench/site_server.py) on a fresh SQLite file.
+
+    with LocalSite(workdir, concurrency={"resize": 2}) as site:
+        client = SiteClient(site.url)
+"""
+
+import json
+import os
+import socket
+import sqlite3
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import requests
+
+from devstack.stack import ROOT, LocalStack, aws_environment
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+class LocalSite:
+    def __init__(
+        self,
+        workdir: Path,
+        *,
+        concurrency: dict[str, int] | None = None,
+        function_faults: dict | None = None,
+        site_faults: dict | None = None,
+        visibility_timeout: int | None = None,
+        sweeper: dict | None = None,  # site_server's --sweep-every, --outbox-retry-after, --processing-deadline
+    ):
+        self.workdir = Path(workdir)
+        self.site_port = free_port()
+        self.url = f"http://127.0.0.1:{self.site_port}"
+        self.database = self.workdir / "site.sqlite3"
+        self.site_faults = site_faults
+        self.sweeper = sweeper or {}
+        self.stack = LocalStack(
+            moto_port=free_port(),
+            site_origin=self.url,
+            faults=function_faults,
+            log_path=self.workdir / "functions.log",
+            visibility_timeout=visibility_timeout,
+            concurrency=concurrency or {},
+        )
+        self._saved_environment = dict(os.environ)
+        self._site: subprocess.Popen | None = None
+
+    def __enter__(self) -> "LocalSite":
+        self.workdir.mkdir(parents=True, exist_ok=True)
+        # moto keeps its state per process: start from nothing, not from an earlier stack's queues and emails
+        # (the e2e tests run one in the same pytest process).
+        from moto.moto_api._internal.models import moto_api_backend
+
+        moto_api_backend.reset()
+        try:
+            self.stack.start_aws()
+            self.stack.start_functions()
+            self._start_site()
+        except BaseException:
+            self.stop()
+            raise
+        return self
+
+    def __exit__(self, *exc_info) -> None:
+        self.stop()
+
+    def _start_site(self) -> None:
+        with sqlite3.connect(self.database) as connection:
+            # WAL: the load run's status polls and the report read while the site writes.
+            connection.execute("PRAGMA journal_mode=WAL")
+        environment = {
+            **os.environ,
+            **aws_environment(self.stack.moto_url),
+            **self.stack.resources,
+            "DJANGO_SETTINGS_MODULE": "web.settings",
+            "DARKROOM_LOCAL": "1",
+            "DARKROOM_SITE_URL": self.url + "/",
+            # IMMEDIATE transactions wait for the write lock (up to timeout) instead of failing on upgrade.
+            "DATABASE_URL": f"sqlite:///{self.database}?transaction_mode=IMMEDIATE&timeout=30",
+            "PYTHONPATH": str(ROOT),
+        }
+        environment.pop("DEVSTACK_FAULTS", None)
+        if self.site_faults:
+            environment["DEVSTACK_FAULTS"] = json.dumps(self.site_faults)
+        command = [sys.executable, "-m", "bench.site_server", f"--port={self.site_port}"]
+        command += [f"--{name.replace('_', '-')}={value}" for name, value in self.sweeper.items()]
+        log = open(self.workdir / "site.log", "a")  # noqa: SIM115 - the child keeps it; closed with the process
+        self._site = subprocess.Popen(command, cwd=ROOT, env=environment, stdout=log, stderr=log)
+        log.close()
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:
+            if self._site.poll() is not None:
+                raise RuntimeError(f"the site exited; see {self.workdir / 'site.log'}")
+            try:
+                if requests.get(f"{self.url}/healthz", timeout=2).ok:
+                    return
+            except requests.ConnectionError:
+                pass
+            time.sleep(0.2)
+        raise RuntimeError(f"the site did not answer in 60 s; see {self.workdir / 'site.log'}")
+
+    def query(self, sql: str, parameters: tuple = ()) -> list[tuple]:
+        """Read the site's database (the report's counts); the site keeps writing meanwhile."""
+        with sqlite3.connect(f"file:{self.database}?mode=ro", uri=True, timeout=30) as connection:
+            return connection.execute(sql, parameters).fetchall()
+
+    def sent_emails(self) -> list[tuple[str, str]]:
+        """(recipient, subject) of every email moto's SES accepted: moto server runs in this process."""
+        from moto.core import DEFAULT_ACCOUNT_ID
+        from moto.ses.models import ses_backends
+
+        messages = list(ses_backends[DEFAULT_ACCOUNT_ID]["us-east-1"].sent_messages)
+        return [(to, message.subject) for message in messages for to in message.destinations.get("ToAddresses", [])]
+
+    def stop(self) -> None:
+        if self._site is not None:
+            self._site.terminate()
+            try:
+                self._site.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                self._site.kill()
+            self._site = None
+        self.stack.stop()
+        os.environ.clear()
+        os.environ.update(self._saved_environment)

@@ -1,0 +1,61 @@
+"""One user of the site over HTTP, doing what the upload page's JavaScript does: sign up, presign, POST the file
+to S3, confirm, and poll the photos' status."""
+
+import re
+import time
+
+import requests
+
+# A confirm answered 5xx or cut off is retried, as the page does; confirm is idempotent per key.
+CONFIRM_ATTEMPTS = 5
+
+
+class SiteClient(requests.Session):
+    def __init__(self, base_url: str):
+        super().__init__()
+        self.base_url = base_url.rstrip("/")
+
+    def signup(self, email: str, password: str = "correct horse battery") -> None:
+        page = self.get(f"{self.base_url}/signup/").text
+        token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', page).group(1)
+        response = self.post(
+            f"{self.base_url}/signup/", data={"email": email, "password": password, "csrfmiddlewaretoken": token}
+        )
+        if not response.url.endswith("/photos/"):
+            raise RuntimeError(f"signup of {email} failed: {response.status_code}")
+
+    def api(self, path: str, body: dict) -> requests.Response:
+        headers = {"X-CSRFToken": self.cookies["csrftoken"], "Referer": f"{self.base_url}/photos/"}
+        return self.post(f"{self.base_url}{path}", json=body, headers=headers, timeout=30)
+
+    def upload(self, content: bytes, filename: str, content_type: str = "image/jpeg") -> str:
+        """Presign, store and confirm one file; returns the photo id."""
+        presigned = self.api(
+            "/api/uploads/presign", {"filename": filename, "content_type": content_type, "size": len(content)}
+        )
+        presigned.raise_for_status()
+        target = presigned.json()
+        stored = requests.post(target["url"], data=target["fields"], files={"file": (filename, content)}, timeout=60)
+        if stored.status_code != 204:
+            raise RuntimeError(f"S3 refused {filename}: {stored.status_code} {stored.text[:200]}")
+        for attempt in range(1, CONFIRM_ATTEMPTS + 1):
+            try:
+                confirmed = self.api("/api/uploads/confirm", {"key": target["key"], "filename": filename})
+            except requests.ConnectionError:
+                confirmed = None
+            if confirmed is not None and confirmed.status_code in (200, 201):
+                return confirmed.json()["id"]
+            if attempt == CONFIRM_ATTEMPTS or (confirmed is not None and confirmed.status_code < 500):
+                raise RuntimeError(f"confirm of {filename} failed: {confirmed and confirmed.text[:200]}")
+            time.sleep(0.5 * attempt)
+        raise AssertionError("unreachable")
+
+    def statuses(self, photo_ids: list[str]) -> dict[str, str]:
+        """photo id -> processing, ready or failed; asking also settles photos whose manifest has appeared."""
+        states: dict[str, str] = {}
+        for start in range(0, len(photo_ids), 100):  # the endpoint takes at most 100 ids
+            chunk = ",".join(photo_ids[start : start + 100])
+            response = self.get(f"{self.base_url}/api/photos/status", params={"ids": chunk}, timeout=60)
+            response.raise_for_status()
+            states.update({photo_id: photo["status"] for photo_id, photo in response.json()["photos"].items()})
+        return states

@@ -1,0 +1,159 @@
+"""Upload latency: Darkroom's confirm request (HEAD, row, outbox, two SQS sends) against the same request doing the
+resize and the email inline (bench/upload_inline.py), both through Django against moto server, with a 12 MP photo.
+
+    .venv/bin/python -m bench.upload_latency [--runs 30]
+
+A worker process runs Django in-process (its test client, so no HTTP server sits in between) with the functions'
+folders on PYTHONPATH for the inline variant, and moto server on a thread. Before each timed request the 12 MP
+JPEG is put under a fresh key, untimed; the two variants alternate so both see the same conditions.
+"""
+
+import argparse
+import gc
+import json
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+import uuid
+from pathlib import Path
+
+from devstack.stack import ROOT
+
+TARGET_SPEEDUP = 20
+TARGET_P95_MS = 30
+WARM_UP_ROUNDS = 2
+SQLITE_WAL = "PRAGMA%20journal_mode%3DWAL%3B%20PRAGMA%20synchronous%3DNORMAL"
+
+
+def percentile(values: list[float], fraction: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, round(fraction * (len(ordered) - 1)))]
+
+
+def summary(values: list[float]) -> dict:
+    return {"p50_ms": statistics.median(values), "p95_ms": percentile(values, 0.95), "samples_ms": values}
+
+
+def run(*, runs: int = 30) -> dict:
+    environment = {
+        **os.environ,
+        "PYTHONPATH": os.pathsep.join(
+            str(path) for path in (ROOT, ROOT / "functions" / "resize", ROOT / "functions" / "notify")
+        ),
+    }
+    command = [sys.executable, "-m", "bench.upload_latency", "--worker", f"--runs={runs}"]
+    output = subprocess.run(command, cwd=ROOT, env=environment, capture_output=True, text=True, check=False)
+    if output.returncode != 0:
+        raise RuntimeError(output.stderr[-3000:])
+    result = json.loads(output.stdout.splitlines()[-1])
+    confirm, inline = summary(result["confirm_ms"]), summary(result["inline_ms"])
+    return {
+        "runs": runs,
+        "photo_bytes": result["photo_bytes"],
+        "confirm": confirm,
+        "inline": inline,
+        "speedup_p50": inline["p50_ms"] / confirm["p50_ms"],
+        "speedup_p95": inline["p95_ms"] / confirm["p95_ms"],
+        "resize_ms": statistics.median(part["resize_ms"] for part in result["parts"]),
+        "email_ms": statistics.median(part["email_ms"] for part in result["parts"]),
+        "targets": {"speedup": TARGET_SPEEDUP, "confirm_p95_ms": TARGET_P95_MS},
+    }
+
+
+def worker(runs: int) -> dict:
+    """Runs in the worker process: moto server on a thread, Django in-process, the two requests alternating."""
+    import logging
+
+    from bench.local_site import free_port
+    from bench.photo_files import twelve_megapixel_jpeg
+    from devstack.stack import LocalStack
+
+    logging.getLogger("werkzeug").setLevel(logging.WARNING)
+    logging.disable(logging.INFO)  # one log line per confirm would be timed too
+    # moto server shares this process: with the default 5 ms GIL switch interval each AWS call could wait for the
+    # hand-off between its thread and the request's, a cost the site never pays against AWS.
+    sys.setswitchinterval(0.0005)
+    workdir = Path(tempfile.mkdtemp(prefix="darkroom-latency-"))
+    stack = LocalStack(moto_port=free_port(), site_origin="http://testserver")
+    os.environ.update(stack.start_aws())
+    os.environ.update(
+        {
+            "DJANGO_SETTINGS_MODULE": "web.settings",
+            "DARKROOM_LOCAL": "1",
+            "DJANGO_ALLOWED_HOSTS": "testserver",
+            "DARKROOM_SITE_URL": "http://testserver/",
+            # WAL and synchronous=NORMAL: a commit without SQLite's rollback-journal fsyncs (three per confirm), closer
+            # to the PostgreSQL the site uses in production.
+            "DATABASE_URL": f"sqlite:///{workdir / 'latency.sqlite3'}?init_command={SQLITE_WAL}",
+        }
+    )
+    try:
+        return _measure(runs, content=twelve_megapixel_jpeg())
+    finally:
+        stack.stop()
+
+
+def _measure(runs: int, *, content: bytes) -> dict:
+    import boto3
+    import django
+
+    django.setup()
+    from django.core.management import call_command
+    from django.test import Client, override_settings
+
+    from web.accounts.models import User
+
+    call_command("migrate", verbosity=0)
+    user = User.objects.create_user(email="latency@example.com", password="correct horse battery")
+    client = Client()
+    client.force_login(user)
+    s3 = boto3.client("s3")
+    bucket = os.environ["DARKROOM_BUCKET"]
+    paths = {"confirm": "/api/uploads/confirm", "inline": "/bench/uploads/confirm-inline"}
+    timings: dict[str, list[float]] = {name: [] for name in paths}
+    with override_settings(ROOT_URLCONF="bench.upload_inline"):
+        from bench import upload_inline
+
+        for run_number in range(runs + WARM_UP_ROUNDS):  # warm imports, clients, connections, the allocator
+            for name, path in paths.items():
+                key = f"uploads/{user.pk}/{uuid.uuid4()}"
+                s3.put_object(
+                    Bucket=bucket, Key=key, Body=content, ContentType="image/jpeg", Tagging="darkroom-upload=pending"
+                )
+                gc.collect()  # like timeit: no collection of the previous request's garbage inside the timing
+                started = time.perf_counter()
+                response = client.post(
+                    path, data={"key": key, "filename": "photo.jpg"}, content_type="application/json"
+                )
+                elapsed = (time.perf_counter() - started) * 1000
+                if response.status_code != 201:
+                    raise RuntimeError(f"{name}: {response.status_code} {response.content[:300]!r}")
+                if run_number >= WARM_UP_ROUNDS:
+                    timings[name].append(elapsed)
+    return {
+        "photo_bytes": len(content),
+        "confirm_ms": timings["confirm"],
+        "inline_ms": timings["inline"],
+        "parts": upload_inline.PART_TIMINGS[WARM_UP_ROUNDS:],
+    }
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--runs", type=int, default=30)
+    parser.add_argument("--worker", action="store_true", help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.worker:
+        print(json.dumps(worker(args.runs)))
+        return
+    result = run(runs=args.runs)
+    for name in ("confirm", "inline"):
+        print(f"{name:8} p50 {result[name]['p50_ms']:7.1f} ms   p95 {result[name]['p95_ms']:7.1f} ms")
+    print(f"speed-up {result['speedup_p50']:.0f}x at p50, {result['speedup_p95']:.0f}x at p95")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,56 @@
+"""The fault-injected load run (bench/load_scenario.py): 300 uploads by concurrent users against the local stack
+while SQS sends, S3 and SES requests fail, messages arrive twice and the resize poller dies mid-batch. Afterwards
+nothing is lost and nothing is done twice. The same run's figures: `python -m bench.load_run`."""
+
+import shutil
+from pathlib import Path
+
+import pytest
+
+from bench import load_run, load_scenario
+
+pytestmark = pytest.mark.slow
+
+# The site's and the functions' logs and the site's database stay here for a look after a failure.
+OUTPUT = Path(__file__).resolve().parents[2] / "test-output" / "load"
+
+
+@pytest.fixture(scope="module")
+def counts() -> load_scenario.LoadCounts:
+    shutil.rmtree(OUTPUT, ignore_errors=True)
+    plan = load_scenario.LoadPlan()
+    counts = load_scenario.run(plan, workdir=OUTPUT)
+    print("\n" + load_run.markdown(counts, plan))  # shown with -s, and in the report of a failing test
+    return counts
+
+
+def test_the_run_went_through_its_faults(counts):
+    assert counts.uploads == 300
+    assert counts.resize_pollers_killed_mid_batch
+    assert counts.messages_delivered_twice > 0
+    assert counts.outbox_sends_that_failed > 0  # the sweeper, not the request, sent these
+    injected = counts.faults_injected
+    assert injected.get("sqs.SendMessage") and injected.get("sesv2.SendEmail attempt")
+    assert injected.get("s3.GetObject attempt") and injected.get("s3.PutObject attempt")
+
+
+def test_every_photo_is_settled_and_only_the_poison_failed(counts):
+    assert counts.photos_stuck == 0
+    assert counts.photos_failed_without_reason == 0
+    assert counts.poison_failed == counts.poison_uploads
+    assert counts.good_photos_not_ready == 0
+    assert counts.photos_ready + counts.photos_failed == counts.uploads
+    assert counts.outbox_pending == 0
+
+
+def test_every_email_is_sent_exactly_once(counts):
+    assert counts.emails_missing == 0
+    assert counts.emails_duplicated == 0
+    assert counts.emails_unexpected == 0
+    welcome_and_upload_emails = load_scenario.LoadPlan.users + counts.uploads
+    assert counts.emails_sent == counts.emails_expected == welcome_and_upload_emails
+
+
+def test_dead_letter_queues_hold_nothing_that_was_lost(counts):
+    assert counts.notify_dlq == 0
+    assert counts.resize_dlq_unexplained == 0
