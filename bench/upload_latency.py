@@ -4,8 +4,9 @@ resize and the email inline (bench/upload_inline.py), both through Django agains
     .venv/bin/python -m bench.upload_latency [--runs 30]
 
 A worker process runs Django in-process (its test client, so no HTTP server sits in between) with the functions'
-folders on PYTHONPATH for the inline variant, and moto server on a thread. Before each timed request the 12 MP
-JPEG is put under a fresh key, untimed; the two variants alternate so both see the same conditions.
+folders on PYTHONPATH for the inline variant; moto server runs in a process of its own, as AWS is remote. Before
+each timed request the 12 MP JPEG is put under a fresh key, untimed; the two variants alternate so both see the
+same conditions.
 """
 
 import argparse
@@ -64,21 +65,27 @@ def run(*, runs: int = 30) -> dict:
 
 
 def worker(runs: int) -> dict:
-    """Runs in the worker process: moto server on a thread, Django in-process, the two requests alternating."""
+    """Runs in the worker process: Django in-process against moto server in its own process, requests alternating."""
     import logging
 
     from bench.local_site import free_port
     from bench.photo_files import twelve_megapixel_jpeg
-    from devstack.stack import LocalStack
+    from devstack import template
+    from devstack.stack import aws_environment
 
-    logging.getLogger("werkzeug").setLevel(logging.WARNING)
     logging.disable(logging.INFO)  # one log line per confirm would be timed too
-    # moto server shares this process: with the default 5 ms GIL switch interval each AWS call could wait for the
-    # hand-off between its thread and the request's, a cost the site never pays against AWS.
-    sys.setswitchinterval(0.0005)
     workdir = Path(tempfile.mkdtemp(prefix="darkroom-latency-"))
-    stack = LocalStack(moto_port=free_port(), site_origin="http://testserver")
-    os.environ.update(stack.start_aws())
+    # moto server runs in its own process, as AWS is remote: in this one its request handling would hold the GIL
+    # the site's request needs, and the site's parallel SQS sends would queue behind each other.
+    port = free_port()
+    moto = subprocess.Popen(
+        [sys.executable, "-m", "moto.server", "-H", "127.0.0.1", "-p", str(port)],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    os.environ.update(aws_environment(f"http://127.0.0.1:{port}"))
+    _wait_for(f"http://127.0.0.1:{port}/moto-api/")
+    os.environ.update(template.provision(site_origin="http://testserver"))
     os.environ.update(
         {
             "DJANGO_SETTINGS_MODULE": "web.settings",
@@ -93,7 +100,22 @@ def worker(runs: int) -> dict:
     try:
         return _measure(runs, content=twelve_megapixel_jpeg())
     finally:
-        stack.stop()
+        moto.terminate()
+        moto.wait(timeout=10)
+
+
+def _wait_for(url: str, timeout: float = 30) -> None:
+    import urllib.request
+
+    deadline = time.monotonic() + timeout
+    while True:
+        try:
+            urllib.request.urlopen(url, timeout=1).close()
+            return
+        except OSError:
+            if time.monotonic() > deadline:
+                raise
+            time.sleep(0.1)
 
 
 def _measure(runs: int, *, content: bytes) -> dict:

@@ -55,7 +55,7 @@ def test_failed_send_keeps_the_message_and_the_sweeper_sends_it_once(
 
 def test_flush_leaves_fresh_messages_to_their_on_commit_send(sqs_down, django_capture_on_commit_callbacks):
     with django_capture_on_commit_callbacks(execute=True), transaction.atomic():
-        outbox_enqueue(queue="notify", body={"kind": "welcome"})
+        outbox_enqueue(("notify", {"kind": "welcome"}))
     sqs_down.undo()
 
     assert outbox_flush() == (0, 0)  # younger than the retry delay: not touched yet
@@ -65,7 +65,7 @@ def test_flush_leaves_fresh_messages_to_their_on_commit_send(sqs_down, django_ca
 
 def test_flush_counts_what_still_fails(sqs_down, django_capture_on_commit_callbacks):
     with django_capture_on_commit_callbacks(execute=True), transaction.atomic():
-        outbox_enqueue(queue="notify", body={"kind": "welcome"})
+        outbox_enqueue(("notify", {"kind": "welcome"}))
     age_outbox()
 
     assert outbox_flush() == (0, 1)
@@ -75,14 +75,36 @@ def test_flush_counts_what_still_fails(sqs_down, django_capture_on_commit_callba
 @pytest.mark.django_db(transaction=True)
 def test_enqueue_outside_a_transaction_is_a_programming_error():
     with pytest.raises(RuntimeError, match="inside the transaction"):
-        outbox_enqueue(queue="notify", body={})
+        outbox_enqueue(("notify", {}))
 
 
 def test_rolled_back_transaction_sends_nothing(notify_messages, django_capture_on_commit_callbacks):
     with django_capture_on_commit_callbacks(execute=True), pytest.raises(RuntimeError, match="signup failed"):
         with transaction.atomic():
-            outbox_enqueue(queue="notify", body={"kind": "welcome"})
+            outbox_enqueue(("notify", {"kind": "welcome"}))
             raise RuntimeError("signup failed after the message was recorded")
 
     assert not OutboxMessage.objects.exists()
     assert notify_messages() == []
+
+
+def test_messages_of_one_transaction_are_sent_together_and_each_outcome_is_kept(
+    monkeypatch, resize_messages, notify_messages, django_capture_on_commit_callbacks
+):
+    real_send = aws.send_message
+
+    def resize_down(*, queue_url, body):
+        if "resize" in queue_url:
+            raise ClientError({"Error": {"Code": "ServiceUnavailable", "Message": "resize queue down"}}, "SendMessage")
+        return real_send(queue_url=queue_url, body=body)
+
+    monkeypatch.setattr(aws, "send_message", resize_down)
+    with django_capture_on_commit_callbacks(execute=True) as callbacks, transaction.atomic():
+        outbox_enqueue(("resize", {"kind": "resize.requested"}), ("notify", {"kind": "upload_received"}))
+
+    assert len(callbacks) == 1
+    assert [message["kind"] for message in notify_messages()] == ["upload_received"]
+    assert resize_messages() == []
+    notify, resize = OutboxMessage.objects.order_by("queue")
+    assert resize.sent_at is None and "resize queue down" in resize.last_error
+    assert notify.sent_at is not None and notify.sqs_message_id

@@ -2,6 +2,7 @@
 
 import json
 import logging
+from concurrent.futures import ThreadPoolExecutor
 from datetime import timedelta
 
 from django.conf import settings
@@ -12,6 +13,8 @@ from web import aws
 from web.outbox.models import OutboxMessage
 
 logger = logging.getLogger(__name__)
+# The sweeper re-sends at most this many messages at once (one SQS request each, in parallel).
+FLUSH_BATCH = 10
 
 
 def _queue_url(queue: str) -> str:
@@ -22,53 +25,63 @@ def _queue_url(queue: str) -> str:
     return urls[queue]
 
 
-def outbox_enqueue(*, queue: str, body: dict) -> OutboxMessage:
-    """Record a message inside the caller's transaction; it is sent once that transaction commits."""
+def outbox_enqueue(*messages: tuple[str, dict]) -> list[OutboxMessage]:
+    """Record (queue, body) messages inside the caller's transaction; they are sent together once it commits."""
     if not transaction.get_connection().in_atomic_block:
         raise RuntimeError("outbox_enqueue must run inside the transaction that records what the message announces")
-    message = OutboxMessage.objects.create(queue=queue, body=body)
-    transaction.on_commit(lambda: outbox_send(message_id=message.pk))
-    return message
+    recorded = [OutboxMessage.objects.create(queue=queue, body=body) for queue, body in messages]
+    transaction.on_commit(lambda: outbox_send(message_ids=[message.pk for message in recorded]))
+    return recorded
 
 
-def outbox_send(*, message_id: int) -> bool:
-    """Send one pending message; on failure it stays pending for the sweeper. Returns whether it was sent."""
+def outbox_send(*, message_ids: list[int]) -> int:
+    """Send pending messages, in parallel; what fails stays pending for the sweeper. Returns how many were sent."""
     with transaction.atomic():
         # skip_locked: a sweeper and an on-commit send never both send the same row (PostgreSQL; SQLite
-        # serialises writers anyway).
-        message = (
-            OutboxMessage.objects.select_for_update(skip_locked=True)
-            .filter(pk=message_id, sent_at__isnull=True)
-            .first()
+        # serialises writers anyway). The rows stay locked while SQS answers.
+        messages = list(
+            OutboxMessage.objects.select_for_update(skip_locked=True).filter(pk__in=message_ids, sent_at__isnull=True)
         )
-        if message is None:
-            return False
-        message.attempts += 1
-        try:
-            message.sqs_message_id = aws.send_message(
-                queue_url=_queue_url(message.queue), body=json.dumps(message.body, separators=(",", ":"))
-            )
-        except Exception as error:  # any failure: keep the row pending, the sweeper retries it
-            message.last_error = f"{type(error).__name__}: {error}"[:2000]
-            message.save(update_fields=["attempts", "last_error"])
-            logger.warning(
-                "outbox send failed queue=%s id=%s correlation_id=%s error=%s",
-                message.queue,
-                message.pk,
-                message.body.get("correlation_id"),
-                message.last_error,
-            )
-            return False
-        message.sent_at = timezone.now()
-        message.last_error = ""
-        message.save(update_fields=["attempts", "sent_at", "sqs_message_id", "last_error"])
+        if len(messages) > 1:  # the request waits for the slowest send, not for their sum
+            with ThreadPoolExecutor(max_workers=len(messages)) as pool:
+                outcomes = list(pool.map(_deliver, messages))
+        else:
+            outcomes = [_deliver(message) for message in messages]
+        for message, (sqs_message_id, error) in zip(messages, outcomes, strict=True):
+            _record_outcome(message, sqs_message_id=sqs_message_id, error=error)
+    return sum(error is None for _, error in outcomes)
+
+
+def _deliver(message: OutboxMessage) -> tuple[str, Exception | None]:
+    """One SQS send; no database work here, it may run on a pool thread."""
+    try:
+        body = json.dumps(message.body, separators=(",", ":"))
+        return aws.send_message(queue_url=_queue_url(message.queue), body=body), None
+    except Exception as error:  # any failure: keep the row pending, the sweeper retries it
+        return "", error
+
+
+def _record_outcome(message: OutboxMessage, *, sqs_message_id: str, error: Exception | None) -> None:
+    message.attempts += 1
+    correlation_id = message.body.get("correlation_id")
+    if error is not None:
+        message.last_error = f"{type(error).__name__}: {error}"[:2000]
+        message.save(update_fields=["attempts", "last_error"])
+        logger.warning(
+            "outbox send failed queue=%s id=%s correlation_id=%s error=%s",
+            message.queue,
+            message.pk,
+            correlation_id,
+            message.last_error,
+        )
+        return
+    message.sent_at = timezone.now()
+    message.sqs_message_id = sqs_message_id
+    message.last_error = ""
+    message.save(update_fields=["attempts", "sent_at", "sqs_message_id", "last_error"])
     logger.info(
-        "message sent queue=%s kind=%s correlation_id=%s",
-        message.queue,
-        message.body.get("kind"),
-        message.body.get("correlation_id"),
+        "message sent queue=%s kind=%s correlation_id=%s", message.queue, message.body.get("kind"), correlation_id
     )
-    return True
 
 
 def outbox_flush(*, older_than: timedelta | None = None) -> tuple[int, int]:
@@ -79,5 +92,8 @@ def outbox_flush(*, older_than: timedelta | None = None) -> tuple[int, int]:
     pending_ids = list(
         OutboxMessage.objects.filter(sent_at__isnull=True, created_at__lte=cutoff).values_list("pk", flat=True)
     )
-    sent = sum(outbox_send(message_id=pk) for pk in pending_ids)
+    sent = sum(
+        outbox_send(message_ids=pending_ids[start : start + FLUSH_BATCH])
+        for start in range(0, len(pending_ids), FLUSH_BATCH)
+    )
     return sent, len(pending_ids) - sent

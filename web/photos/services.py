@@ -123,25 +123,27 @@ def _photo_create(
         size_bytes=head["ContentLength"],
         correlation_id=correlation_id,
     )
-    _enqueue_resize(photo=photo)
     outbox_enqueue(
-        queue=contracts.NOTIFY_QUEUE,
-        body=contracts.upload_received_email(
-            photo_id=str(photo.pk),
-            to=owner.email,
-            filename=filename,
-            photo_url=site_url("photo_detail", photo.pk),
-            correlation_id=correlation_id,
+        _resize_requested(photo=photo),
+        (
+            contracts.NOTIFY_QUEUE,
+            contracts.upload_received_email(
+                photo_id=str(photo.pk),
+                to=owner.email,
+                filename=filename,
+                photo_url=site_url("photo_detail", photo.pk),
+                correlation_id=correlation_id,
+            ),
         ),
     )
     logger.info("upload confirmed photo_id=%s bytes=%s correlation_id=%s", photo.pk, photo.size_bytes, correlation_id)
     return photo
 
 
-def _enqueue_resize(*, photo: Photo) -> None:
-    outbox_enqueue(
-        queue=contracts.RESIZE_QUEUE,
-        body=contracts.resize_requested(
+def _resize_requested(*, photo: Photo) -> tuple[str, dict]:
+    return (
+        contracts.RESIZE_QUEUE,
+        contracts.resize_requested(
             photo_id=str(photo.pk),
             source_key=photo.original_key,
             output_prefix=keys.renditions_prefix(photo_id=photo.pk),
@@ -239,7 +241,7 @@ def _recover(*, photo: Photo, now) -> str:
         photo.resize_attempts += 1
         photo.resize_requested_at = now
         photo.save(update_fields=["resize_attempts", "resize_requested_at"])
-        _enqueue_resize(photo=photo)
+        outbox_enqueue(_resize_requested(photo=photo))
     return "requeued"
 
 
