@@ -114,6 +114,10 @@ def _compare_image(image: Path, work: Path, runs: int) -> dict:
                 f"  {measured['total_bytes'] / 1024:7.1f} KiB",
                 flush=True,
             )
+            per_rendition = ", ".join(
+                f"{name} {item['bytes'] / 1024:.0f}" for name, item in sorted(measured["renditions"].items())
+            )
+            print(f"      KiB per rendition: {per_rendition}", flush=True)
         ours, vips, naive = (result[spec][name] for name in METHODS)
         result[spec]["ratios"] = {
             "vs_libvips": ours["ms"] / vips["ms"],
