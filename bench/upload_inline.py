@@ -21,7 +21,7 @@ import mail
 import resize_job
 from resize_request import parse_request
 from web import aws, contracts
-from web.photos import keys, services
+from web.photos import keys, services, uploads
 from web.photos.api import json_login_required
 from web.photos.models import Photo
 from web.urls import urlpatterns as site_urlpatterns
@@ -47,7 +47,7 @@ def upload_confirm_inline(request: HttpRequest) -> JsonResponse:
         owner=request.user,
         original_key=body["key"],
         etag=head["ETag"],
-        filename=services.clean_filename(body["filename"]),
+        filename=uploads.clean_filename(body["filename"]),
         content_type=head["ContentType"],
         size_bytes=head["ContentLength"],
         correlation_id=request.correlation_id,

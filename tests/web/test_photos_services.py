@@ -9,7 +9,7 @@ from django.utils import timezone
 from tests.web.factories import make_photo, manifest_for, put_manifest
 from web.outbox.models import OutboxMessage
 from web.photos.models import Photo
-from web.photos.services import clean_filename, photo_recover_stuck, photo_refresh, user_delete
+from web.photos.services import photo_recover_stuck, photo_refresh, user_delete
 
 pytestmark = pytest.mark.django_db
 
@@ -65,14 +65,6 @@ def test_sweep_command_reports_what_it_did(user, settings, capsys):
     call_command("sweep")
 
     assert "1 re-enqueued" in capsys.readouterr().out
-
-
-@pytest.mark.parametrize(
-    ("raw", "clean"),
-    [("holiday.jpg", "holiday.jpg"), ("../../x.jpg", "x.jpg"), ("C:\\Users\\me\\y.png", "y.png"), (" z.gif ", "z.gif")],
-)
-def test_clean_filename_keeps_only_the_name(raw, clean):
-    assert clean_filename(raw) == clean
 
 
 def test_one_broken_photo_does_not_stop_the_sweep(user, s3, settings, monkeypatch):

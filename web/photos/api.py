@@ -8,7 +8,7 @@ from django.http import HttpRequest, JsonResponse
 from django.template.loader import render_to_string
 from django.views.decorators.http import require_GET, require_POST
 
-from web.photos import selectors, services
+from web.photos import selectors, services, uploads
 
 MAX_STATUS_IDS = 100
 
@@ -31,16 +31,16 @@ def _json_body(request: HttpRequest) -> dict:
     try:
         body = json.loads(request.body or b"")
     except (UnicodeDecodeError, json.JSONDecodeError) as error:
-        raise services.UploadError(f"The request body is not valid JSON: {error}") from error
+        raise uploads.UploadError(f"The request body is not valid JSON: {error}") from error
     if not isinstance(body, dict):
-        raise services.UploadError("The request body must be a JSON object.")
+        raise uploads.UploadError("The request body must be a JSON object.")
     return body
 
 
 def _field(body: dict, name: str, kind: type):
     value = body.get(name)
     if not isinstance(value, kind) or isinstance(value, bool):
-        raise services.UploadError(f"'{name}' is required and must be a {kind.__name__}.")
+        raise uploads.UploadError(f"'{name}' is required and must be a {kind.__name__}.")
     return value
 
 
@@ -59,13 +59,13 @@ def card_html(request: HttpRequest, photo, view: str = "gallery") -> str:
 def upload_presign(request: HttpRequest) -> JsonResponse:
     try:
         body = _json_body(request)
-        upload = services.upload_presign(
+        upload = uploads.upload_presign(
             owner=request.user,
             filename=_field(body, "filename", str),
             content_type=_field(body, "content_type", str),
             size=_field(body, "size", int),
         )
-    except services.UploadError as error:
+    except uploads.UploadError as error:
         return _error(error.message, error.status)
     return JsonResponse({"key": upload.key, "url": upload.url, "fields": upload.fields})
 
@@ -75,13 +75,13 @@ def upload_presign(request: HttpRequest) -> JsonResponse:
 def upload_confirm(request: HttpRequest) -> JsonResponse:
     try:
         body = _json_body(request)
-        photo, created = services.upload_confirm(
+        photo, created = uploads.upload_confirm(
             owner=request.user,
             key=_field(body, "key", str),
             filename=_field(body, "filename", str),
             correlation_id=request.correlation_id,
         )
-    except services.UploadError as error:
+    except uploads.UploadError as error:
         return _error(error.message, error.status)
     payload = {"id": str(photo.pk), "status": photo.status, "html": card_html(request, photo)}
     return JsonResponse(payload, status=201 if created else 200)

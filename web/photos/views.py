@@ -8,7 +8,7 @@ from django.http import Http404, HttpRequest
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_POST
 
-from web.photos import selectors, services
+from web.photos import selectors, services, uploads
 
 
 def _owned_photo(request: HttpRequest, photo_id: uuid.UUID):
@@ -31,7 +31,7 @@ def gallery(request: HttpRequest):
         {
             "page": page,
             "cards": cards,
-            "accept": ",".join(sorted(services.ALLOWED_CONTENT_TYPES)),
+            "accept": ",".join(sorted(uploads.ALLOWED_CONTENT_TYPES)),
             "max_upload_mb": settings.DARKROOM_MAX_UPLOAD_BYTES // 2**20,
         },
     )

@@ -1,0 +1,136 @@
+"""Uploads: presign a direct-to-S3 POST, then confirm what the browser stored and ask for the slow work."""
+
+import logging
+import unicodedata
+import uuid
+from dataclasses import dataclass
+from pathlib import PurePosixPath, PureWindowsPath
+
+from botocore.exceptions import ClientError
+from django.conf import settings
+from django.db import IntegrityError, transaction
+
+from web import aws, contracts
+from web.accounts.models import User
+from web.outbox.services import outbox_enqueue
+from web.photos import keys
+from web.photos.models import Photo
+from web.photos.services import resize_requested
+from web.urls_public import site_url
+
+logger = logging.getLogger(__name__)
+
+# What the browser may upload; the presigned POST pins the declared type and confirm checks it again.
+ALLOWED_CONTENT_TYPES = frozenset({"image/jpeg", "image/png", "image/webp", "image/gif", "image/heic", "image/heif"})
+
+
+class UploadError(Exception):
+    """Bad upload input: `message` is shown to the user, `status` is the HTTP status it deserves."""
+
+    def __init__(self, message: str, *, status: int = 400):
+        super().__init__(message)
+        self.message = message
+        self.status = status
+
+
+def clean_filename(filename: str) -> str:
+    """The name shown to the user: never a key, so only its last path part is kept, and control characters refused."""
+    if not isinstance(filename, str) or not filename.strip():
+        raise UploadError("A filename is required.")
+    # Control characters and line/paragraph separators: never useful in a name, and a line break in an email subject.
+    if any(unicodedata.category(char) in {"Cc", "Zl", "Zp"} for char in filename):
+        raise UploadError("The filename contains control characters (such as NUL); rename the file and try again.")
+    name = PurePosixPath(PureWindowsPath(filename).name).name.strip()
+    if name in {"", ".", ".."}:
+        raise UploadError("The filename has no name part; rename the file and try again.")
+    return name[:255]
+
+
+def _check_declared(*, content_type: str, size: int) -> None:
+    if content_type not in ALLOWED_CONTENT_TYPES:
+        raise UploadError(f"Unsupported file type {content_type!r}: upload a JPEG, PNG, WebP, GIF or HEIC image.")
+    if size > settings.DARKROOM_MAX_UPLOAD_BYTES:
+        raise UploadError(f"The file is too large: the limit is {settings.DARKROOM_MAX_UPLOAD_BYTES // 2**20} MB.")
+    if size < 1:
+        raise UploadError("The file is empty.")
+
+
+@dataclass(frozen=True)
+class PresignedUpload:
+    key: str
+    url: str
+    fields: dict
+
+
+def upload_presign(*, owner: User, filename: str, content_type: str, size: int) -> PresignedUpload:
+    """A short-lived presigned POST for one file, to a key the server picks under the owner's prefix."""
+    clean_filename(filename)
+    _check_declared(content_type=content_type, size=size)
+    key = keys.upload_key(user_id=owner.pk, photo_id=uuid.uuid4())
+    post = aws.presigned_post(
+        key=key,
+        content_type=content_type,
+        max_bytes=settings.DARKROOM_MAX_UPLOAD_BYTES,
+        expires_in=settings.DARKROOM_PRESIGN_EXPIRY_SECONDS,
+    )
+    return PresignedUpload(key=key, url=post["url"], fields=post["fields"])
+
+
+def upload_confirm(*, owner: User, key: str, filename: str, correlation_id: str) -> tuple[Photo, bool]:
+    """Record an upload the browser finished, then (after commit) ask for renditions and an email.
+
+    Idempotent: confirming the same key again returns the same photo and sends nothing new.
+    """
+    photo_id = keys.photo_id_from_upload_key(user_id=owner.pk, key=key)
+    if photo_id is None:
+        raise UploadError("That upload key does not belong to you.", status=403)
+    name = clean_filename(filename)
+    existing = Photo.objects.filter(original_key=key).first()
+    if existing is not None:
+        return existing, False
+    head = aws.head_object(key=key)
+    if head is None:
+        raise UploadError("Nothing was uploaded under that key: upload the file first.", status=404)
+    _check_declared(content_type=head.get("ContentType", ""), size=head["ContentLength"])
+    try:
+        aws.mark_upload_confirmed(key=key)
+    except ClientError as error:  # the row must never point at an original that is still set to expire
+        logger.warning("could not clear the pending tag of %s: %s", key, error)
+        raise UploadError("Storage is busy; please try confirming again in a moment.", status=503) from error
+    try:
+        return _photo_create(
+            owner=owner, photo_id=photo_id, key=key, filename=name, head=head, correlation_id=correlation_id
+        ), True
+    except IntegrityError:  # a concurrent confirm of the same key won the race
+        return Photo.objects.get(original_key=key), False
+
+
+@transaction.atomic
+def _photo_create(
+    *, owner: User, photo_id: uuid.UUID, key: str, filename: str, head: dict, correlation_id: str
+) -> Photo:
+    photo = Photo.objects.create(
+        id=photo_id,
+        owner=owner,
+        original_key=key,
+        etag=head.get("ETag", ""),
+        filename=filename,
+        content_type=head["ContentType"],
+        size_bytes=head["ContentLength"],
+        correlation_id=correlation_id,
+    )
+    outbox_enqueue(
+        resize_requested(photo=photo),
+        (
+            contracts.NOTIFY_QUEUE,
+            contracts.upload_received_email(
+                photo_id=str(photo.pk),
+                to=owner.email,
+                filename=filename,
+                photo_url=site_url("photo_detail", photo.pk),
+                correlation_id=correlation_id,
+            ),
+        ),
+    )
+    logger.info("upload confirmed photo_id=%s bytes=%s correlation_id=%s", photo.pk, photo.size_bytes, correlation_id)
+    return photo
