@@ -2,11 +2,12 @@
 
     python -m bench.resize_methods METHOD FORMATS IMAGE OUTDIR RUNS
 
-METHOD is darkroom, naive or libvips; FORMATS is "jpeg", "jpeg,webp" or "png" (lossless, to score resampling
-alone), plus "avif" for darkroom. Prints one JSON line: the time of each run in ms, and the process's peak RSS
-(VmHWM) after imports and at the end; writes the renditions of the last run into OUTDIR for the parent to score.
-Only the chosen method's libraries are imported. VmHWM, not getrusage's ru_maxrss: on Linux ru_maxrss survives
-exec, so a child would report its parent's peak at fork time when that is higher.
+METHOD is darkroom, naive, libvips, or unavoidable (decoding and encoding alone: the floor under any method);
+FORMATS is "jpeg", "jpeg,webp" or "png" (lossless, to score resampling alone), plus "avif" for darkroom.
+Prints one JSON line: the time of each run in ms, and the process's peak RSS (VmHWM) after imports and at the
+end; writes the renditions of the last run into OUTDIR for the parent to score. Only the chosen method's
+libraries are imported. VmHWM, not getrusage's ru_maxrss: on Linux ru_maxrss survives exec, so a child would
+report its parent's peak at fork time when that is higher.
 """
 
 import json
@@ -77,7 +78,36 @@ def libvips(data: bytes, spec: Spec) -> dict[str, bytes]:
     return out
 
 
-METHODS: dict[str, Renderer] = {"darkroom": darkroom, "naive": naive, "libvips": libvips}
+_PICTURES: list = []  # unavoidable()'s renditions, made in the untimed warm-up run
+
+
+def unavoidable(data: bytes, spec: Spec) -> dict[str, bytes]:
+    """Not a method: the work no resampling technique can save, to bound every speed-up. Decodes as small as JPEG
+    draft allows (PNG has no draft), then encodes pictures of the rendition sizes made once beforehand."""
+    import io
+
+    from PIL import Image
+
+    import renditions
+
+    image = Image.open(io.BytesIO(data))
+    sizes = renditions.plan_sizes(*image.size, spec)
+    image.draft(None, sizes[0])
+    image.load()
+    if not _PICTURES:
+        _PICTURES.extend(image.convert("RGB").resize(size, Image.Resampling.LANCZOS) for size in sizes)
+    out = {}
+    for picture in _PICTURES:
+        for output in spec.formats:
+            buffer = io.BytesIO()
+            picture.save(buffer, output.pillow_format, **output.options)
+            out[f"w{picture.width}.{output.extension}"] = buffer.getvalue()
+    return out
+
+
+METHODS: dict[str, Renderer] = {
+    "darkroom": darkroom, "naive": naive, "libvips": libvips, "unavoidable": unavoidable,
+}  # fmt: skip
 
 
 def _import_for(method: str) -> None:

@@ -1,7 +1,7 @@
 """Bytes of an uploaded image in, encoded renditions out. Pure: no AWS, no logging, safe with hostile input.
 
 The pipeline decodes once, as small as the largest rendition allows (JPEG draft mode lets libjpeg scale by 1/2,
-1/4 or 1/8 while decoding), resamples once with Lanczos, and then halves with `reduce()` for each smaller width.
+1/4 or 1/8 while decoding), resamples once (bicubic), and then halves with `reduce()` for each smaller width.
 Orientation, colour profile and mode are fixed on the largest rendition, the smallest image they can be fixed on
 that every other rendition derives from.
 """
@@ -166,7 +166,8 @@ def _resizable(image: Image.Image) -> Image.Image:
 
 def _cascade(image: Image.Image, sizes: list[tuple[int, int]], orientation: int) -> Iterator[Image.Image]:
     """Each size in turn, every one resampled from the previous; holds one picture at a time."""
-    image = _to_srgb(_shrink(image, _turned(sizes[0], orientation)))
+    # Bicubic for the one big resample: measured against Lanczos, 25-30% less time for 0.002 less SSIM.
+    image = _to_srgb(_shrink(image, _turned(sizes[0], orientation), Image.Resampling.BICUBIC))
     if orientation in _TRANSPOSE:
         image = image.transpose(_TRANSPOSE[orientation])
     yield image
@@ -175,13 +176,15 @@ def _cascade(image: Image.Image, sizes: list[tuple[int, int]], orientation: int)
         yield image
 
 
-def _shrink(image: Image.Image, size: tuple[int, int]) -> Image.Image:
+def _shrink(
+    image: Image.Image, size: tuple[int, int], resample: Image.Resampling = Image.Resampling.LANCZOS
+) -> Image.Image:
     if image.size == size:
         return image
     factor, remainder = divmod(image.width, size[0])
     if remainder == 0 and factor > 1 and -(-image.height // factor) == size[1]:
-        return image.reduce(factor)  # an exact halving: a box filter is as good here and ~40x cheaper
-    return image.resize(size, Image.Resampling.LANCZOS, reducing_gap=2.0)
+        return image.reduce(factor)  # an exact halving: a box filter is as good here and ~13x cheaper
+    return image.resize(size, resample, reducing_gap=2.0)
 
 
 def _to_srgb(image: Image.Image) -> Image.Image:
