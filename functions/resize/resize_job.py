@@ -3,9 +3,14 @@ manifest. Renditions go first and the manifest last, all at deterministic keys, 
 only objects that the retry overwrites, and the site never sees a manifest before its renditions exist.
 
 Errors: a bad image is permanent (failed manifest, acknowledged); a missing original is acknowledged without
-writing anything (the site only asks after the upload exists, so a missing one was deleted with its photo, and a
-manifest would be an orphan); every other S3 error is raised, so the queue retries it and, after its receive
+writing anything, and whatever an earlier attempt left under the output prefix is deleted (the site only asks
+after the upload exists, so a missing one was deleted with its photo); every other S3 error is raised, so the queue retries it and, after its receive
 limit, moves it to the dead-letter queue for an operator.
+
+A photo deleted while its resize runs: the site deletes the original first and then lists and deletes the
+renditions, and this job checks the original is still there after its last write. Either the site's listing
+comes after every write here, or this job sees the original gone and deletes the outputs itself (S3 is strongly
+consistent), so a deleted photo never leaves renditions behind.
 """
 
 import json
@@ -25,7 +30,9 @@ _RENDITION_CACHE = "private, max-age=31536000, immutable"
 
 @dataclass(frozen=True)
 class Outcome:
-    status: str  # "ready", "failed", "unchanged" (manifest already current) or "missing" (no original)
+    # "ready", "failed", "unchanged" (manifest already current), "missing" (no original) or "deleted" (the photo
+    # was deleted while this ran; what it wrote is gone again)
+    status: str
     error_code: str | None = None
     renditions: int = 0
     source_bytes: int = 0
@@ -36,6 +43,7 @@ def run(request: ResizeRequest, *, s3, bucket: str, spec: Spec = SPEC) -> Outcom
         source = s3.get_object(Bucket=bucket, Key=request.source_key)
     except ClientError as error:
         if _error_code(error) in _NOT_FOUND:
+            _remove_outputs(s3, bucket, request)  # what an attempt cut short by the delete may have left
             return Outcome(status="missing")
         raise
     etag, size = source["ETag"], source["ContentLength"]
@@ -50,6 +58,8 @@ def run(request: ResizeRequest, *, s3, bucket: str, spec: Spec = SPEC) -> Outcom
     except ImageRejected as rejected:
         manifest = failed_manifest(request=request, etag=etag, code=rejected.code, message=rejected.message)
         _put_json(s3, bucket, request.manifest_key, manifest)
+        if _deleted_meanwhile(s3, bucket, request):
+            return Outcome(status="deleted", source_bytes=size)
         return Outcome(status="failed", error_code=rejected.code, source_bytes=size)
     for item in rendered.renditions:
         s3.put_object(
@@ -60,7 +70,34 @@ def run(request: ResizeRequest, *, s3, bucket: str, spec: Spec = SPEC) -> Outcom
             CacheControl=_RENDITION_CACHE,
         )
     _put_json(s3, bucket, request.manifest_key, ready_manifest(request=request, etag=etag, rendered=rendered))
+    if _deleted_meanwhile(s3, bucket, request):
+        return Outcome(status="deleted", source_bytes=size)
     return Outcome(status="ready", renditions=len(rendered.renditions), source_bytes=size)
+
+
+def _deleted_meanwhile(s3, bucket: str, request: ResizeRequest) -> bool:
+    """Checked after the last write: if the original is gone, the photo was deleted while this job ran, and the
+    site's delete may have listed the renditions before they existed; remove them."""
+    try:
+        s3.head_object(Bucket=bucket, Key=request.source_key)
+    except ClientError as error:
+        if _error_code(error) not in _NOT_FOUND:
+            raise
+        _remove_outputs(s3, bucket, request)
+        return True
+    return False
+
+
+def _remove_outputs(s3, bucket: str, request: ResizeRequest) -> None:
+    """Delete everything under the photo's output prefix. Failures raise, so the queue retries, and the retry,
+    finding no original, comes back here."""
+    pages = s3.get_paginator("list_objects_v2").paginate(Bucket=bucket, Prefix=request.output_prefix)
+    keys = [item["Key"] for page in pages for item in page.get("Contents", [])]
+    for start in range(0, len(keys), 1000):  # DeleteObjects takes at most 1000 keys
+        batch = [{"Key": key} for key in keys[start : start + 1000]]
+        response = s3.delete_objects(Bucket=bucket, Delete={"Objects": batch, "Quiet": True})
+        if response.get("Errors"):
+            raise RuntimeError(f"could not delete {len(response['Errors'])} output(s): {response['Errors'][0]}")
 
 
 def _read_manifest(s3, bucket: str, key: str) -> dict | None:

@@ -157,8 +157,9 @@ def test_no_wildcard_actions_or_resources_and_no_broad_managed_policies(resource
 def test_resize_reads_only_uploads_and_writes_only_renditions(resources):
     allowed = iam.actions_on(iam.grants(resources), "ResizeRole")
     assert allowed["s3:GetObject"] == {"${PhotoBucket.Arn}/uploads/*", "${PhotoBucket.Arn}/renditions/*"}
-    assert allowed["s3:PutObject"] == {"${PhotoBucket.Arn}/renditions/*"}
-    assert not {"s3:DeleteObject", "sqs:SendMessage", "ses:SendEmail"} & allowed.keys()
+    # Deleting only what it writes: the renditions of a photo deleted while it worked; never an original.
+    assert allowed["s3:PutObject"] == allowed["s3:DeleteObject"] == {"${PhotoBucket.Arn}/renditions/*"}
+    assert not {"sqs:SendMessage", "ses:SendEmail"} & allowed.keys()
     assert allowed["sqs:ReceiveMessage"] == allowed["sqs:DeleteMessage"] == {"ResizeQueue.Arn"}
 
 

@@ -2,6 +2,8 @@
 
 import json
 
+import pytest
+
 import resize_job
 from rendition_spec import Spec
 from resize_request import ResizeRequest
@@ -60,3 +62,96 @@ def test_outcome_reports_what_was_done(s3, resize_message, jpeg_bytes):
 
     assert first == resize_job.Outcome(status="ready", renditions=4, source_bytes=len(data))
     assert second == resize_job.Outcome(status="unchanged", source_bytes=len(data))
+
+
+class DeletedWhenWriting:
+    """The moto client, except that the photo is deleted the way the site deletes it (original first, then what
+    it lists under the renditions prefix) just before the job writes `when` ("rendition" or "manifest")."""
+
+    def __init__(self, client, *, source_key: str, output_prefix: str, when: str):
+        self._client, self._source_key, self._prefix, self._when = client, source_key, output_prefix, when
+        self.deleted = False
+
+    def __getattr__(self, name):
+        return getattr(self._client, name)
+
+    def put_object(self, **kwargs):
+        writing = "manifest" if kwargs["Key"].endswith("manifest.json") else "rendition"
+        if writing == self._when and not self.deleted:
+            self._client.delete_object(Bucket=BUCKET, Key=self._source_key)
+            listed = self._client.list_objects_v2(Bucket=BUCKET, Prefix=self._prefix).get("Contents", [])
+            for item in listed:
+                self._client.delete_object(Bucket=BUCKET, Key=item["Key"])
+            self.deleted = True
+        return self._client.put_object(**kwargs)
+
+
+def outputs(s3, prefix: str) -> list[str]:
+    return [item["Key"] for item in s3.list_objects_v2(Bucket=BUCKET, Prefix=prefix).get("Contents", [])]
+
+
+def test_a_photo_deleted_while_its_renditions_are_written_leaves_nothing_behind(s3, resize_message, jpeg_bytes):
+    # GIVEN a resize that has read the original, and the site deleting the photo after its first rendition write
+    message = resize_message()
+    s3.put_object(Bucket=BUCKET, Key=message["source_key"], Body=jpeg_bytes())
+    client = DeletedWhenWriting(
+        s3, source_key=message["source_key"], output_prefix=message["output_prefix"], when="rendition"
+    )
+
+    # WHEN the job finishes its writes
+    outcome = resize_job.run(request_for(message), s3=client, bucket=BUCKET)
+
+    # THEN it notices the original is gone and removes every rendition and the manifest it wrote
+    assert client.deleted
+    assert outcome.status == "deleted"
+    assert outputs(s3, message["output_prefix"]) == []
+
+
+def test_a_photo_deleted_before_its_failed_manifest_leaves_nothing_behind(s3, resize_message):
+    message = resize_message()
+    s3.put_object(Bucket=BUCKET, Key=message["source_key"], Body=b"%!PS-Adobe-3.0 EPSF-3.0\n")
+    client = DeletedWhenWriting(
+        s3, source_key=message["source_key"], output_prefix=message["output_prefix"], when="manifest"
+    )
+
+    outcome = resize_job.run(request_for(message), s3=client, bucket=BUCKET)
+
+    assert outcome.status == "deleted"
+    assert outputs(s3, message["output_prefix"]) == []
+
+
+def test_a_missing_original_clears_what_an_earlier_attempt_left(s3, resize_message):
+    # GIVEN renditions from an attempt cut short by the photo's deletion, and no original any more
+    message = resize_message()
+    for name in ("w1920.jpg", "w1920.webp"):
+        s3.put_object(Bucket=BUCKET, Key=f"{message['output_prefix']}{name}", Body=b"partial")
+
+    outcome = resize_job.run(request_for(message), s3=s3, bucket=BUCKET)
+
+    assert outcome.status == "missing"
+    assert outputs(s3, message["output_prefix"]) == []
+
+
+def test_a_failed_clean_up_is_raised_so_the_queue_retries_it(s3, resize_message):
+    message = resize_message()
+    s3.put_object(Bucket=BUCKET, Key=f"{message['output_prefix']}w240.jpg", Body=b"partial")
+
+    class DeleteRefused:
+        def __getattr__(self, name):
+            return getattr(s3, name)
+
+        def delete_objects(self, **kwargs):
+            return {"Errors": [{"Key": kwargs["Delete"]["Objects"][0]["Key"], "Code": "AccessDenied"}]}
+
+    with pytest.raises(RuntimeError, match="could not delete 1 output"):
+        resize_job.run(request_for(message), s3=DeleteRefused(), bucket=BUCKET)
+
+
+def test_a_photo_still_there_after_the_writes_keeps_its_renditions(s3, resize_message, jpeg_bytes):
+    message = resize_message()
+    s3.put_object(Bucket=BUCKET, Key=message["source_key"], Body=jpeg_bytes((300, 200)))
+
+    outcome = resize_job.run(request_for(message), s3=s3, bucket=BUCKET)
+
+    assert outcome.status == "ready"
+    assert len(outputs(s3, message["output_prefix"])) == outcome.renditions + 1  # and the manifest

@@ -7,9 +7,10 @@ from django.core.management import call_command
 from django.utils import timezone
 
 from tests.web.factories import make_photo, manifest_for, put_manifest
+from web import aws
 from web.outbox.models import OutboxMessage
 from web.photos.models import Photo
-from web.photos.services import photo_recover_stuck, photo_refresh, user_delete
+from web.photos.services import photo_delete, photo_recover_stuck, photo_refresh, user_delete
 
 pytestmark = pytest.mark.django_db
 
@@ -105,8 +106,6 @@ def test_a_manifest_that_is_not_json_fails_the_photo(user, s3, settings):
 def test_s3_trouble_while_reading_a_manifest_keeps_the_photo_processing(user, monkeypatch):
     from botocore.exceptions import ClientError
 
-    from web import aws
-
     def throttled(**kwargs):
         raise ClientError({"Error": {"Code": "SlowDown", "Message": "slow down"}}, "GetObject")
 
@@ -126,3 +125,23 @@ def test_deleting_a_user_deletes_their_objects(user, other_user, s3, settings):
     keys = {item["Key"] for item in s3.list_objects_v2(Bucket=settings.DARKROOM_BUCKET)["Contents"]}
     assert keys == {theirs.original_key, f"renditions/{theirs.pk}/w240.jpg"}
     assert list(Photo.objects.all()) == [theirs]
+
+
+def test_deleting_a_photo_removes_the_original_before_listing_its_renditions(user, s3, settings, monkeypatch):
+    # A resize still running checks the original after its last write: gone first, so no rendition outlives it.
+    photo = make_photo(user)
+    s3.put_object(Bucket=settings.DARKROOM_BUCKET, Key=photo.original_key, Body=b"x")
+    s3.put_object(Bucket=settings.DARKROOM_BUCKET, Key=f"renditions/{photo.pk}/w240.jpg", Body=b"x")
+    list_keys, original_at_listing = aws.list_keys, []
+
+    def listing(*, prefix):
+        original_at_listing.append(aws.head_object(key=photo.original_key))
+        return list_keys(prefix=prefix)
+
+    monkeypatch.setattr(aws, "list_keys", listing)
+
+    photo_delete(photo=photo)
+
+    assert original_at_listing == [None]
+    assert s3.list_objects_v2(Bucket=settings.DARKROOM_BUCKET).get("Contents", []) == []
+    assert not Photo.objects.filter(pk=photo.pk).exists()

@@ -86,9 +86,14 @@ def _photo_fail(*, photo: Photo, code: str, message: str) -> Photo:
 
 
 def photo_delete(*, photo: Photo) -> None:
-    """Remove the original, every rendition and the manifest, then the row."""
+    """Remove the original, every rendition and the manifest, then the row.
+
+    The original goes first: a resize still running checks it after its last write, so either the listing below
+    sees everything it wrote, or it finds the original gone and deletes its outputs itself (resize_job.py).
+    """
+    aws.delete_objects(keys=[photo.original_key])
     prefix_keys = aws.list_keys(prefix=keys.renditions_prefix(photo_id=photo.pk))
-    aws.delete_objects(keys=[photo.original_key, *prefix_keys])
+    aws.delete_objects(keys=prefix_keys)
     photo.delete()
     logger.info("photo deleted photo_id=%s objects=%s", photo.pk, 1 + len(prefix_keys))
 
