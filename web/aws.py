@@ -5,10 +5,12 @@ the local stack points them at moto server through AWS_ENDPOINT_URL, which boto3
 """
 
 import json
+from concurrent.futures import ThreadPoolExecutor, wait
 from functools import cache
 
 import boto3
 from botocore.config import Config
+from botocore.exceptions import ClientError
 from django.conf import settings
 
 # Requests wait on these calls, so fail fast and let the outbox and the sweeper retry later.
@@ -28,6 +30,13 @@ def s3_client():
 @cache
 def sqs_client():
     return boto3.client("sqs", config=_CLIENT_CONFIG)
+
+
+@cache
+def _side_call_pool() -> ThreadPoolExecutor:
+    """Threads for an S3 call a request runs beside another one. Lambda serves one request per process; the
+    extra workers are for runserver's threads. A full pool only makes a request wait as long as before."""
+    return ThreadPoolExecutor(max_workers=4, thread_name_prefix="darkroom-s3")
 
 
 def clear_clients() -> None:
@@ -69,6 +78,29 @@ def head_object(*, key: str) -> dict | None:
         if error.response.get("Error", {}).get("Code") in {"404", "NoSuchKey", "NotFound"}:
             return None
         raise
+
+
+def head_and_mark_confirmed(*, key: str) -> tuple[dict | None, Exception | None]:
+    """HEAD the upload and clear its pending tag at the same time, so the request waits for one round trip, not two.
+
+    Returns (head, tag_error): head is None when the object does not exist, and then tag_error is whatever the tag
+    call failed with (NoSuchKey on S3). For an object that exists, tag_error is the ClientError that left the tag
+    on, or None once it is off; any other failure of either call is raised, after both calls have finished.
+    """
+    s3_client()  # made here, not by two threads at once: boto3's default session is not thread-safe
+    marking = _side_call_pool().submit(mark_upload_confirmed, key=key)
+    try:
+        head = head_object(key=key)
+    finally:
+        wait([marking])  # nothing outlives the request (Lambda freezes the process once it answers)
+    tag_error = marking.exception()
+    if head is not None and tag_error is not None and not isinstance(tag_error, ClientError):
+        raise tag_error
+    return head, tag_error
+
+
+def delete_object(*, key: str) -> None:
+    s3_client().delete_object(Bucket=settings.DARKROOM_BUCKET, Key=key)
 
 
 def read_json(*, key: str) -> dict | None:

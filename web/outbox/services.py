@@ -43,6 +43,7 @@ def outbox_send(*, message_ids: list[int]) -> int:
             OutboxMessage.objects.select_for_update(skip_locked=True).filter(pk__in=message_ids, sent_at__isnull=True)
         )
         if len(messages) > 1:  # the request waits for the slowest send, not for their sum
+            aws.sqs_client()  # made here, not by two threads at once: boto3's default session is not thread-safe
             with ThreadPoolExecutor(max_workers=len(messages)) as pool:
                 outcomes = list(pool.map(_deliver, messages))
         else:

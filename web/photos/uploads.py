@@ -6,7 +6,7 @@ import uuid
 from dataclasses import dataclass
 from pathlib import PurePosixPath, PureWindowsPath
 
-from botocore.exceptions import ClientError
+from botocore.exceptions import BotoCoreError, ClientError
 from django.conf import settings
 from django.db import IntegrityError, transaction
 
@@ -88,21 +88,32 @@ def upload_confirm(*, owner: User, key: str, filename: str, correlation_id: str)
     existing = Photo.objects.filter(original_key=key).first()
     if existing is not None:
         return existing, False
-    head = aws.head_object(key=key)
+    head, tag_error = aws.head_and_mark_confirmed(key=key)
     if head is None:
         raise UploadError("Nothing was uploaded under that key: upload the file first.", status=404)
-    _check_declared(content_type=head.get("ContentType", ""), size=head["ContentLength"])
     try:
-        aws.mark_upload_confirmed(key=key)
-    except ClientError as error:  # the row must never point at an original that is still set to expire
-        logger.warning("could not clear the pending tag of %s: %s", key, error)
-        raise UploadError("Storage is busy; please try confirming again in a moment.", status=503) from error
+        _check_declared(content_type=head.get("ContentType", ""), size=head["ContentLength"])
+    except UploadError:
+        # The POST policy keeps such objects out; if one got in anyway, its pending tag went with the HEAD, so the
+        # lifecycle rule would never expire it: delete it now.
+        _delete_rejected(key=key)
+        raise
+    if tag_error is not None:  # the row must never point at an original that is still set to expire
+        logger.warning("could not clear the pending tag of %s: %s", key, tag_error)
+        raise UploadError("Storage is busy; please try confirming again in a moment.", status=503) from tag_error
     try:
         return _photo_create(
             owner=owner, photo_id=photo_id, key=key, filename=name, head=head, correlation_id=correlation_id
         ), True
     except IntegrityError:  # a concurrent confirm of the same key won the race
         return Photo.objects.get(original_key=key), False
+
+
+def _delete_rejected(*, key: str) -> None:
+    try:
+        aws.delete_object(key=key)
+    except (BotoCoreError, ClientError) as error:  # best effort: the user is told about the rejection regardless
+        logger.warning("could not delete the rejected upload %s: %s", key, error)
 
 
 @transaction.atomic
