@@ -4,6 +4,7 @@ import json
 import subprocess
 import sys
 
+from bench.resize_compare import METHODS
 from devstack.stack import ROOT
 
 RESULTS = ROOT / "bench" / "results"
@@ -18,6 +19,6 @@ def run(*, quick: bool) -> dict:
         for image, specs in report["images"].items()
         for spec, methods in specs.items()
         for method, result in methods.items()
-        if method != "ratios"
+        if method in METHODS
     ]
     return {"quick": quick, "rows": rows, "source": f"bench/results/resize_compare{'-quick' if quick else ''}.md"}

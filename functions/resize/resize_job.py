@@ -4,8 +4,8 @@ only objects that the retry overwrites, and the site never sees a manifest befor
 
 Errors: a bad image is permanent (failed manifest, acknowledged); a missing original is acknowledged without
 writing anything, and whatever an earlier attempt left under the output prefix is deleted (the site only asks
-after the upload exists, so a missing one was deleted with its photo); every other S3 error is raised, so the queue retries it and, after its receive
-limit, moves it to the dead-letter queue for an operator.
+after the upload exists, so a missing one was deleted with its photo); every other S3 error is raised, so the
+queue retries it and, after its receive limit, moves it to the dead-letter queue for an operator.
 
 A photo deleted while its resize runs: the site deletes the original first and then lists and deletes the
 renditions, and this job checks the original is still there after its last write. Either the site's listing
