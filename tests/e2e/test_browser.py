@@ -42,13 +42,16 @@ def photo_file(tmp_path) -> Path:
     return path
 
 
-def test_sign_up_upload_and_watch_the_photo_appear(page, photo_file):
-    # Sign up
+def sign_up(page, email: str) -> None:
     page.goto("/signup/")
-    page.fill("input[name=email]", "browser@example.com")
+    page.fill("input[name=email]", email)
     page.fill("input[name=password]", "correct horse battery")
     page.click("form.card-form button[type=submit]")
     expect(page).to_have_url(f"{page.url.split('/photos/')[0]}/photos/")
+
+
+def test_sign_up_upload_and_watch_the_photo_appear(page, photo_file):
+    sign_up(page, "browser@example.com")
     page.evaluate("window.__sameDocument = true")  # vanishes if the page ever reloads
 
     # Upload through the page's file picker, on a throttled link so the progress bar has something to show
@@ -83,3 +86,44 @@ def test_sign_up_upload_and_watch_the_photo_appear(page, photo_file):
     page.click("text=Outbox (local)")
     expect(page.locator("article.email", has_text="browser@example.com")).to_have_count(2, timeout=30_000)
     page.screenshot(path=str(OUTPUT / "outbox.png"), full_page=True)
+
+
+def answer_confirm_with(page, statuses: list[int]) -> list[int]:
+    """The first confirms get these error statuses instead of reaching the site; later ones go through."""
+    seen: list[int] = []
+
+    def route(route):
+        if len(seen) < len(statuses):
+            seen.append(statuses[len(seen)])
+            route.fulfill(status=seen[-1], json={"error": f"answered {seen[-1]} by the test"})
+        else:
+            seen.append(0)
+            route.continue_()
+
+    page.route("**/api/uploads/confirm", route)
+    return seen
+
+
+def test_a_busy_confirm_is_tried_again_until_the_photo_is_recorded(page, photo_file):
+    # GIVEN a site that answers the first confirm with 503 (S3 busy clearing the pending tag)
+    sign_up(page, "busy@example.com")
+    confirms = answer_confirm_with(page, [503])
+
+    # WHEN a photo is uploaded
+    page.set_input_files("#file-input", str(photo_file))
+
+    # THEN the page tries again by itself and the photo is recorded
+    expect(page.locator(".upload.done")).to_have_count(1, timeout=30_000)
+    assert confirms == [503, 0]
+    expect(page.locator("#gallery figure.photo")).to_have_count(1)
+
+
+def test_a_refused_confirm_is_shown_and_not_tried_again(page, photo_file):
+    sign_up(page, "refused@example.com")
+    confirms = answer_confirm_with(page, [400, 400])
+
+    page.set_input_files("#file-input", str(photo_file))
+
+    expect(page.locator(".upload.error .state")).to_have_text("answered 400 by the test", timeout=30_000)
+    page.wait_for_timeout(1500)  # longer than the first retry delay: no second confirm comes
+    assert confirms == [400]

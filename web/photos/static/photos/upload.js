@@ -24,8 +24,28 @@
       body: JSON.stringify(body),
     });
     const payload = await response.json().catch(() => ({ error: "The server answered " + response.status }));
-    if (!response.ok) throw new Error(payload.error || "The server answered " + response.status);
+    if (!response.ok) {
+      throw Object.assign(new Error(payload.error || "The server answered " + response.status),
+        { status: response.status });
+    }
     return payload;
+  }
+
+  // Confirm is idempotent on the server, so a busy moment (5xx) or a dropped connection is worth a few tries:
+  // given up, the file would sit in storage unconfirmed until the bucket's expiry removes it.
+  const CONFIRM_RETRY_DELAYS_MS = [1000, 2000, 4000];
+
+  async function confirm(body, view) {
+    for (let attempt = 0; ; attempt += 1) {
+      try {
+        return await postJSON(uploader.dataset.confirmUrl, body);
+      } catch (error) {
+        const retryable = error.status === undefined || error.status >= 500;  // no status: the network failed
+        if (!retryable || attempt >= CONFIRM_RETRY_DELAYS_MS.length) throw error;
+        view.state.textContent = "processing (trying again)";
+        await new Promise((resolve) => setTimeout(resolve, CONFIRM_RETRY_DELAYS_MS[attempt]));
+      }
+    }
   }
 
   function sendToS3(presigned, file, onProgress) {
@@ -69,7 +89,7 @@
       await sendToS3(presigned, file, (fraction) => { view.bar.value = fraction; });
       view.bar.value = 1;
       view.state.textContent = "processing";
-      const photo = await postJSON(uploader.dataset.confirmUrl, { key: presigned.key, filename: file.name });
+      const photo = await confirm({ key: presigned.key, filename: file.name }, view);
       const empty = document.getElementById("gallery-empty");
       if (empty) empty.remove();
       if (!gallery.querySelector('[data-photo-id="' + photo.id + '"]')) {
