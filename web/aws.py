@@ -99,10 +99,6 @@ def head_and_mark_confirmed(*, key: str) -> tuple[dict | None, Exception | None]
     return head, tag_error
 
 
-def delete_object(*, key: str) -> None:
-    s3_client().delete_object(Bucket=settings.DARKROOM_BUCKET, Key=key)
-
-
 def read_json(*, key: str) -> dict | None:
     """A JSON document from the bucket, or None when it does not exist (yet)."""
     try:

@@ -121,7 +121,7 @@ def test_confirm_deletes_a_stored_object_it_rejects(user, s3, settings, body, co
 def test_confirm_still_refuses_a_rejected_object_it_cannot_delete(user, s3, settings, monkeypatch, caplog):
     key = _upload_key(user)
     _store(s3, settings, key, body=b"%!PS", content_type="application/postscript")
-    monkeypatch.setattr(aws, "delete_object", _throw("SlowDown", "DeleteObject"))
+    monkeypatch.setattr(aws, "delete_objects", _throw("SlowDown", "DeleteObjects"))
 
     with pytest.raises(UploadError) as error, caplog.at_level(logging.WARNING, logger="web.photos.uploads"):
         _confirm(user, key)

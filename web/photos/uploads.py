@@ -111,8 +111,9 @@ def upload_confirm(*, owner: User, key: str, filename: str, correlation_id: str)
 
 def _delete_rejected(*, key: str) -> None:
     try:
-        aws.delete_object(key=key)
-    except (BotoCoreError, ClientError) as error:  # best effort: the user is told about the rejection regardless
+        aws.delete_objects(keys=[key])
+    # Best effort: the user is told about the rejection regardless. RuntimeError: S3 listed the key as not deleted.
+    except (BotoCoreError, ClientError, RuntimeError) as error:
         logger.warning("could not delete the rejected upload %s: %s", key, error)
 
 
