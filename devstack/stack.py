@@ -47,12 +47,11 @@ class LocalStack:
 
     def start_aws(self) -> dict[str, str]:
         """Start moto server, create the template's resources in it; return the site's environment."""
-        from moto.server import ThreadedMotoServer
+        from devstack import moto_server
 
         os.environ.update(aws_environment(self.moto_url))
         os.environ.pop("AWS_PROFILE", None)
-        self._moto = ThreadedMotoServer(ip_address="127.0.0.1", port=self.moto_port, verbose=False)
-        self._moto.start()
+        self._moto = moto_server.start_in_thread(port=self.moto_port)
         self.resources = template.provision(site_origin=self.site_origin, visibility_timeout=self.visibility_timeout)
         return self.resources
 
