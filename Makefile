@@ -60,8 +60,8 @@ run: setup ## Set up and run all of Darkroom locally on moto (no AWS account nee
 
 .PHONY: superuser
 superuser: setup ## Create a staff user in the local database (for /admin/ under make run)
-	DARKROOM_LOCAL=1 $(BIN)/python manage.py migrate --verbosity 0
-	DARKROOM_LOCAL=1 $(BIN)/python manage.py createsuperuser
+	DARKROOM_LOCAL=1 DATABASE_URL=sqlite:///$(CURDIR)/db.sqlite3 $(BIN)/python manage.py migrate --verbosity 0
+	DARKROOM_LOCAL=1 DATABASE_URL=sqlite:///$(CURDIR)/db.sqlite3 $(BIN)/python manage.py createsuperuser
 
 .PHONY: test
 test: setup tools browser ## Set up and run every test: SQLite, then the web tests again on a real PostgreSQL

@@ -14,7 +14,7 @@ import socket
 import sys
 import threading
 
-from devstack.stack import LocalStack
+from devstack.stack import ROOT, LocalStack
 
 
 def port_is_free(port: int) -> bool:
@@ -28,6 +28,7 @@ def port_is_free(port: int) -> bool:
 
 
 SWEEP_EVERY_SECONDS = 60
+DATABASE = ROOT / "db.sqlite3"  # `make superuser` writes to the same file
 
 
 def sweep_periodically(stop: threading.Event) -> None:
@@ -42,6 +43,31 @@ def sweep_periodically(stop: threading.Event) -> None:
             logging.getLogger("devstack").exception("sweep failed")
         finally:
             close_old_connections()
+
+
+def forget_photos_of_earlier_runs() -> int:
+    """moto keeps S3 and SQS in memory, so every original of an earlier run is gone: rows that point at them would
+    show broken cards forever. Accounts stay. Returns how many photos were dropped."""
+    from web.outbox.models import OutboxMessage
+    from web.photos.models import Photo
+
+    OutboxMessage.objects.all().delete()  # they announce photos (or welcomes) of a run whose queues are gone
+    return Photo.objects.all().delete()[1].get(Photo._meta.label, 0)
+
+
+def site_environment(site_url: str) -> dict[str, str]:
+    """Local mode's settings for the site, over whatever the shell exported."""
+    return {
+        "DARKROOM_LOCAL": "1",
+        "DJANGO_DEBUG": "1",
+        "DJANGO_SETTINGS_MODULE": "web.settings",
+        # The stack's own database, never one DATABASE_URL may point at: photos of earlier runs are dropped.
+        "DATABASE_URL": f"sqlite:///{DATABASE}",
+        "DARKROOM_SITE_URL": site_url,
+        # One readable line per step of an upload: no per-request lines, no metric documents on stdout.
+        "DJANGO_SERVER_LOG_LEVEL": "WARNING",
+        "POWERTOOLS_METRICS_DISABLED": "true",
+    }
 
 
 def stop_like_ctrl_c(signum, frame) -> None:
@@ -62,17 +88,7 @@ def main(argv: list[str] | None = None) -> int:
             return 2
 
     site_url = f"http://127.0.0.1:{args.port}/"
-    os.environ.update(
-        {
-            "DARKROOM_LOCAL": "1",
-            "DJANGO_DEBUG": "1",
-            "DJANGO_SETTINGS_MODULE": "web.settings",
-            "DARKROOM_SITE_URL": site_url,
-            # One readable line per step of an upload: no per-request lines, no metric documents on stdout.
-            "DJANGO_SERVER_LOG_LEVEL": "WARNING",
-            "POWERTOOLS_METRICS_DISABLED": "true",
-        }
-    )
+    os.environ.update(site_environment(site_url))
     logging.getLogger("werkzeug").setLevel(logging.WARNING)  # moto server's per-request lines
     signal.signal(signal.SIGTERM, stop_like_ctrl_c)
     stack = LocalStack(moto_port=args.moto_port, site_origin=site_url.rstrip("/"))
@@ -85,6 +101,8 @@ def main(argv: list[str] | None = None) -> int:
 
         django.setup()
         call_command("migrate", verbosity=0)
+        if dropped := forget_photos_of_earlier_runs():
+            print(f"devstack: {dropped} photo(s) of an earlier run dropped: moto started empty, their files are gone")
         threading.Thread(target=sweep_periodically, args=(stopping,), daemon=True, name="sweeper").start()
         print(f"devstack: moto server (S3, SQS, SES, DynamoDB) on {stack.moto_url}")
         print(f"devstack: resize and notify polling their queues; the sweeper runs every {SWEEP_EVERY_SECONDS} s")
