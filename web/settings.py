@@ -93,6 +93,11 @@ DATABASES = {
         conn_health_checks=True,
     )
 }
+if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    # Local runs answer requests on threads: BEGIN IMMEDIATE takes the write lock up front (waiting up to 20 s)
+    # rather than failing with "database is locked" when a transaction that has read then tries to write.
+    DATABASES["default"].setdefault("OPTIONS", {}).setdefault("transaction_mode", "IMMEDIATE")
+    DATABASES["default"]["OPTIONS"].setdefault("timeout", 20)
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # ---------------------------------------------------------------- auth
@@ -141,6 +146,8 @@ SECURE_HSTS_PRELOAD = SECURE
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 SECURE_REFERRER_POLICY = "same-origin"
 CSRF_TRUSTED_ORIGINS = env_list("DJANGO_CSRF_TRUSTED_ORIGINS")
+# https://docs.djangoproject.com/en/6.1/ref/settings/#csrf-failure-view — JSON for the API, Django's page elsewhere.
+CSRF_FAILURE_VIEW = "web.photos.api.csrf_failure"
 X_FRAME_OPTIONS = "DENY"
 
 # ---------------------------------------------------------------- Darkroom: AWS side

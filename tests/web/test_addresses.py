@@ -30,6 +30,9 @@ def test_accepted_addresses_are_normalised_and_mailable(typed, stored):
         ('"ada lovelace"@example.com', "before the @"),
         ("ädä@example.com", "before the @"),
         ("ada..x@example.com", "before the @"),
+        ("ada@localhost", "full domain name"),
+        ("ada@example.123", "full domain name"),
+        ("ada@-example.com", "full domain name"),
     ],
 )
 def test_unmailable_addresses_are_refused_with_a_reason(typed, reason):

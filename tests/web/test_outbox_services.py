@@ -5,11 +5,12 @@ from datetime import timedelta
 import pytest
 from botocore.exceptions import ClientError
 from django.core.management import call_command
-from django.db import transaction
+from django.db import OperationalError, transaction
 from django.utils import timezone
 
 from tests.web.helpers import upload_and_confirm
 from web import aws
+from web.outbox import services
 from web.outbox.models import OutboxMessage
 from web.outbox.services import outbox_enqueue, outbox_flush
 
@@ -108,3 +109,21 @@ def test_messages_of_one_transaction_are_sent_together_and_each_outcome_is_kept(
     notify, resize = OutboxMessage.objects.order_by("queue")
     assert resize.sent_at is None and "resize queue down" in resize.last_error
     assert notify.sent_at is not None and notify.sqs_message_id
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_send_that_crashes_after_commit_leaves_the_request_answered_and_the_messages_pending(
+    user_client, monkeypatch
+):
+    # GIVEN the after-commit send crashes (SQLite's "database is locked" under concurrent requests, say)
+    def crash(**kwargs):
+        raise OperationalError("database is locked")
+
+    monkeypatch.setattr(services, "outbox_send", crash)
+
+    # WHEN an upload is confirmed, with real commits
+    response = upload_and_confirm(user_client)
+
+    # THEN the photo is recorded and the answer says so; both messages wait for the sweeper
+    assert response.status_code == 201
+    assert OutboxMessage.objects.filter(sent_at__isnull=True).count() == 2

@@ -72,7 +72,11 @@ def test_presign_rejects_bad_input(user_client, body, message):
     assert message in response.json()["error"]
 
 
-@pytest.mark.parametrize("raw", ["{not json", "[1, 2]", "", b"\xff\xfe"])
+@pytest.mark.parametrize(
+    "raw",
+    ["{not json", "[1, 2]", "", b"\xff\xfe", "[" * 100_000, '{"size": ' + "9" * 5000 + "}"],
+    ids=["not-json", "not-an-object", "empty", "not-utf8", "nested-too-deep", "integer-too-long"],
+)
 def test_malformed_json_is_a_400(user_client, raw):
     for url in ("/api/uploads/presign", "/api/uploads/confirm"):
         response = post_json(user_client, url, raw)
@@ -101,6 +105,20 @@ def test_api_enforces_csrf(user, client):
     response = post_json(strict, "/api/uploads/presign", {"filename": "a.jpg", "content_type": "image/jpeg", "size": 1})
 
     assert response.status_code == 403
+    assert response.json() == {
+        "error": "Your session has changed since this page was opened: reload the page and try again."
+    }
+
+
+def test_a_page_keeps_djangos_csrf_failure_page(user):
+    from django.test import Client
+
+    strict = Client(enforce_csrf_checks=True)
+
+    response = strict.post("/login/", {"username": "a@example.com", "password": "x"})
+
+    assert response.status_code == 403
+    assert response["Content-Type"].startswith("text/html")
 
 
 def test_confirm_of_a_key_never_uploaded_is_a_404(user_client, user):
@@ -169,6 +187,22 @@ def test_confirm_refuses_a_nul_in_the_filename(user_client):
 
     assert response.status_code == 400
     assert "control characters" in response.json()["error"]
+
+
+@pytest.mark.parametrize("url", ["/api/uploads/presign", "/api/uploads/confirm"])
+def test_a_lone_surrogate_in_the_filename_is_a_400_before_anything_is_stored(user_client, url):
+    # GIVEN a file the browser names with unpaired UTF-16 (JSON carries it as "\ud800")
+    presigned = presign(user_client).json()
+    browser_upload(presigned, jpeg_bytes())
+    body = {"filename": "a\ud800.jpg", "content_type": "image/jpeg", "size": 1000, "key": presigned["key"]}
+
+    # WHEN the page presigns or confirms it
+    response = post_json(user_client, url, json.dumps(body))
+
+    # THEN a clear 400, and no photo (a 500 after the pending tag came off would leave the original forever)
+    assert response.status_code == 400
+    assert "not valid Unicode" in response.json()["error"]
+    assert not Photo.objects.exists()
 
 
 def test_confirm_takes_the_original_out_of_the_unconfirmed_expiry(user_client, s3, settings):

@@ -59,3 +59,20 @@ def test_local_mode_pages_do_not_exist_in_production_settings():
     )
 
     assert result.stdout.strip() == "absent", result.stderr
+
+
+def database_options(database_url: str) -> str:
+    script = "from django.conf import settings; d = settings.DATABASES['default']; print(d['ENGINE'], d.get('OPTIONS'))"
+    result = manage("shell", "-c", script, DARKROOM_LOCAL="1", DATABASE_URL=database_url)
+    assert result.returncode == 0, result.stderr
+    return result.stdout.strip().splitlines()[-1]
+
+
+def test_sqlite_takes_the_write_lock_up_front_and_waits_for_it():
+    # Threaded local requests must queue for SQLite's lock, not fail a half-done transaction with "locked".
+    assert "'transaction_mode': 'IMMEDIATE'" in database_options("sqlite:////tmp/darkroom-settings-test.sqlite3")
+    assert "'timeout': 20" in database_options("sqlite:////tmp/darkroom-settings-test.sqlite3")
+
+
+def test_postgresql_options_are_left_alone():
+    assert "transaction_mode" not in database_options("postgres://darkroom@db.example.com/darkroom")

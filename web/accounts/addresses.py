@@ -10,6 +10,9 @@ import re
 from django.core.exceptions import ValidationError
 
 _DOT_ATOM = re.compile(r"[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+(?:\.[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+)*")
+# Dotted letter/digit/hyphen labels ending in a top-level name that starts with a letter: no `localhost`.
+_LABEL = r"[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?"
+_DOMAIN = re.compile(rf"(?:{_LABEL}\.)+[A-Za-z](?:[A-Za-z0-9-]{{0,61}}[A-Za-z0-9])?")
 
 
 def mailable_address(value: str) -> str:
@@ -25,6 +28,8 @@ def mailable_address(value: str) -> str:
         ascii_domain = domain.encode("idna").decode("ascii")
     except UnicodeError as error:
         raise ValidationError("The domain of this address is not a valid domain name.") from error
+    if not _DOMAIN.fullmatch(ascii_domain):
+        raise ValidationError("Use an address at a full domain name, such as example.com.")
     address = f"{local}@{ascii_domain}".lower()
     if len(address) > 254:
         raise ValidationError("This address is too long.")

@@ -30,7 +30,9 @@ def outbox_enqueue(*messages: tuple[str, dict]) -> list[OutboxMessage]:
     if not transaction.get_connection().in_atomic_block:
         raise RuntimeError("outbox_enqueue must run inside the transaction that records what the message announces")
     recorded = [OutboxMessage.objects.create(queue=queue, body=body) for queue, body in messages]
-    transaction.on_commit(lambda: outbox_send(message_ids=[message.pk for message in recorded]))
+    # robust: the rows are committed, so a send that crashes (SQLite's "database is locked" under concurrent
+    # requests, say) is logged and left to the sweeper instead of failing a request whose work is recorded.
+    transaction.on_commit(lambda: outbox_send(message_ids=[message.pk for message in recorded]), robust=True)
     return recorded
 
 

@@ -6,6 +6,7 @@ from functools import wraps
 
 from django.http import HttpRequest, JsonResponse
 from django.template.loader import render_to_string
+from django.views.csrf import csrf_failure as page_csrf_failure
 from django.views.decorators.http import require_GET, require_POST
 
 from web.photos import selectors, services, uploads
@@ -15,6 +16,14 @@ MAX_STATUS_IDS = 100
 
 def _error(message: str, status: int = 400) -> JsonResponse:
     return JsonResponse({"error": message}, status=status)
+
+
+def csrf_failure(request: HttpRequest, reason: str = ""):
+    """A page open since the session changed (a login in another tab rotates the token) posts a stale token: the
+    upload page shows this message rather than an HTML 403 it cannot display."""
+    if request.path.startswith("/api/"):
+        return _error("Your session has changed since this page was opened: reload the page and try again.", 403)
+    return page_csrf_failure(request, reason=reason)
 
 
 def json_login_required(view):
@@ -30,7 +39,8 @@ def json_login_required(view):
 def _json_body(request: HttpRequest) -> dict:
     try:
         body = json.loads(request.body or b"")
-    except (UnicodeDecodeError, json.JSONDecodeError) as error:
+    # ValueError covers JSONDecodeError and integers past Python's 4300-digit limit; RecursionError, nesting too deep.
+    except (UnicodeDecodeError, ValueError, RecursionError) as error:
         raise uploads.UploadError(f"The request body is not valid JSON: {error}") from error
     if not isinstance(body, dict):
         raise uploads.UploadError("The request body must be a JSON object.")

@@ -40,6 +40,9 @@ def clean_filename(filename: str) -> str:
     # Control characters and line/paragraph separators: never useful in a name, and a line break in an email subject.
     if any(unicodedata.category(char) in {"Cc", "Zl", "Zp"} for char in filename):
         raise UploadError("The filename contains control characters (such as NUL); rename the file and try again.")
+    # A lone UTF-16 surrogate (JSON allows "\ud800") is no text at all: no database or email header can store it.
+    if any(unicodedata.category(char) == "Cs" for char in filename):
+        raise UploadError("The filename is not valid Unicode text; rename the file and try again.")
     name = PurePosixPath(PureWindowsPath(filename).name).name.strip()
     if name in {"", ".", ".."}:
         raise UploadError("The filename has no name part; rename the file and try again.")
