@@ -3,6 +3,8 @@
 Powertools idempotency writes an in-progress record keyed on the message's idempotency_key before the send,
 marks it completed (with the SES message id) after, and deletes it when the send raises, so a failed send is
 never remembered as sent. Redelivered or duplicated messages find the completed record and send nothing.
+An email SES accepted counts as delivered even when that completed record could not be written: retrying the
+record would send it again.
 """
 
 import functools
@@ -31,16 +33,11 @@ SENT_RECORD_SECONDS = 14 * 24 * 60 * 60
 # Stable across function renames and refactors, unlike Powertools' default "<function name>.<module>.<qualname>".
 KEY_PREFIX = "notify"
 
-PERMANENT_ERRORS = frozenset(
-    {
-        "MessageRejected",
-        "MailFromDomainNotVerifiedException",
-        "AccountSuspendedException",
-        "SendingPausedException",
-        "BadRequestException",
-        "NotFoundException",
-    }
-)
+# Only what no retry can fix. Account and configuration errors (SendingPausedException,
+# AccountSuspendedException, MailFromDomainNotVerifiedException, NotFoundException for a deleted configuration
+# set) are our fault, like AccessDenied: they are re-raised so the message waits in the queue, then the DLQ,
+# until an operator fixes the account and redrives it.
+PERMANENT_ERRORS = frozenset({"MessageRejected", "BadRequestException"})
 TRANSIENT_ERRORS = frozenset(
     {
         "TooManyRequestsException",
@@ -69,6 +66,16 @@ IDEMPOTENCY = IdempotencyConfig(
 class Delivery:
     ses_message_id: str
     duplicate: bool  # True: an earlier delivery of this idempotency key already sent it, nothing was sent now
+    # Set when SES sent the email but the idempotency store could not record it: why. A copy of the message
+    # arriving after the in-progress record expires would send it again.
+    unrecorded_reason: str = ""
+
+
+@dataclass
+class _SendAttempt:
+    """Filled in by the send itself, so that deliver knows SES took the email even if Powertools raises after."""
+
+    ses_message_id: str = ""
 
 
 class TransientSendError(Exception):
@@ -89,12 +96,17 @@ class PermanentSendError(Exception):
 
 
 def deliver(*, message: mail.Message, request: dict, ses) -> Delivery:
+    attempt = _SendAttempt()
     try:
-        result = _send_once()(message={"idempotency_key": message.idempotency_key}, request=request, ses=ses)
+        result = _send_once()(
+            message={"idempotency_key": message.idempotency_key}, request=request, ses=ses, attempt=attempt
+        )
     except IdempotencyAlreadyInProgressError as error:
         # Another invocation is sending this very key now; if it fails, this copy must still be able to send.
         raise TransientSendError("already in progress in another invocation") from error
     except IdempotencyPersistenceLayerError as error:
+        if attempt.ses_message_id:  # sent, only the COMPLETED write failed: a retry would send it twice
+            return Delivery(ses_message_id=attempt.ses_message_id, duplicate=False, unrecorded_reason=str(error))
         raise TransientSendError(f"idempotency store unavailable: {error}") from error
     except ClientError as error:
         code, detail = _code_and_detail(error)
@@ -133,6 +145,7 @@ def _send_once():
     )
 
 
-def _send(*, message: dict, request: dict, ses) -> dict:
+def _send(*, message: dict, request: dict, ses, attempt: _SendAttempt) -> dict:
     response = ses.send_email(**request)
+    attempt.ses_message_id = response["MessageId"]
     return {"ses_message_id": response["MessageId"]}

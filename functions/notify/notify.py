@@ -90,6 +90,12 @@ def _send(record: SQSRecord, message: mail.Message) -> None:
     if delivery.duplicate:
         logger.info("email already sent for this idempotency key, nothing sent", extra=_ses_id(delivery))
         metrics.add_metric(name="EmailDuplicate", unit=MetricUnit.Count, value=1)
+    elif delivery.unrecorded_reason:
+        logger.warning(
+            "email sent but not recorded as sent, acknowledged so it is not sent again",
+            extra={**_ses_id(delivery), "reason": delivery.unrecorded_reason},
+        )
+        metrics.add_metric(name="EmailSent", unit=MetricUnit.Count, value=1)
     else:
         logger.info("email sent", extra=_ses_id(delivery))
         metrics.add_metric(name="EmailSent", unit=MetricUnit.Count, value=1)

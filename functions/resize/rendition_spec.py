@@ -17,6 +17,10 @@ MAX_PIXELS = 50_000_000
 MAX_SOURCE_BYTES = 50 * 2**20
 # A very tall image is limited by height as well, so no rendition exceeds 1920 x 4096 (WebP's limit is 16383).
 MAX_RENDITION_HEIGHT = 4096
+# libjpeg decodes a progressive JPEG scan by scan, each pass over the whole image: ~20,000 copies of one 98-byte
+# scan (2 MiB) keep a 49 MP decode busy for over a minute. Encoders write about 10 scans (an EXIF thumbnail adds
+# one, each further MPO picture its own), so 100 leaves room for any real photo and bounds the decode time.
+MAX_JPEG_SCANS = 100
 
 
 @dataclass(frozen=True)
@@ -59,6 +63,7 @@ class Spec:
     max_pixels: int = MAX_PIXELS
     max_source_bytes: int = MAX_SOURCE_BYTES
     max_height: int = MAX_RENDITION_HEIGHT
+    max_jpeg_scans: int = MAX_JPEG_SCANS
 
 
 SPEC = Spec()

@@ -41,6 +41,7 @@ _TRANSPOSE = {
     8: Image.Transpose.ROTATE_90,
 }
 _EXIF_ORIENTATION = 0x0112
+_START_OF_SCAN = b"\xff\xda"  # the JPEG SOS marker
 
 
 class ImageRejected(Exception):
@@ -66,7 +67,7 @@ class Rendition:
 
 @dataclass(frozen=True)
 class Rendered:
-    source_format: str  # Pillow's name: JPEG, PNG, WEBP, GIF, HEIF
+    source_format: str  # Pillow's name: JPEG (MPO included), PNG, WEBP, GIF, HEIF
     width: int  # as displayed, after EXIF orientation
     height: int
     renditions: tuple[Rendition, ...]
@@ -79,7 +80,7 @@ def render(data: bytes, spec: Spec = SPEC) -> Rendered:
     if len(data) > spec.max_source_bytes:
         raise ImageRejected("too_large", f"{len(data)} bytes")
     image = _open(data, spec)
-    source_format, source_size = image.format, image.size
+    source_format, source_size = _format_name(image), image.size
     # A JPEG's EXIF is in its header: the orientation is known before decoding, so draft can aim at the right size.
     orientation = _orientation(image) if source_format == "JPEG" else None
     if orientation is not None:
@@ -110,7 +111,8 @@ def plan_sizes(width: int, height: int, spec: Spec = SPEC) -> list[tuple[int, in
 
 
 def _open(data: bytes, spec: Spec) -> Image.Image:
-    """Read the header only, with the format allowlist and the pixel cap; no pixel is decoded yet."""
+    """Read the header only, with the format allowlist, the pixel cap and the JPEG scan cap; no pixel is decoded
+    yet."""
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("error", Image.DecompressionBombWarning)
@@ -125,7 +127,18 @@ def _open(data: bytes, spec: Spec) -> Image.Image:
         raise ImageRejected("corrupt", repr(error)) from error
     if image.width * image.height > spec.max_pixels:
         raise ImageRejected("too_large", f"{image.width}x{image.height}")
+    if _format_name(image) == "JPEG":
+        # Entropy-coded data never holds FF DA (an FF there is followed by 00 or RSTn), so this counts the scans.
+        scans = data.count(_START_OF_SCAN)
+        if scans > spec.max_jpeg_scans:
+            raise ImageRejected("corrupt", f"{scans} scans")
     return image
+
+
+def _format_name(image: Image.Image) -> str:
+    """Pillow's format name, except that a JPEG carrying an MP extension (MPO, written by many cameras) is a
+    JPEG: its first picture is an ordinary JPEG, and the one we decode."""
+    return "JPEG" if image.format == "MPO" else image.format
 
 
 def _orientation(image: Image.Image) -> int:

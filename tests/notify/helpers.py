@@ -57,7 +57,23 @@ class FaultySes:
         return self._client.send_email(**request)
 
 
-def client_error(code: str, *, status: int = 400, message: str = "injected by the test") -> ClientError:
+def client_error(
+    code: str, *, status: int = 400, message: str = "injected by the test", operation: str = "SendEmail"
+) -> ClientError:
     return ClientError(
-        {"Error": {"Code": code, "Message": message}, "ResponseMetadata": {"HTTPStatusCode": status}}, "SendEmail"
+        {"Error": {"Code": code, "Message": message}, "ResponseMetadata": {"HTTPStatusCode": status}}, operation
     )
+
+
+def fail_first_call(monkeypatch, client, operation: str, error: Exception) -> None:
+    """The client's `operation` raises `error` once, as if botocore's own retries had run out, then works."""
+    real = getattr(client, operation)
+    calls = []
+
+    def call(**kwargs):
+        calls.append(kwargs)
+        if len(calls) == 1:
+            raise error
+        return real(**kwargs)
+
+    monkeypatch.setattr(client, operation, call)

@@ -13,7 +13,7 @@ import mail
 import mail_clients
 import mail_delivery
 from tests.notify.conftest import IDEMPOTENCY_TABLE, SENDER
-from tests.notify.helpers import REGION, client_error
+from tests.notify.helpers import REGION, client_error, fail_first_call
 from tests.samples import load_event
 
 SETTINGS = mail.MailSettings(sender=SENDER)
@@ -73,7 +73,7 @@ def test_in_progress_record_expires_with_the_lambda_context(aws, welcome, lambda
 
     assert seen["status"] == {"S": "INPROGRESS"}
     expires_in_ms = int(seen["in_progress_expiration"]["N"]) - time.time() * 1000
-    assert 0 < expires_in_ms <= lambda_context.get_remaining_time_in_millis()
+    assert 0 < expires_in_ms <= lambda_context.get_remaining_time_in_millis() + 1  # both clocks round to the ms
 
 
 PERMANENT = sorted(mail_delivery.PERMANENT_ERRORS)
@@ -117,6 +117,25 @@ def test_transient_failure_is_retryable_and_not_recorded_as_sent(faulty_ses, sen
     assert len(sent_mail) == 1
 
 
+ACCOUNT_OR_CONFIGURATION = [
+    "SendingPausedException",
+    "AccountSuspendedException",
+    "MailFromDomainNotVerifiedException",
+    "NotFoundException",  # e.g. the configuration set was deleted
+]
+
+
+@pytest.mark.parametrize("code", ACCOUNT_OR_CONFIGURATION)
+def test_account_or_configuration_error_waits_for_an_operator(aws, welcome, code):
+    with Stubber(mail_clients.ses()) as stub:
+        stub.add_client_error("send_email", service_error_code=code, service_message="fix me", http_status_code=400)
+
+        with pytest.raises(ClientError, match=code):
+            deliver(welcome)
+
+    assert stored_record("welcome:42") is None
+
+
 def test_our_own_fault_is_neither_given_up_nor_disguised(faulty_ses, welcome):
     ses = faulty_ses({"ada@example.com": client_error("AccessDeniedException", status=403)})
 
@@ -145,6 +164,24 @@ def test_unavailable_idempotency_store_is_retryable_and_sends_nothing(aws, sent_
         deliver(welcome)
 
     assert sent_mail == []
+
+
+def test_sent_email_whose_completed_record_fails_is_delivered_not_retried(aws, sent_mail, welcome, monkeypatch):
+    # GIVEN DynamoDB failing the write that marks the key COMPLETED, after SES accepted the email
+    throttled = client_error("ProvisionedThroughputExceededException", operation="UpdateItem")
+    fail_first_call(monkeypatch, mail_clients.dynamodb(), "update_item", throttled)
+
+    # WHEN it is delivered
+    delivery = deliver(welcome)
+
+    # THEN it counts as sent, with the reason it is not recorded: retrying it would send it twice
+    assert (delivery.ses_message_id, delivery.duplicate) == (sent_mail[0].id, False)
+    assert "Failed to update record state to success" in delivery.unrecorded_reason
+    assert stored_record("welcome:42")["status"] == {"S": "INPROGRESS"}
+
+
+def test_recorded_send_has_no_unrecorded_reason(sent_mail, welcome):
+    assert deliver(welcome).unrecorded_reason == ""
 
 
 def test_missing_table_setting_is_a_configuration_error(aws, welcome, monkeypatch):

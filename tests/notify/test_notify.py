@@ -8,8 +8,17 @@ from botocore.stub import Stubber
 
 import mail_clients
 import notify
+from devstack.lambda_sqs import EventSourceMapping
 from tests.notify.conftest import CONFIGURATION_SET, SENDER
-from tests.notify.helpers import QUEUE_NAME, REGION, client_error, failed_ids, sqs_event, sqs_record
+from tests.notify.helpers import (
+    QUEUE_NAME,
+    REGION,
+    client_error,
+    fail_first_call,
+    failed_ids,
+    sqs_event,
+    sqs_record,
+)
 from tests.samples import load_event
 
 
@@ -117,17 +126,7 @@ def test_failed_postpone_still_reports_the_record(faulty_ses, lambda_context, st
     assert messages == ["could not postpone the retry", "email not sent, the queue will retry it"]
 
 
-@pytest.mark.parametrize(
-    "code",
-    [
-        "MessageRejected",
-        "MailFromDomainNotVerifiedException",
-        "AccountSuspendedException",
-        "SendingPausedException",
-        "BadRequestException",
-        "NotFoundException",
-    ],
-)
+@pytest.mark.parametrize("code", ["MessageRejected", "BadRequestException"])
 def test_permanent_rejection_is_acknowledged_logged_and_counted(
     aws, lambda_context, structured_logs, emitted_metrics, code
 ):
@@ -142,6 +141,60 @@ def test_permanent_rejection_is_acknowledged_logged_and_counted(
     metrics = emitted_metrics()
     assert ({"EmailRejected": [1.0]}, {"service": "notify", "reason": code}) in metrics
     assert ({"EmailRejected": [1.0]}, {"service": "notify"}) in metrics
+
+
+@pytest.mark.parametrize(
+    "code",
+    [
+        "SendingPausedException",
+        "AccountSuspendedException",
+        "MailFromDomainNotVerifiedException",
+        "NotFoundException",  # e.g. the configuration set was deleted
+    ],
+)
+def test_account_or_configuration_error_keeps_the_message_for_an_operator(
+    aws, sent_mail, lambda_context, structured_logs, emitted_metrics, code
+):
+    record = sqs_record(welcome())
+
+    with Stubber(mail_clients.ses()) as stub:
+        stub.add_client_error("send_email", service_error_code=code, service_message="no", http_status_code=400)
+        response = notify.lambda_handler(sqs_event(record), lambda_context)
+
+    assert failed_ids(response) == [record["messageId"]]
+    [error] = [line for line in structured_logs() if line["level"] == "ERROR"]
+    assert error["message"] == "notify record failed, the queue will retry it"
+    assert error["exception_name"] == code
+    metrics = emitted_metrics()
+    assert ({"RecordFailed": [1.0]}, {"service": "notify"}) in metrics
+    assert not any("EmailRejected" in names for names, _ in metrics)
+
+
+def test_email_sent_but_not_recorded_is_acknowledged_and_not_sent_again(
+    aws, sent_mail, monkeypatch, structured_logs, emitted_metrics
+):
+    # GIVEN a queued welcome message, and DynamoDB failing the write that records the email as sent
+    sqs = boto3.client("sqs", region_name=REGION)
+    url = sqs.create_queue(QueueName=QUEUE_NAME, Attributes={"VisibilityTimeout": "0"})["QueueUrl"]
+    sqs.send_message(QueueUrl=url, MessageBody=json.dumps(welcome()))
+    throttled = client_error("ProvisionedThroughputExceededException", operation="UpdateItem")
+    fail_first_call(monkeypatch, mail_clients.dynamodb(), "update_item", throttled)
+    mapping = EventSourceMapping(name="notify", handler=notify.lambda_handler, queue_url=url)
+
+    # WHEN Lambda's event source mapping delivers it
+    mapping.run_once()
+
+    # THEN SES sent it once, and the record was acknowledged, so the queue never delivers it again
+    [sent] = sent_mail
+    in_queue = ["ApproximateNumberOfMessages", "ApproximateNumberOfMessagesNotVisible"]
+    attributes = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=in_queue)["Attributes"]
+    assert attributes == dict.fromkeys(in_queue, "0")
+    [warning] = [line for line in structured_logs() if line["level"] == "WARNING"]
+    assert warning["message"] == "email sent but not recorded as sent, acknowledged so it is not sent again"
+    assert warning["ses_message_id"] == sent.id
+    assert warning["correlation_id"] == "c0ffee00c0ffee00c0ffee00c0ffee01"
+    assert "ProvisionedThroughputExceededException" in warning["reason"]
+    assert ({"EmailSent": [1.0]}, {"service": "notify"}) in emitted_metrics()
 
 
 def test_batch_of_ten_with_one_poison_message_reports_exactly_that_one(faulty_ses, sent_mail, lambda_context):

@@ -43,6 +43,19 @@ def png_header_only(width: int, height: int) -> bytes:
     )
 
 
+def progressive_jpeg_with_scans(image: Image.Image, scans: int) -> bytes:
+    """A progressive JPEG of `image` made up to `scans` scans by repeating its last one (with the Huffman table
+    written before it): a few bytes per copy, a whole pass over the image each for libjpeg."""
+    data = encode(image, "JPEG", progressive=True, quality=90)
+    last_scan = data.rindex(b"\xff\xda")
+    table = data.rfind(b"\xff\xc4", 0, last_scan)
+    start = table if table > data.rfind(b"\xff\xda", 0, last_scan) else last_scan
+    end_of_image = len(data) - 2
+    copies = scans - data.count(b"\xff\xda")
+    assert copies >= 0, "the encoder alone wrote more scans than asked for"
+    return data[:end_of_image] + data[start:end_of_image] * copies + data[end_of_image:]
+
+
 def swapped_primaries_profile() -> bytes:
     """An RGB ICC profile whose red and blue primaries are sRGB's blue and red: converted correctly, a pure red
     pixel comes out blue. Pillow can only create sRGB, so it is written by hand (ICC v2, matrix/TRC)."""

@@ -4,12 +4,18 @@ import io
 import time
 
 import pytest
-from PIL import Image, ImageOps
+from PIL import Image, ImageOps, JpegImagePlugin
 from pillow_heif import register_heif_opener
 
 import renditions
-from rendition_spec import SPEC, Spec
-from tests.resize.helpers import encode, png_header_only, quadrants, swapped_primaries_profile
+from rendition_spec import MAX_JPEG_SCANS, SPEC, Spec
+from tests.resize.helpers import (
+    encode,
+    png_header_only,
+    progressive_jpeg_with_scans,
+    quadrants,
+    swapped_primaries_profile,
+)
 
 register_heif_opener()  # this test's own HEIC writer; the function registers the reader itself
 
@@ -195,6 +201,39 @@ def test_heic_from_a_phone_is_supported():
     assert close(decoded(by_name(rendered)["w480.jpg"]).getpixel((60, 45)), (220, 20, 20))
 
 
+def test_progressive_jpeg_renders(jpeg_bytes):
+    rendered = renditions.render(jpeg_bytes((2400, 1800), progressive=True))
+
+    assert (rendered.source_format, rendered.width, rendered.height) == ("JPEG", 2400, 1800)
+    assert close(decoded(by_name(rendered)["w480.jpg"]).getpixel((60, 45)), (220, 20, 20))
+
+
+def test_jpeg_with_as_many_scans_as_the_cap_allows_renders():
+    data = progressive_jpeg_with_scans(quadrants(), MAX_JPEG_SCANS)
+
+    assert renditions.render(data).source_format == "JPEG"
+
+
+def test_mpo_from_a_camera_is_a_jpeg_and_decoded_in_draft(monkeypatch):
+    # GIVEN a JPEG with a second picture in an MP extension, as many cameras write them
+    first, second = quadrants((4000, 3000)), quadrants((4000, 3000)).transpose(Image.Transpose.ROTATE_180)
+    data = encode(first, "MPO", save_all=True, append_images=[second], quality=90)
+    assert Image.open(io.BytesIO(data)).format == "MPO"
+    drafts = []
+    real_draft = JpegImagePlugin.JpegImageFile.draft
+    monkeypatch.setattr(
+        JpegImagePlugin.JpegImageFile, "draft", lambda image, *args: drafts.append(args) or real_draft(image, *args)
+    )
+
+    # WHEN it is rendered
+    rendered = renditions.render(data)
+
+    # THEN it reports JPEG, libjpeg scaled it while decoding, and the first picture is the one shown
+    assert (rendered.source_format, rendered.width, rendered.height) == ("JPEG", 4000, 3000)
+    assert drafts == [(None, (1920, 1440))]
+    assert close(decoded(by_name(rendered)["w480.jpg"]).getpixel((60, 45)), (220, 20, 20))
+
+
 def test_png_named_jpg_is_read_by_content(jpeg_bytes):
     rendered = renditions.render(encode(quadrants(), "PNG"))
 
@@ -262,6 +301,27 @@ def test_source_bytes_over_the_cap_are_too_large(jpeg_bytes):
         renditions.render(jpeg_bytes(), Spec(max_source_bytes=1000))
 
     assert rejected.value.code == "too_large"
+
+
+def test_jpeg_with_too_many_scans_is_refused_before_decoding():
+    # Decoding them all would take over a second here (a minute at 49 MP); each extra scan costs 34 bytes.
+    data = progressive_jpeg_with_scans(Image.new("L", (1000, 1000)), 2000)
+    assert len(data) < 100_000
+
+    start = time.perf_counter()
+    with pytest.raises(renditions.ImageRejected) as rejected:
+        renditions.render(data)
+
+    assert (rejected.value.code, rejected.value.message) == ("corrupt", "the file is damaged or truncated")
+    assert str(rejected.value) == "corrupt: 2000 scans"
+    assert time.perf_counter() - start < 0.5
+
+
+def test_jpeg_one_scan_over_the_cap_is_refused():
+    with pytest.raises(renditions.ImageRejected) as rejected:
+        renditions.render(progressive_jpeg_with_scans(quadrants(), MAX_JPEG_SCANS + 1))
+
+    assert rejected.value.code == "corrupt"
 
 
 def _corrupt_png() -> bytes:
