@@ -1,6 +1,7 @@
 """A real browser on the local stack: headless Chromium (Debian's package) driven by Playwright."""
 
 import io
+import time
 from pathlib import Path
 
 import pytest
@@ -19,6 +20,18 @@ new MutationObserver((changes) => changes.forEach((change) => {
 })).observe(document.getElementById("upload-list"), {subtree: true, attributes: true, attributeFilter: ["value"]});
 """
 CHROMIUM_ARGS = ["--no-sandbox", "--headless", "--disable-gpu", "--disable-background-networking", "--no-first-run"]
+# Counts the page's XMLHttpRequests in flight, and the most at once: upload.js sends only the S3 POSTs that way.
+COUNT_UPLOADS = """
+const send = XMLHttpRequest.prototype.send;
+XMLHttpRequest.prototype.send = function (body) {
+  window.__uploads.active += 1;
+  window.__uploads.most = Math.max(window.__uploads.most, window.__uploads.active);
+  this.addEventListener("loadend", () => { window.__uploads.active -= 1; });
+  return send.call(this, body);
+};
+window.__uploads = {active: 0, most: 0};
+"""
+LOADED = "img => !!img && img.complete && img.naturalWidth > 0"
 
 
 @pytest.fixture
@@ -48,6 +61,7 @@ def sign_up(page, email: str) -> None:
     page.fill("input[name=password]", "correct horse battery")
     page.click("form.card-form button[type=submit]")
     expect(page).to_have_url(f"{page.url.split('/photos/')[0]}/photos/")
+    page.wait_for_load_state("domcontentloaded")  # the deferred scripts ran: a file chosen now is not missed
 
 
 def test_sign_up_upload_and_watch_the_photo_appear(page, photo_file):
@@ -127,3 +141,101 @@ def test_a_refused_confirm_is_shown_and_not_tried_again(page, photo_file):
     expect(page.locator(".upload.error .state")).to_have_text("answered 400 by the test", timeout=30_000)
     page.wait_for_timeout(1500)  # longer than the first retry delay: no second confirm comes
     assert confirms == [400]
+
+
+def small_photos(folder: Path, count: int) -> list[str]:
+    paths = []
+    for number in range(count):
+        path = folder / f"phone-{number}.jpg"
+        Image.new("RGB", (64, 48), (30 * number, 90, 160)).save(path, "JPEG")
+        paths.append(str(path))
+    return paths
+
+
+def test_uploads_go_three_at_a_time_each_presigned_just_before_its_post(page, local_stack, tmp_path):
+    # GIVEN a storage whose answers the test holds back, so uploads overlap as they would on a slow uplink
+    sign_up(page, "many@example.com")
+    page.evaluate(COUNT_UPLOADS)
+    presigns: list[str] = []
+    page.on("request", lambda request: presigns.append(request.url) if "/api/uploads/presign" in request.url else None)
+    held = []
+    page.route(
+        f"{local_stack.moto_url}/**",
+        lambda route: held.append(route) if route.request.method == "POST" else route.continue_(),
+    )
+
+    # WHEN seven photos are chosen at once
+    page.set_input_files("#file-input", small_photos(tmp_path, 7))
+
+    # THEN three travel at a time, and a file is presigned only when its POST is about to start
+    page.wait_for_timeout(500)
+    assert len(held) == 3 and len(presigns) == 3, (len(held), presigns)
+    expect(page.locator(".upload .state", has_text="waiting")).to_have_count(4)
+    released = 0
+    deadline = time.monotonic() + 30
+    while released < 7 and time.monotonic() < deadline:
+        page.wait_for_timeout(250)  # long enough for a freed slot to presign and start its POST
+        assert len(held) <= 3, len(held)
+        assert len(presigns) == released + len(held), (released, len(held), presigns)
+        if held:
+            held.pop(0).continue_()
+            released += 1
+    expect(page.locator(".upload.done")).to_have_count(7, timeout=30_000)
+    expect(page.locator("#gallery figure.photo")).to_have_count(7)
+    assert page.evaluate("window.__uploads.most") == 3
+
+
+def wait_until(page, condition, timeout: float = 10) -> None:
+    deadline = time.monotonic() + timeout
+    while not condition():
+        assert time.monotonic() < deadline, "timed out"
+        page.wait_for_timeout(100)  # lets Playwright deliver events meanwhile
+
+
+def count_requests(page, fragment: str) -> list[str]:
+    seen: list[str] = []
+    page.on("request", lambda request: seen.append(request.url) if fragment in request.url else None)
+    return seen
+
+
+def refuse_renditions(page, local_stack, times: int | None) -> list[str]:
+    """The first `times` rendition requests (all when None) are refused the way S3 refuses an expired URL."""
+    refused: list[str] = []
+
+    def route(route):
+        if times is None or len(refused) < times:
+            refused.append(route.request.url)
+            route.fulfill(status=403, content_type="application/xml", body="<Error><Code>AccessDenied</Code></Error>")
+        else:
+            route.continue_()
+
+    page.route(lambda url: url.startswith(local_stack.moto_url) and "/renditions/" in url, route)
+    return refused
+
+
+def test_a_card_whose_image_url_expired_gets_fresh_urls_once(page, local_stack, photo_file):
+    sign_up(page, "expired@example.com")
+    page.set_input_files("#file-input", str(photo_file))
+    image = page.locator("#gallery figure.photo img")
+    expect(image).to_be_visible(timeout=60_000)
+
+    # GIVEN a gallery whose first image request is refused, as an expired presigned URL is
+    refused = refuse_renditions(page, local_stack, times=1)
+    refreshes = count_requests(page, "/api/photos/status")
+    page.reload()
+
+    # THEN the card is fetched again with fresh URLs and its image loads
+    page.wait_for_function(f"() => ({LOADED})(document.querySelector('#gallery img'))", timeout=10_000)
+    assert len(refused) == 1 and len(refreshes) == 1, (refused, refreshes)
+
+    # GIVEN an image that keeps failing
+    page.unroute_all()
+    refused = refuse_renditions(page, local_stack, times=None)
+    refreshes = count_requests(page, "/api/photos/status")
+    page.reload()
+
+    # THEN its card is fetched again once, and no more
+    wait_until(page, lambda: len(refused) >= 2)  # the refreshed card's image was refused too
+    page.wait_for_timeout(2000)
+    assert len(refreshes) == 1 and len(refused) == 2, (refreshes, refused)
+    assert not image.evaluate(LOADED)

@@ -1,4 +1,5 @@
-// Replaces processing placeholders with their renditions as they become ready, without reloading the page.
+// Replaces processing placeholders with their renditions as they become ready, without reloading the page,
+// and gives a card whose image fails to load fresh image URLs (they are presigned, so they expire).
 (function () {
   "use strict";
   const gallery = document.getElementById("gallery");
@@ -40,6 +41,40 @@
   function schedule() {
     if (timer === null && pendingIds().length > 0) timer = setTimeout(poll, delay);
   }
+
+  // A lazy image loads only when scrolled to, and srcset may pick another size later: on a page left open, either
+  // can meet an expired URL. Such a card is fetched again once; an image that still fails stays broken (no loop).
+  const refreshed = new Set();
+
+  async function refresh(card) {
+    const id = card.dataset.photoId;
+    if (refreshed.has(id)) return;
+    refreshed.add(id);
+    try {
+      const url = new URL(statusUrl, window.location.href);
+      url.searchParams.set("ids", id);
+      const response = await fetch(url, { credentials: "same-origin" });
+      if (!response.ok) return;
+      const photo = (await response.json()).photos[id];
+      if (photo && card.isConnected) card.outerHTML = photo.html;
+    } catch (error) {
+      // offline: the image stays broken until the page is reloaded
+    }
+  }
+
+  function imageFailed(image) {
+    const card = image.closest("[data-photo-id]");
+    if (card && gallery.contains(card) && card.dataset.status === "ready") refresh(card);
+  }
+
+  // error does not bubble: listen in the capture phase, which also covers cards swapped in later.
+  gallery.addEventListener("error", (event) => {
+    if (event.target instanceof HTMLImageElement) imageFailed(event.target);
+  }, true);
+  // An image may have failed before this deferred script ran.
+  gallery.querySelectorAll("img").forEach((image) => {
+    if (image.complete && image.naturalWidth === 0 && image.currentSrc) imageFailed(image);
+  });
 
   document.addEventListener("darkroom:photo-added", schedule);
   schedule();

@@ -80,8 +80,14 @@
     return { item, bar, state };
   }
 
-  async function upload(file) {
-    const view = row(file);
+  // Each file is presigned just before its POST, and only a few files travel at once: a presigned policy is valid
+  // for minutes, and a browser queues requests beyond about six per host, so presigning a hundred files up front
+  // let the last ones reach S3 after their policy had expired ("Policy expired", 403).
+  const PARALLEL_UPLOADS = 3;
+  const waiting = [];  // { file, view } not started yet, in the order chosen
+  let running = 0;
+
+  async function upload(file, view) {
     try {
       view.state.textContent = "uploading";
       const presigned = await postJSON(uploader.dataset.presignUrl,
@@ -104,7 +110,19 @@
     }
   }
 
-  function uploadAll(files) { Array.from(files).forEach(upload); }
+  async function work() {
+    running += 1;
+    while (waiting.length > 0) {
+      const { file, view } = waiting.shift();
+      await upload(file, view);  // never throws: a failure shows on the file's row
+    }
+    running -= 1;
+  }
+
+  function uploadAll(files) {
+    Array.from(files).forEach((file) => waiting.push({ file, view: row(file) }));
+    while (running < PARALLEL_UPLOADS && waiting.length > 0) work();
+  }
 
   input.addEventListener("change", () => { uploadAll(input.files); input.value = ""; });
   ["dragenter", "dragover"].forEach((name) => uploader.addEventListener(name, (event) => {
