@@ -26,6 +26,10 @@ NAMESPACE = "Darkroom"
 
 logger = Logger(service=SERVICE)
 metrics = Metrics(namespace=NAMESPACE, service=SERVICE)
+# A record's worst case while SES and DynamoDB stall: its calls' retries and timeouts (mail_clients.py). A record
+# begun with less time left could be cut off by the function's timeout after SES took the email but before it was
+# recorded, and then sent again; it is handed back to the queue untouched instead.
+RECORD_TIME_NEEDED_MS = 25_000
 # A batch whose records all fail still answers with batchItemFailures instead of an invocation error.
 processor = BatchProcessor(event_type=EventType.SQS, raise_on_entire_batch_failure=False)
 
@@ -43,8 +47,10 @@ def lambda_handler(event: dict, context: LambdaContext) -> dict:
     return process_partial_response(event=event, record_handler=record_handler, processor=processor, context=context)
 
 
-def record_handler(record: SQSRecord) -> None:
+def record_handler(record: SQSRecord, lambda_context: LambdaContext | None = None) -> None:
     with logger.append_context_keys(sqs_message_id=record.message_id):
+        if lambda_context is not None and lambda_context.get_remaining_time_in_millis() < RECORD_TIME_NEEDED_MS:
+            _hand_back(lambda_context.get_remaining_time_in_millis())
         try:
             message = mail.parse_message(record.body)
         except mail.MalformedMessage as error:
@@ -65,6 +71,16 @@ def record_handler(record: SQSRecord) -> None:
                 logger.exception("notify record failed, the queue will retry it")
                 metrics.add_metric(name="RecordFailed", unit=MetricUnit.Count, value=1)
                 raise
+
+
+def _hand_back(remaining_ms: int) -> None:
+    """Report the record failed untouched: the queue redelivers it after its visibility timeout."""
+    logger.warning(
+        "too little time left in this invocation to send, the queue will retry the record",
+        extra={"remaining_ms": remaining_ms, "needed_ms": RECORD_TIME_NEEDED_MS},
+    )
+    metrics.add_metric(name="EmailDeferred", unit=MetricUnit.Count, value=1)
+    raise mail_delivery.TransientSendError("too little time left in this invocation")
 
 
 def _acknowledge_invalid(error: mail.InvalidMessage) -> None:

@@ -310,3 +310,36 @@ def test_handler_ties_the_in_progress_expiry_to_its_context(sent_mail, lambda_co
     handle(lambda_context, welcome())
 
     assert notify.mail_delivery.IDEMPOTENCY.lambda_context is lambda_context
+
+
+class ShortOfTimeAfterFirstSend:
+    """A Lambda context with 55 s left until the first email is sent, then 20 s."""
+
+    def __init__(self, context, sent_mail):
+        self._context, self._sent_mail = context, sent_mail
+
+    def get_remaining_time_in_millis(self) -> int:
+        return 20_000 if self._sent_mail else 55_000
+
+    def __getattr__(self, name):
+        return getattr(self._context, name)
+
+
+def test_records_begun_too_late_are_handed_back_untouched(sent_mail, lambda_context, structured_logs):
+    # GIVEN a batch of three, and an invocation whose time runs short once the first email is sent
+    records = [sqs_record(welcome(user_id=user_id, to=f"user{user_id}@example.com")) for user_id in (1, 2, 3)]
+    context = ShortOfTimeAfterFirstSend(lambda_context, sent_mail)
+
+    # WHEN the handler runs
+    response = notify.lambda_handler(sqs_event(*records), context)
+
+    # THEN the first email is sent, the other two go back to the queue unsent and unrecorded, with a warning each
+    assert [sent.destinations["ToAddresses"] for sent in sent_mail] == [["user1@example.com"]]
+    assert failed_ids(response) == [records[1]["messageId"], records[2]["messageId"]]
+    warnings = [line for line in structured_logs() if line["level"] == "WARNING"]
+    assert [line["remaining_ms"] for line in warnings] == [20_000, 20_000]
+    assert all(line["message"].startswith("too little time left") for line in warnings)
+
+    # AND a later invocation with time to spare sends them
+    assert notify.lambda_handler(sqs_event(*records[1:]), lambda_context) == {"batchItemFailures": []}
+    assert len(sent_mail) == 3
