@@ -89,7 +89,10 @@ class Faults:
         with self.lock:
             self.injected[name] = self.injected.get(name, 0) + 1
             if self.report_path is not None:  # rewritten on each fault, so a SIGKILLed process keeps its counts
-                self.report_path.write_text(json.dumps(self.injected))
+                # Written beside, then renamed over: a SIGKILL between truncating and writing left an empty report.
+                partial = self.report_path.with_suffix(".partial")
+                partial.write_text(json.dumps(self.injected))
+                os.replace(partial, self.report_path)
 
     def before_parameter_build(self, params, model, **kwargs):
         service = model.service_model.service_name
