@@ -36,7 +36,7 @@ KEY_PREFIX = "notify"
 # Only what no retry can fix. Account and configuration errors (SendingPausedException,
 # AccountSuspendedException, MailFromDomainNotVerifiedException, NotFoundException for a deleted configuration
 # set) are our fault, like AccessDenied: they are re-raised so the message waits in the queue, then the DLQ,
-# until an operator fixes the account and redrives it.
+# until an operator fixes the account and redrives it. So is a MessageRejected for an unverified identity.
 PERMANENT_ERRORS = frozenset({"MessageRejected", "BadRequestException"})
 TRANSIENT_ERRORS = frozenset(
     {
@@ -110,7 +110,7 @@ def deliver(*, message: mail.Message, request: dict, ses) -> Delivery:
         raise TransientSendError(f"idempotency store unavailable: {error}") from error
     except ClientError as error:
         code, detail = _code_and_detail(error)
-        if code in PERMANENT_ERRORS:
+        if code in PERMANENT_ERRORS and not _identity_unverified(detail):
             raise PermanentSendError(code, detail) from error
         if code in TRANSIENT_ERRORS or error.response.get("ResponseMetadata", {}).get("HTTPStatusCode", 0) >= 500:
             raise TransientSendError(f"{code}: {detail}") from error
@@ -119,6 +119,12 @@ def deliver(*, message: mail.Message, request: dict, ses) -> Delivery:
         # Includes read timeouts, after which SES may have sent the email: the retry can duplicate it (README).
         raise TransientSendError(f"network: {error}") from error
     return Delivery(ses_message_id=result["ses_message_id"], duplicate=result.get("duplicate", False))
+
+
+def _identity_unverified(detail: str) -> bool:
+    """SES answers MessageRejected "Email address is not verified" for a sender identity whose check has not passed
+    yet, and in the sandbox for an unverified recipient: the account's setup, not the email, so it is kept."""
+    return "not verified" in detail.lower()
 
 
 def _code_and_detail(error: ClientError) -> tuple[str, str]:

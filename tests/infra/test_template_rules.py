@@ -208,7 +208,7 @@ def test_every_queue_has_alarms_on_dead_letters_and_message_age_to_the_topic(res
     watched = {
         (alarm["MetricName"], alarm["Dimensions"][0]["Value"]["Fn::GetAtt"][0])
         for alarm in alarms
-        if alarm["AlarmActions"] == [{"Ref": "AlarmTopic"}]
+        if alarm["Namespace"] == "AWS/SQS" and alarm["AlarmActions"] == [{"Ref": "AlarmTopic"}]
     }
     for dead_letter_queue in ("ResizeDeadLetterQueue", "NotifyDeadLetterQueue"):
         assert ("ApproximateNumberOfMessagesVisible", dead_letter_queue) in watched
@@ -216,6 +216,28 @@ def test_every_queue_has_alarms_on_dead_letters_and_message_age_to_the_topic(res
     for queue in ("ResizeQueue", "NotifyQueue"):
         assert ("ApproximateAgeOfOldestMessage", queue) in watched
     assert resources["AlarmTopic"]["Type"] == "AWS::SNS::Topic"
+
+
+def test_an_email_ses_refused_for_good_raises_an_alarm(resources):
+    # It is acknowledged, so no dead-letter alarm would ever see it.
+    [alarm] = [
+        alarm["Properties"]
+        for alarm in of_type(resources, "AWS::CloudWatch::Alarm").values()
+        if alarm["Properties"]["MetricName"] == "EmailRejected"
+    ]
+    assert alarm["Namespace"] == "Darkroom"
+    assert alarm["Dimensions"] == [{"Name": "service", "Value": "notify"}]
+    assert alarm["Threshold"] == 0 and alarm["ComparisonOperator"] == "GreaterThanThreshold"
+    assert alarm["AlarmActions"] == [{"Ref": "AlarmTopic"}]
+
+
+def test_the_site_role_gets_vpc_network_interfaces_only_when_it_runs_in_a_vpc(template, resources):
+    assert template["Parameters"]["SiteInVpc"]["Default"] == "false"
+    assert template["Conditions"]["SiteIsInVpc"] == {"Fn::Equals": [{"Ref": "SiteInVpc"}, "true"]}
+    condition, in_vpc, otherwise = resources["SiteRole"]["Properties"]["ManagedPolicyArns"]["Fn::If"]
+    assert condition == "SiteIsInVpc"
+    assert in_vpc == [{"Fn::Sub": "arn:${AWS::Partition}:iam::aws:policy/service-role/AWSLambdaVPCAccessExecutionRole"}]
+    assert otherwise == {"Ref": "AWS::NoValue"}
 
 
 def test_outputs_give_the_site_everything_it_needs(template):

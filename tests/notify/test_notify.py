@@ -144,21 +144,27 @@ def test_permanent_rejection_is_acknowledged_logged_and_counted(
 
 
 @pytest.mark.parametrize(
-    "code",
+    ("code", "detail"),
     [
-        "SendingPausedException",
-        "AccountSuspendedException",
-        "MailFromDomainNotVerifiedException",
-        "NotFoundException",  # e.g. the configuration set was deleted
+        ("SendingPausedException", "no"),
+        ("AccountSuspendedException", "no"),
+        ("MailFromDomainNotVerifiedException", "no"),
+        ("NotFoundException", "no"),  # e.g. the configuration set was deleted
+        # The sender identity before its DKIM check passed, or a recipient not verified in the sandbox.
+        (
+            "MessageRejected",
+            "Email address is not verified. The following identities failed the check in region US-EAST-1: "
+            "no-reply@photos.example.com",
+        ),
     ],
 )
 def test_account_or_configuration_error_keeps_the_message_for_an_operator(
-    aws, sent_mail, lambda_context, structured_logs, emitted_metrics, code
+    aws, sent_mail, lambda_context, structured_logs, emitted_metrics, code, detail
 ):
     record = sqs_record(welcome())
 
     with Stubber(mail_clients.ses()) as stub:
-        stub.add_client_error("send_email", service_error_code=code, service_message="no", http_status_code=400)
+        stub.add_client_error("send_email", service_error_code=code, service_message=detail, http_status_code=400)
         response = notify.lambda_handler(sqs_event(record), lambda_context)
 
     assert failed_ids(response) == [record["messageId"]]
