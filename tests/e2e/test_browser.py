@@ -1,6 +1,7 @@
 """A real browser on the local stack: headless Chromium (Debian's package) driven by Playwright."""
 
 import io
+import re
 import time
 from pathlib import Path
 
@@ -32,6 +33,18 @@ XMLHttpRequest.prototype.send = function (body) {
 window.__uploads = {active: 0, most: 0};
 """
 LOADED = "img => !!img && img.complete && img.naturalWidth > 0"
+# Where signing up lands: the gallery, at /photos/ exactly (no query, no fragment) on the site's origin.
+GALLERY_URL = re.compile(r"^https?://[^/]+/photos/$")
+# Records every text an upload row's state takes, so a test can tell what the page said along the way.
+RECORD_STATES = """
+window.__states = [];
+new MutationObserver((changes) => changes.forEach((change) => {
+  const state = change.target.nodeType === Node.TEXT_NODE ? change.target.parentNode : change.target;
+  if (state && state.classList && state.classList.contains("state")) window.__states.push(state.textContent);
+})).observe(document.getElementById("upload-list"), {subtree: true, childList: true, characterData: true});
+"""
+# One srcset candidate: a URL (no spaces) and a width descriptor.
+SRCSET_CANDIDATE = re.compile(r"(?P<url>\S+)\s+(?P<width>\d+)w")
 
 
 @pytest.fixture
@@ -60,7 +73,7 @@ def sign_up(page, email: str) -> None:
     page.fill("input[name=email]", email)
     page.fill("input[name=password]", "correct horse battery")
     page.click("form.card-form button[type=submit]")
-    expect(page).to_have_url(f"{page.url.split('/photos/')[0]}/photos/")
+    expect(page).to_have_url(GALLERY_URL)
     page.wait_for_load_state("domcontentloaded")  # the deferred scripts ran: a file chosen now is not missed
 
 
@@ -93,13 +106,28 @@ def test_sign_up_upload_and_watch_the_photo_appear(page, photo_file):
     # The photo page shows the large rendition with its srcset
     card.locator("a").click()
     expect(page.locator("picture.large img")).to_be_visible()
-    assert "w" in page.locator("picture.large img").get_attribute("srcset")
+    # 1800 px wide: 1920 is not upscaled, so the widest rendition is the source's own width (plan_sizes)
+    expected = [240, 480, 960, 1800]
+    assert srcset_widths(page.locator("picture.large img").get_attribute("srcset"), "jpg") == expected
+    assert srcset_widths(page.locator("picture.large source").get_attribute("srcset"), "webp") == expected
     expect(page.locator(".facts")).to_contain_text("1800 × 1200 px")
 
     # The local outbox shows both emails to this user (other tests share the stack)
     page.click("text=Outbox (local)")
     expect(page.locator("article.email", has_text="browser@example.com")).to_have_count(2, timeout=30_000)
     page.screenshot(path=str(OUTPUT / "outbox.png"), full_page=True)
+
+
+def srcset_widths(srcset: str, extension: str) -> list[int]:
+    """The width descriptors of a srcset, in order; each candidate must point at the rendition of that width."""
+    candidates = [candidate.strip() for candidate in srcset.split(", ")]
+    widths = []
+    for candidate in candidates:
+        match = SRCSET_CANDIDATE.fullmatch(candidate)
+        assert match, (candidate, srcset)
+        assert f"/w{match['width']}.{extension}" in match["url"], candidate
+        widths.append(int(match["width"]))
+    return widths
 
 
 def answer_confirm_with(page, statuses: list[int]) -> list[int]:
@@ -134,13 +162,20 @@ def test_a_busy_confirm_is_tried_again_until_the_photo_is_recorded(page, photo_f
 
 def test_a_refused_confirm_is_shown_and_not_tried_again(page, photo_file):
     sign_up(page, "refused@example.com")
-    confirms = answer_confirm_with(page, [400, 400])
+    confirms = answer_confirm_with(page, [400, 400])  # a second confirm, if one came, would be recorded too
+    page.evaluate(RECORD_STATES)
 
     page.set_input_files("#file-input", str(photo_file))
 
+    # The row shows the error only once the page has given up on the file: its final state
     expect(page.locator(".upload.error .state")).to_have_text("answered 400 by the test", timeout=30_000)
-    page.wait_for_timeout(1500)  # longer than the first retry delay: no second confirm comes
     assert confirms == [400]
+    # A retry would come 1 s after the failure (upload.js's first CONFIRM_RETRY_DELAYS_MS); the error showed after
+    # the failure, so 2.5 s from now is past that retry with 1.5 s to spare for a slow machine's timer and request.
+    # Later retries (2 s, 4 s) can only follow a first one, so watching past the first is enough.
+    stays_true(page, lambda: confirms == [400], seconds=2.5)
+    # And the page never said it was trying again
+    assert page.evaluate("window.__states") == ["uploading", "processing", "answered 400 by the test"]
 
 
 def small_photos(folder: Path, count: int) -> list[str]:
@@ -156,8 +191,7 @@ def test_uploads_go_three_at_a_time_each_presigned_just_before_its_post(page, lo
     # GIVEN a storage whose answers the test holds back, so uploads overlap as they would on a slow uplink
     sign_up(page, "many@example.com")
     page.evaluate(COUNT_UPLOADS)
-    presigns: list[str] = []
-    page.on("request", lambda request: presigns.append(request.url) if "/api/uploads/presign" in request.url else None)
+    presigns = count_requests(page, "/api/uploads/presign")
     held = []
     page.route(
         f"{local_stack.moto_url}/**",
@@ -168,28 +202,47 @@ def test_uploads_go_three_at_a_time_each_presigned_just_before_its_post(page, lo
     page.set_input_files("#file-input", small_photos(tmp_path, 7))
 
     # THEN three travel at a time, and a file is presigned only when its POST is about to start
-    page.wait_for_timeout(500)
-    assert len(held) == 3 and len(presigns) == 3, (len(held), presigns)
-    expect(page.locator(".upload .state", has_text="waiting")).to_have_count(4)
     released = 0
-    deadline = time.monotonic() + 30
-    while released < 7 and time.monotonic() < deadline:
-        page.wait_for_timeout(250)  # long enough for a freed slot to presign and start its POST
+
+    def at_any_moment():
         assert len(held) <= 3, len(held)
+        # Every held or released POST was presigned first; and each of the three slots presigns its next file only
+        # after its POST was released (and confirmed), so at most three files are presigned and not yet released.
+        # (A file between its presign and its POST is counted on the left only: hence no equality here.)
+        assert released + len(held) <= len(presigns) <= released + 3, (released, len(held), presigns)
+
+    while released < 7:
+        traveling = min(3, 7 - released)
+        wait_until(page, lambda traveling=traveling: len(held) == traveling, check=at_any_moment, timeout=20)
+        # Settled: every slot is held at its POST, so none is between a presign and its POST
         assert len(presigns) == released + len(held), (released, len(held), presigns)
-        if held:
-            held.pop(0).continue_()
-            released += 1
+        expect(page.locator(".upload .state", has_text="waiting")).to_have_count(7 - released - traveling)
+        held.pop(0).continue_()
+        released += 1
     expect(page.locator(".upload.done")).to_have_count(7, timeout=30_000)
     expect(page.locator("#gallery figure.photo")).to_have_count(7)
     assert page.evaluate("window.__uploads.most") == 3
 
 
-def wait_until(page, condition, timeout: float = 10) -> None:
+def wait_until(page, condition, timeout: float = 10, check=None) -> None:
+    """Polls until `condition()` holds, calling `check()` (which asserts invariants) at every poll."""
     deadline = time.monotonic() + timeout
-    while not condition():
-        assert time.monotonic() < deadline, "timed out"
-        page.wait_for_timeout(100)  # lets Playwright deliver events meanwhile
+    while True:
+        if check:
+            check()
+        if condition():
+            return
+        assert time.monotonic() < deadline, f"timed out after {timeout} s"
+        page.wait_for_timeout(50)  # lets Playwright deliver events (and run route handlers) meanwhile
+
+
+def stays_true(page, condition, seconds: float) -> None:
+    """Asserts `condition()` holds at every poll for `seconds`: the bound of a check that something never happens."""
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        assert condition()
+        page.wait_for_timeout(50)
+    assert condition()
 
 
 def count_requests(page, fragment: str) -> list[str]:
