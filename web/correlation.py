@@ -7,7 +7,7 @@ import uuid
 logger = logging.getLogger("web.requests")
 
 HEADER = "X-Correlation-Id"
-_VALID = re.compile(r"^[A-Za-z0-9-]{8,64}$")
+_VALID = re.compile(r"[A-Za-z0-9-]{8,64}")
 
 
 def new_correlation_id() -> str:
@@ -22,7 +22,7 @@ class CorrelationIdMiddleware:
 
     def __call__(self, request):
         incoming = request.headers.get(HEADER, "")
-        request.correlation_id = incoming if _VALID.match(incoming) else new_correlation_id()
+        request.correlation_id = incoming if _VALID.fullmatch(incoming) else new_correlation_id()
         response = self.get_response(request)
         response[HEADER] = request.correlation_id
         return response

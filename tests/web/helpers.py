@@ -30,9 +30,12 @@ def presign(client, *, filename="photo.jpg", content_type="image/jpeg", size=100
     return post_json(client, "/api/uploads/presign", {"filename": filename, "content_type": content_type, "size": size})
 
 
-def upload_and_confirm(client, *, content: bytes | None = None, filename="photo.jpg", content_type="image/jpeg"):
-    """The whole browser flow: presign, POST the file to S3, confirm. Returns the confirm response."""
+def upload_and_confirm(
+    client, *, content: bytes | None = None, filename="photo.jpg", content_type="image/jpeg", **extra
+):
+    """The whole browser flow: presign, POST the file to S3, confirm (`extra` goes to the confirm request, e.g.
+    `headers=`). Returns the confirm response."""
     content = content if content is not None else jpeg_bytes()
     presigned = presign(client, filename=filename, content_type=content_type, size=len(content)).json()
     assert browser_upload(presigned, content, filename) == 204
-    return post_json(client, "/api/uploads/confirm", {"key": presigned["key"], "filename": filename})
+    return post_json(client, "/api/uploads/confirm", {"key": presigned["key"], "filename": filename}, **extra)

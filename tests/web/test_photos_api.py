@@ -41,6 +41,30 @@ def test_presign_policy_pins_key_size_type_and_expiry(user_client, user, setting
     assert 290 <= seconds_left <= 300  # a short expiry: five minutes
 
 
+# spelled out, not read from ALLOWED_CONTENT_TYPES: dropping a type the page offers must fail here
+@pytest.mark.parametrize(
+    "content_type", ["image/jpeg", "image/png", "image/webp", "image/gif", "image/heic", "image/heif"]
+)
+def test_presign_accepts_every_allowed_type_and_pins_it(user_client, content_type):
+    response = presign(user_client, filename="photo", content_type=content_type)
+
+    assert response.status_code == 200
+    assert {"Content-Type": content_type} in decoded_policy(response.json()["fields"])["conditions"]
+
+
+def test_a_heic_upload_is_confirmed(user_client, resize_messages, django_capture_on_commit_callbacks):
+    # GIVEN an iPhone photo (confirm checks the stored type and size, not the pixels)
+    with django_capture_on_commit_callbacks(execute=True):
+        response = upload_and_confirm(
+            user_client, content=b"\x00\x00\x00\x18ftypheic", filename="IMG_0001.HEIC", content_type="image/heic"
+        )
+
+    assert response.status_code == 201
+    photo = Photo.objects.get()
+    assert (photo.filename, photo.content_type) == ("IMG_0001.HEIC", "image/heic")
+    assert [message["photo_id"] for message in resize_messages()] == [str(photo.pk)]
+
+
 def test_presign_keys_are_server_chosen_even_for_hostile_names(user_client, user):
     body = presign(user_client, filename="../../etc/passwd.jpg").json()
 
@@ -85,8 +109,23 @@ def test_malformed_json_is_a_400(user_client, raw):
         assert "JSON" in response.json()["error"]
 
 
-def test_api_requires_login(client):
-    response = post_json(client, "/api/uploads/presign", {"filename": "a.jpg", "content_type": "image/jpeg", "size": 1})
+@pytest.mark.parametrize(
+    "call",
+    [
+        lambda client: post_json(
+            client, "/api/uploads/presign", {"filename": "a.jpg", "content_type": "image/jpeg", "size": 1}
+        ),
+        lambda client: post_json(
+            client,
+            "/api/uploads/confirm",
+            {"key": "uploads/1/0b7e6a52-4f0e-4c8e-9a57-6a1f3c2d9e10", "filename": "a.jpg"},
+        ),
+        lambda client: client.get("/api/photos/status", {"ids": "0b7e6a52-4f0e-4c8e-9a57-6a1f3c2d9e10"}),
+    ],
+    ids=["presign", "confirm", "status"],
+)
+def test_api_requires_login(client, call):
+    response = call(client)
 
     assert response.status_code == 401
     assert response.json() == {"error": "Log in first."}

@@ -1,6 +1,7 @@
 """Gallery, live status, photo page and delete: each user sees only their own photos."""
 
 import uuid
+from datetime import UTC, datetime
 
 import pytest
 
@@ -123,15 +124,38 @@ def test_gallery_requires_login(client):
     assert response.status_code == 302 and response["Location"].startswith("/login/")
 
 
-def test_photo_page_shows_srcset_dimensions_and_upload_time(user_client, ready_photo, settings):
+def test_photo_page_shows_srcset_and_dimensions(user_client, ready_photo, settings):
     html = user_client.get(f"/photos/{ready_photo.pk}/").content.decode()
 
     assert "w480.jpg" in html and "480w" in html and "1920w" in html
     assert 'type="image/webp"' in html and "w1920.webp" in html
     assert "4000 × 3000 px" in html
-    assert ready_photo.created_at.strftime("%Y") in html
     # rendition URLs are short-lived presigned GETs on the private bucket
     assert "X-Amz-Signature=" in html and "X-Amz-Expires=900" in html
+
+
+def test_photo_page_shows_when_it_was_uploaded(user_client, user):
+    # GIVEN a photo uploaded at a known moment (a year no presigned URL's X-Amz-Date can contain)
+    uploaded = datetime(2019, 3, 5, 7, 9, 4, tzinfo=UTC)
+    photo = make_photo(user, created_at=uploaded)
+
+    html = user_client.get(f"/photos/{photo.pk}/").content.decode()
+
+    # THEN a machine-readable timestamp and the date people read, both in UTC
+    assert '<time datetime="2019-03-05T07:09:04+00:00">5 March 2019, 07:09 UTC</time>' in html
+
+
+@pytest.mark.parametrize(
+    ("size_bytes", "shown"),
+    [(999, "999\xa0bytes"), (1234, "1.2\xa0KB"), (5 * 1024 * 1024, "5.0\xa0MB")],
+)
+def test_photo_page_shows_the_originals_file_size_and_type(user_client, user, size_bytes, shown):
+    photo = make_photo(user, size_bytes=size_bytes, content_type="image/png")
+
+    html = user_client.get(f"/photos/{photo.pk}/").content.decode()
+
+    # filesizeformat joins number and unit with a no-break space
+    assert f"<dt>File</dt><dd>{shown}, image/png</dd>" in html
 
 
 def test_another_users_photo_is_a_404_everywhere(user_client, other_user):
