@@ -49,8 +49,9 @@ def lambda_handler(event: dict, context: LambdaContext) -> dict:
 
 def record_handler(record: SQSRecord, lambda_context: LambdaContext | None = None) -> None:
     with logger.append_context_keys(sqs_message_id=record.message_id):
-        if lambda_context is not None and lambda_context.get_remaining_time_in_millis() < RECORD_TIME_NEEDED_MS:
-            _hand_back(lambda_context.get_remaining_time_in_millis())
+        remaining_ms = lambda_context.get_remaining_time_in_millis() if lambda_context is not None else None
+        if remaining_ms is not None and remaining_ms < RECORD_TIME_NEEDED_MS:
+            _hand_back(remaining_ms)
         try:
             message = mail.parse_message(record.body)
         except mail.MalformedMessage as error:

@@ -10,7 +10,8 @@ import re
 from django.core.exceptions import ValidationError
 
 _DOT_ATOM = re.compile(r"[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+(?:\.[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+)*")
-# Dotted letter/digit/hyphen labels ending in a top-level name that starts with a letter: no `localhost`.
+# Dotted letter/digit/hyphen labels ending in a top-level name that starts with a letter: no `localhost`. The
+# notify function's own copy is mail_headers._ADDRESS (the functions share no code with the site).
 _LABEL = r"[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?"
 _DOMAIN = re.compile(rf"(?:{_LABEL}\.)+[A-Za-z](?:[A-Za-z0-9-]{{0,61}}[A-Za-z0-9])?")
 
