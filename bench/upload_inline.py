@@ -1,7 +1,7 @@
 """The "before" of Darkroom's upload: a confirm request that resizes and emails inline, for bench/upload_latency.py
 only (it never ships: web/ has no such view). Same checks and row as the real confirm, then the resize function's
-own job (GET the original, render with renditions.py, PUT renditions and manifest) and an SES v2 send of the
-upload-received email built by the notify function's core, all before answering.
+own job (GET the original, clear its pending tag, render with renditions.py, PUT renditions and manifest) and an
+SES v2 send of the upload-received email built by the notify function's core, all before answering.
 
 Needs functions/resize and functions/notify on the path (the benchmark's worker process sets PYTHONPATH).
 """
@@ -41,7 +41,6 @@ def upload_confirm_inline(request: HttpRequest) -> JsonResponse:
     body = json.loads(request.body)
     photo_id = keys.photo_id_from_upload_key(user_id=request.user.pk, key=body["key"])
     head = aws.head_object(key=body["key"])
-    aws.mark_upload_confirmed(key=body["key"])
     photo = Photo.objects.create(
         id=photo_id,
         owner=request.user,

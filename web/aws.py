@@ -5,7 +5,6 @@ the local stack points them at moto server through AWS_ENDPOINT_URL, which boto3
 """
 
 import json
-from concurrent.futures import ThreadPoolExecutor, wait
 from functools import cache
 
 import boto3
@@ -32,20 +31,15 @@ def sqs_client():
     return boto3.client("sqs", config=_CLIENT_CONFIG)
 
 
-@cache
-def _side_call_pool() -> ThreadPoolExecutor:
-    """Threads for an S3 call a request runs beside another one. Lambda serves one request per process; the
-    extra workers are for runserver's threads. A full pool only makes a request wait as long as before."""
-    return ThreadPoolExecutor(max_workers=4, thread_name_prefix="darkroom-s3")
-
-
 def clear_clients() -> None:
     s3_client.cache_clear()
     sqs_client.cache_clear()
 
 
-# Every browser upload is stored with this tag; confirm removes it. The bucket's lifecycle rule (template.yaml,
-# ExpireUnconfirmedUploads) deletes originals still tagged after two days: uploads nobody confirmed.
+# Every browser upload is stored with this tag. The bucket's lifecycle rule (template.yaml, ExpireUnconfirmedUploads)
+# deletes originals still tagged after two days. Only a recorded photo's original loses the tag: the resize function
+# removes it when it takes the photo on, the sweeper for a photo whose resize never ran. So an upload nobody
+# confirmed, or whose confirm failed half way, always expires.
 PENDING_UPLOAD_TAGGING = (
     "<Tagging><TagSet><Tag><Key>darkroom-upload</Key><Value>pending</Value></Tag></TagSet></Tagging>"
 )
@@ -65,38 +59,29 @@ def presigned_post(*, key: str, content_type: str, max_bytes: int, expires_in: i
     )
 
 
-def mark_upload_confirmed(*, key: str) -> None:
-    """Take the original out of the unconfirmed-uploads expiry, before any row points at it."""
-    s3_client().delete_object_tagging(Bucket=settings.DARKROOM_BUCKET, Key=key)
+def keep_original(*, key: str) -> bool:
+    """Take a recorded photo's original out of the unconfirmed-uploads expiry. False when it does not exist."""
+    try:
+        s3_client().delete_object_tagging(Bucket=settings.DARKROOM_BUCKET, Key=key)
+    except ClientError as error:
+        if _is_missing(error):
+            return False
+        raise
+    return True
 
 
 def head_object(*, key: str) -> dict | None:
     """The object's metadata, or None when it does not exist."""
     try:
         return s3_client().head_object(Bucket=settings.DARKROOM_BUCKET, Key=key)
-    except s3_client().exceptions.ClientError as error:
-        if error.response.get("Error", {}).get("Code") in {"404", "NoSuchKey", "NotFound"}:
+    except ClientError as error:
+        if _is_missing(error):
             return None
         raise
 
 
-def head_and_mark_confirmed(*, key: str) -> tuple[dict | None, Exception | None]:
-    """HEAD the upload and clear its pending tag at the same time, so the request waits for one round trip, not two.
-
-    Returns (head, tag_error): head is None when the object does not exist, and then tag_error is whatever the tag
-    call failed with (NoSuchKey on S3). For an object that exists, tag_error is the ClientError that left the tag
-    on, or None once it is off; any other failure of either call is raised, after both calls have finished.
-    """
-    s3_client()  # made here, not by two threads at once: boto3's default session is not thread-safe
-    marking = _side_call_pool().submit(mark_upload_confirmed, key=key)
-    try:
-        head = head_object(key=key)
-    finally:
-        wait([marking])  # nothing outlives the request (Lambda freezes the process once it answers)
-    tag_error = marking.exception()
-    if head is not None and tag_error is not None and not isinstance(tag_error, ClientError):
-        raise tag_error
-    return head, tag_error
+def _is_missing(error: ClientError) -> bool:
+    return error.response.get("Error", {}).get("Code") in {"404", "NoSuchKey", "NotFound"}
 
 
 def read_json(*, key: str) -> dict | None:

@@ -160,6 +160,9 @@ DARKROOM_SITE_URL = env("DARKROOM_SITE_URL", "http://127.0.0.1:8000/")
 # Largest original accepted, enforced by the presigned POST policy and checked again on confirm.
 DARKROOM_MAX_UPLOAD_BYTES = int(os.environ.get("DARKROOM_MAX_UPLOAD_BYTES", str(25 * 1024 * 1024)))
 DARKROOM_PRESIGN_EXPIRY_SECONDS = 300
+# Confirm refuses an upload stored longer ago than this: half the bucket's two-day expiry of uploads still tagged as
+# pending (template.yaml), so resize or the sweeper always has a day to take a recorded original out of it.
+DARKROOM_CONFIRM_WITHIN_SECONDS = 24 * 3600
 DARKROOM_RENDITION_URL_EXPIRY_SECONDS = 900
 # The sweeper re-sends outbox messages pending longer than this, and re-enqueues photos processing past the deadline.
 DARKROOM_OUTBOX_RETRY_AFTER_SECONDS = 120

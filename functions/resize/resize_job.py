@@ -1,6 +1,7 @@
-"""One resize request against S3: skip it if already done, else read the original, write renditions, then the
-manifest. Renditions go first and the manifest last, all at deterministic keys, so a crash at any point leaves
-only objects that the retry overwrites, and the site never sees a manifest before its renditions exist.
+"""One resize request against S3: skip it if already done, else read the original, take it out of the bucket's
+expiry of unconfirmed uploads, write renditions, then the manifest. Renditions go first and the manifest last, all
+at deterministic keys, so a crash at any point leaves only objects that the retry overwrites, and the site never
+sees a manifest before its renditions exist.
 
 Errors: a bad image is permanent (failed manifest, acknowledged); a missing original is acknowledged without
 writing anything, and whatever an earlier attempt left under the output prefix is deleted (the site only asks
@@ -51,6 +52,9 @@ def run(request: ResizeRequest, *, s3, bucket: str, spec: Spec = SPEC) -> Outcom
         if is_current(_read_manifest(s3, bucket, request.manifest_key), etag=etag):
             return Outcome(status="unchanged", source_bytes=size)
         data = body.read() if size <= spec.max_source_bytes else None
+    if not _keep_original(s3, bucket, request):  # deleted since the GET, with its photo
+        _remove_outputs(s3, bucket, request)
+        return Outcome(status="missing")
     try:
         if data is None:
             raise ImageRejected("too_large", f"{size} bytes")
@@ -73,6 +77,20 @@ def run(request: ResizeRequest, *, s3, bucket: str, spec: Spec = SPEC) -> Outcom
     if _deleted_meanwhile(s3, bucket, request):
         return Outcome(status="deleted", source_bytes=size)
     return Outcome(status="ready", renditions=len(rendered.renditions), source_bytes=size)
+
+
+def _keep_original(s3, bucket: str, request: ResizeRequest) -> bool:
+    """Take the original out of the bucket's expiry of unconfirmed uploads (the `darkroom-upload=pending` tag it was
+    stored with): the site has recorded the photo, or it would not have asked. Done here rather than in the site's
+    confirm, so a confirm that fails half way never leaves an original that nothing expires. Before the manifest, so
+    a manifest always means the original is kept. False when the original is gone."""
+    try:
+        s3.delete_object_tagging(Bucket=bucket, Key=request.source_key)
+    except ClientError as error:
+        if _error_code(error) in _NOT_FOUND:
+            return False
+        raise
+    return True
 
 
 def _deleted_meanwhile(s3, bucket: str, request: ResizeRequest) -> bool:

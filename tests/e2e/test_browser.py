@@ -147,7 +147,7 @@ def answer_confirm_with(page, statuses: list[int]) -> list[int]:
 
 
 def test_a_busy_confirm_is_tried_again_until_the_photo_is_recorded(page, photo_file):
-    # GIVEN a site that answers the first confirm with 503 (S3 busy clearing the pending tag)
+    # GIVEN a site that answers the first confirm with 503 (S3 too busy for its HEAD)
     sign_up(page, "busy@example.com")
     confirms = answer_confirm_with(page, [503])
 

@@ -159,6 +159,9 @@ def test_resize_reads_only_uploads_and_writes_only_renditions(resources):
     assert allowed["s3:GetObject"] == {"${PhotoBucket.Arn}/uploads/*", "${PhotoBucket.Arn}/renditions/*"}
     # Deleting only what it writes: the renditions of a photo deleted while it worked; never an original.
     assert allowed["s3:PutObject"] == allowed["s3:DeleteObject"] == {"${PhotoBucket.Arn}/renditions/*"}
+    # An original's only change: its pending tag removed, so the unconfirmed-uploads expiry keeps away from it.
+    assert allowed["s3:DeleteObjectTagging"] == {"${PhotoBucket.Arn}/uploads/*"}
+    assert not {"s3:PutObjectTagging", "s3:PutObjectAcl"} & allowed.keys()
     assert not {"sqs:SendMessage", "ses:SendEmail"} & allowed.keys()
     assert allowed["sqs:ReceiveMessage"] == allowed["sqs:DeleteMessage"] == {"ResizeQueue.Arn"}
 

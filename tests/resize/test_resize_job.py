@@ -3,6 +3,7 @@
 import json
 
 import pytest
+from botocore.exceptions import ClientError
 
 import resize_job
 from rendition_spec import Spec
@@ -117,6 +118,62 @@ def test_a_photo_deleted_before_its_failed_manifest_leaves_nothing_behind(s3, re
     outcome = resize_job.run(request_for(message), s3=client, bucket=BUCKET)
 
     assert outcome.status == "deleted"
+    assert outputs(s3, message["output_prefix"]) == []
+
+
+PENDING = {"TagSet": [{"Key": "darkroom-upload", "Value": "pending"}]}
+
+
+@pytest.mark.parametrize(("content", "status"), [(b"%!PS-Adobe-3.0 EPSF-3.0\n", "failed"), (None, "ready")])
+def test_the_original_leaves_the_unconfirmed_expiry_when_the_photo_is_taken_on(
+    s3, resize_message, jpeg_bytes, content, status
+):
+    # GIVEN an original still tagged as a pending upload, which the bucket's lifecycle rule deletes after two days
+    message = resize_message()
+    s3.put_object(Bucket=BUCKET, Key=message["source_key"], Body=content or jpeg_bytes())
+    s3.put_object_tagging(Bucket=BUCKET, Key=message["source_key"], Tagging=PENDING)
+
+    # WHEN its resize runs, whether the image is good or not
+    outcome = resize_job.run(request_for(message), s3=s3, bucket=BUCKET)
+
+    # THEN the tag is gone: the photo is recorded, so its original stays until the user deletes it
+    assert outcome.status == status
+    assert s3.get_object_tagging(Bucket=BUCKET, Key=message["source_key"])["TagSet"] == []
+
+
+class TagCallFails:
+    """The moto client, except that the tag call fails with the given S3 error code."""
+
+    def __init__(self, client, code: str):
+        self._client, self._code = client, code
+
+    def __getattr__(self, name):
+        return getattr(self._client, name)
+
+    def delete_object_tagging(self, **kwargs):
+        raise ClientError({"Error": {"Code": self._code, "Message": self._code}}, "DeleteObjectTagging")
+
+
+def test_an_original_deleted_before_its_tag_is_cleared_is_missing_and_leaves_nothing(s3, resize_message, jpeg_bytes):
+    # GIVEN the photo deleted between the job's GET and its tag call (S3 answers NoSuchKey)
+    message = resize_message()
+    s3.put_object(Bucket=BUCKET, Key=message["source_key"], Body=jpeg_bytes())
+
+    outcome = resize_job.run(request_for(message), s3=TagCallFails(s3, "NoSuchKey"), bucket=BUCKET)
+
+    # THEN nothing is written for it
+    assert outcome.status == "missing"
+    assert outputs(s3, message["output_prefix"]) == []
+
+
+def test_a_failed_tag_call_is_raised_before_any_write_so_the_queue_retries_it(s3, resize_message, jpeg_bytes):
+    message = resize_message()
+    s3.put_object(Bucket=BUCKET, Key=message["source_key"], Body=jpeg_bytes())
+
+    with pytest.raises(ClientError):
+        resize_job.run(request_for(message), s3=TagCallFails(s3, "SlowDown"), bucket=BUCKET)
+
+    # no manifest: the retry does the whole job, tag included
     assert outputs(s3, message["output_prefix"]) == []
 
 

@@ -35,3 +35,16 @@ def manifest_for(photo: Photo, sample: str = "manifest_ready.json") -> dict:
 
 def put_manifest(s3, bucket: str, photo: Photo, document: dict) -> None:
     s3.put_object(Bucket=bucket, Key=keys.manifest_key(photo_id=photo.pk), Body=json.dumps(document).encode())
+
+
+PENDING_TAG = {"TagSet": [{"Key": "darkroom-upload", "Value": "pending"}]}
+
+
+def store_original(s3, bucket: str, photo: Photo) -> None:
+    """The photo's original as the browser's presigned POST left it: tagged as a pending upload."""
+    s3.put_object(Bucket=bucket, Key=photo.original_key, Body=b"\xff\xd8 a jpeg", ContentType="image/jpeg")
+    s3.put_object_tagging(Bucket=bucket, Key=photo.original_key, Tagging=PENDING_TAG)
+
+
+def tags_of(s3, bucket: str, key: str) -> list[dict]:
+    return s3.get_object_tagging(Bucket=bucket, Key=key)["TagSet"]

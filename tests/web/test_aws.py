@@ -1,60 +1,41 @@
-"""The AWS integration: confirm's HEAD and tag removal run side by side."""
-
-import threading
+"""The AWS integration: taking an original out of the unconfirmed-uploads expiry."""
 
 import pytest
-from botocore.exceptions import EndpointConnectionError
+from botocore.exceptions import ClientError
 
 from web import aws
 
 
-def test_head_and_mark_confirmed_runs_both_calls_at_once(monkeypatch):
-    # GIVEN two calls that each return only once the other one has started
-    both_started = threading.Barrier(2, timeout=5)
-    calls = []
-
-    def head_object(*, key):
-        both_started.wait()
-        calls.append("head")
-        return {"ContentLength": 1}
-
-    def mark_upload_confirmed(*, key):
-        both_started.wait()
-        calls.append("tag")
-
-    monkeypatch.setattr(aws, "head_object", head_object)
-    monkeypatch.setattr(aws, "mark_upload_confirmed", mark_upload_confirmed)
-
-    # WHEN the helper runs (run one after the other, the barrier would break)
-    head, tag_error = aws.head_and_mark_confirmed(key="uploads/1/k")
-
-    # THEN both calls ran concurrently and the head comes back with no tag error
-    assert sorted(calls) == ["head", "tag"]
-    assert head == {"ContentLength": 1}
-    assert tag_error is None
+def _stored_pending(s3, bucket: str, key: str) -> None:
+    s3.put_object(Bucket=bucket, Key=key, Body=b"pixels", Tagging="darkroom-upload=pending")
 
 
-def test_head_and_mark_confirmed_raises_a_tag_failure_that_is_not_an_s3_answer(monkeypatch):
-    finished = []
+def test_keep_original_removes_the_pending_tag(s3, settings):
+    _stored_pending(s3, settings.DARKROOM_BUCKET, "uploads/1/k")
 
-    def head_object(*, key):
-        finished.append("head")
-        return {"ContentLength": 1}
-
-    def unreachable(*, key):
-        raise EndpointConnectionError(endpoint_url="https://s3.example")
-
-    monkeypatch.setattr(aws, "head_object", head_object)
-    monkeypatch.setattr(aws, "mark_upload_confirmed", unreachable)
-
-    with pytest.raises(EndpointConnectionError):
-        aws.head_and_mark_confirmed(key="uploads/1/k")
-    assert finished == ["head"]
+    assert aws.keep_original(key="uploads/1/k") is True
+    assert s3.get_object_tagging(Bucket=settings.DARKROOM_BUCKET, Key="uploads/1/k")["TagSet"] == []
 
 
-def test_head_and_mark_confirmed_of_a_missing_object_raises_nothing():
-    # moto, like S3, fails the tag call for a missing key; the missing object is the answer, not that failure
-    head, tag_error = aws.head_and_mark_confirmed(key="uploads/1/never-uploaded")
+def test_keep_original_reports_a_missing_object(monkeypatch):
+    # S3 answers NoSuchKey for a key deleted meanwhile (moto crashes instead, so its answer is stood in for here)
+    def no_such_key(**kwargs):
+        raise ClientError({"Error": {"Code": "NoSuchKey", "Message": "gone"}}, "DeleteObjectTagging")
 
-    assert head is None
-    assert tag_error is not None
+    monkeypatch.setattr(aws.s3_client(), "delete_object_tagging", no_such_key)
+
+    assert aws.keep_original(key="uploads/1/deleted") is False
+
+
+def test_keep_original_raises_other_s3_errors(monkeypatch):
+    def throttled(**kwargs):
+        raise ClientError({"Error": {"Code": "SlowDown", "Message": "slow down"}}, "DeleteObjectTagging")
+
+    monkeypatch.setattr(aws.s3_client(), "delete_object_tagging", throttled)
+
+    with pytest.raises(ClientError):
+        aws.keep_original(key="uploads/1/k")
+
+
+def test_head_object_of_a_missing_object_is_none():
+    assert aws.head_object(key="uploads/1/never-uploaded") is None

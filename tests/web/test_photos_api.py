@@ -238,35 +238,22 @@ def test_a_lone_surrogate_in_the_filename_is_a_400_before_anything_is_stored(use
     # WHEN the page presigns or confirms it
     response = post_json(user_client, url, json.dumps(body))
 
-    # THEN a clear 400, and no photo (a 500 after the pending tag came off would leave the original forever)
+    # THEN a clear 400, and no photo
     assert response.status_code == 400
     assert "not valid Unicode" in response.json()["error"]
     assert not Photo.objects.exists()
 
 
-def test_confirm_takes_the_original_out_of_the_unconfirmed_expiry(user_client, s3, settings):
-    # GIVEN an upload S3 stored with the pending tag (moto ignores the POST's tagging field, so set it here)
-    presigned = presign(user_client).json()
-    browser_upload(presigned, jpeg_bytes())
-    pending = {"TagSet": [{"Key": "darkroom-upload", "Value": "pending"}]}
-    s3.put_object_tagging(Bucket=settings.DARKROOM_BUCKET, Key=presigned["key"], Tagging=pending)
-
-    response = post_json(user_client, "/api/uploads/confirm", {"key": presigned["key"], "filename": "a.jpg"})
-
-    assert response.status_code == 201
-    assert s3.get_object_tagging(Bucket=settings.DARKROOM_BUCKET, Key=presigned["key"])["TagSet"] == []
-
-
-def test_confirm_creates_nothing_when_the_tag_cannot_be_cleared(user_client, monkeypatch):
+def test_a_confirm_that_s3_is_too_busy_for_is_a_503_the_page_retries(user_client, monkeypatch):
     from botocore.exceptions import ClientError
 
     presigned = presign(user_client).json()
     browser_upload(presigned, jpeg_bytes())
 
     def throttled(**kwargs):
-        raise ClientError({"Error": {"Code": "SlowDown", "Message": "slow down"}}, "DeleteObjectTagging")
+        raise ClientError({"Error": {"Code": "SlowDown", "Message": "slow down"}}, "HeadObject")
 
-    monkeypatch.setattr(aws, "mark_upload_confirmed", throttled)
+    monkeypatch.setattr(aws, "head_object", throttled)
 
     response = post_json(user_client, "/api/uploads/confirm", {"key": presigned["key"], "filename": "a.jpg"})
 

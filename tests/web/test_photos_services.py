@@ -6,7 +6,7 @@ import pytest
 from django.core.management import call_command
 from django.utils import timezone
 
-from tests.web.factories import make_photo, manifest_for, put_manifest
+from tests.web.factories import make_photo, manifest_for, put_manifest, store_original, tags_of
 from web import aws
 from web.outbox.models import OutboxMessage
 from web.photos.models import Photo
@@ -19,8 +19,9 @@ def overdue(settings) -> timezone.datetime:
     return timezone.now() - timedelta(seconds=settings.DARKROOM_PROCESSING_DEADLINE_SECONDS + 1)
 
 
-def test_stuck_photo_is_reenqueued_with_its_correlation_id(user, settings, django_capture_on_commit_callbacks):
+def test_stuck_photo_is_reenqueued_with_its_correlation_id(user, s3, settings, django_capture_on_commit_callbacks):
     photo = make_photo(user, resize_requested_at=overdue(settings), correlation_id="abc123abc123")
+    store_original(s3, settings.DARKROOM_BUCKET, photo)
 
     with django_capture_on_commit_callbacks(execute=True):
         counts = photo_recover_stuck()
@@ -33,16 +34,64 @@ def test_stuck_photo_is_reenqueued_with_its_correlation_id(user, settings, djang
     assert message.body["kind"] == "resize.requested" and message.body["correlation_id"] == "abc123abc123"
 
 
+@pytest.mark.parametrize(("attempts", "outcome"), [(1, "requeued"), (3, "failed")])
+def test_a_stuck_photo_keeps_its_original_past_the_unconfirmed_expiry(user, s3, settings, attempts, outcome):
+    # GIVEN a photo whose resize never ran (its messages in a dead-letter queue, say), so its original is still
+    # tagged as a pending upload, which the bucket deletes after two days
+    settings.DARKROOM_MAX_RESIZE_ATTEMPTS = 3
+    photo = make_photo(user, resize_requested_at=overdue(settings), resize_attempts=attempts)
+    store_original(s3, settings.DARKROOM_BUCKET, photo)
+
+    # WHEN the sweeper re-enqueues it, or gives up on it
+    counts = photo_recover_stuck()
+
+    # THEN the original is out of that expiry either way: a later redrive or the user still finds it
+    assert counts[outcome] == 1
+    assert tags_of(s3, settings.DARKROOM_BUCKET, photo.original_key) == []
+
+
+def test_a_stuck_photo_whose_original_is_gone_fails_with_that_reason(user, settings):
+    # GIVEN a photo processing past the deadline whose original no longer exists
+    photo = make_photo(user, resize_requested_at=overdue(settings))
+
+    # WHEN the sweeper looks at it
+    counts = photo_recover_stuck()
+
+    # THEN it fails at once with a reason the user can act on, instead of three more resize attempts
+    assert counts == {"finished": 0, "requeued": 0, "failed": 1, "errors": 0}
+    photo.refresh_from_db()
+    assert (photo.status, photo.failure_code) == ("failed", "original_missing")
+    assert "upload it again" in photo.failure_message
+    assert not OutboxMessage.objects.exists()
+
+
+def test_s3_trouble_clearing_the_tag_leaves_the_photo_to_the_next_sweep(user, s3, settings, monkeypatch):
+    from botocore.exceptions import ClientError
+
+    photo = make_photo(user, resize_requested_at=overdue(settings))
+    store_original(s3, settings.DARKROOM_BUCKET, photo)
+
+    def throttled(**kwargs):
+        raise ClientError({"Error": {"Code": "SlowDown", "Message": "slow down"}}, "DeleteObjectTagging")
+
+    monkeypatch.setattr(aws, "keep_original", throttled)
+
+    assert photo_recover_stuck() == {"finished": 0, "requeued": 0, "failed": 0, "errors": 1}
+    photo.refresh_from_db()
+    assert (photo.status, photo.resize_attempts) == ("processing", 1)
+
+
 def test_photo_within_deadline_is_left_alone(user):
     make_photo(user)
 
     assert photo_recover_stuck() == {"finished": 0, "requeued": 0, "failed": 0, "errors": 0}
 
 
-def test_after_the_last_attempt_the_photo_fails_with_a_reason(user, settings):
+def test_after_the_last_attempt_the_photo_fails_with_a_reason(user, s3, settings):
     photo = make_photo(
         user, resize_requested_at=overdue(settings), resize_attempts=settings.DARKROOM_MAX_RESIZE_ATTEMPTS
     )
+    store_original(s3, settings.DARKROOM_BUCKET, photo)
 
     assert photo_recover_stuck()["failed"] == 1
     photo.refresh_from_db()
@@ -60,8 +109,8 @@ def test_finished_photo_nobody_looked_at_is_settled_from_its_manifest(user, s3, 
     assert photo.status == "ready"
 
 
-def test_sweep_command_reports_what_it_did(user, settings, capsys):
-    make_photo(user, resize_requested_at=overdue(settings))
+def test_sweep_command_reports_what_it_did(user, s3, settings, capsys):
+    store_original(s3, settings.DARKROOM_BUCKET, make_photo(user, resize_requested_at=overdue(settings)))
 
     call_command("sweep")
 

@@ -1,12 +1,16 @@
-"""The upload rules: a filename is only a label, and confirm records nothing S3 could still expire or never expire."""
+"""The upload rules: a filename is only a label, and a confirm that fails leaves nothing that never expires."""
 
 import logging
 import uuid
+from datetime import timedelta
 
 import pytest
 from botocore.exceptions import ClientError
+from django.db import DatabaseError
+from django.utils import timezone
 
 from web import aws
+from web.photos import uploads
 from web.photos.models import Photo
 from web.photos.uploads import UploadError, clean_filename, upload_confirm
 
@@ -48,46 +52,81 @@ def _throw(code: str, operation: str):
 
 
 @pytest.mark.django_db
-def test_confirm_clears_the_pending_tag_and_records_the_photo(user, s3, settings):
+def test_confirm_records_the_photo_and_leaves_the_pending_tag_to_resize(user, s3, settings):
     key = _upload_key(user)
     _store(s3, settings, key)
 
     photo, created = _confirm(user, key)
 
+    # the original leaves the unconfirmed expiry only when resize takes the photo on (or the sweeper, failing that)
     assert created
     assert Photo.objects.get().pk == photo.pk
-    assert s3.get_object_tagging(Bucket=settings.DARKROOM_BUCKET, Key=key)["TagSet"] == []
+    assert s3.get_object_tagging(Bucket=settings.DARKROOM_BUCKET, Key=key)["TagSet"] != []
 
 
 @pytest.mark.django_db
-def test_confirm_creates_nothing_when_the_tag_cannot_be_cleared(user, s3, settings, monkeypatch, caplog):
-    # GIVEN a stored upload whose tag S3 refuses to remove
+def test_a_confirm_that_fails_after_the_head_leaves_an_upload_that_still_expires(user, s3, settings, monkeypatch):
+    # GIVEN a stored upload, and a database that fails the insert
     key = _upload_key(user)
     _store(s3, settings, key)
-    monkeypatch.setattr(aws, "mark_upload_confirmed", _throw("SlowDown", "DeleteObjectTagging"))
+
+    def database_down(**kwargs):
+        raise DatabaseError("connection lost")
+
+    monkeypatch.setattr(uploads, "_photo_create", database_down)
+
+    # WHEN it is confirmed
+    with pytest.raises(DatabaseError):
+        _confirm(user, key)
+
+    # THEN no row points at it and it keeps its pending tag: if the user gives up, the bucket's expiry removes it
+    assert not Photo.objects.exists()
+    assert s3.get_object_tagging(Bucket=settings.DARKROOM_BUCKET, Key=key)["TagSet"] != []
+
+
+@pytest.mark.django_db
+def test_confirm_asks_for_a_retry_when_s3_is_busy(user, s3, settings, monkeypatch, caplog):
+    # GIVEN a stored upload that S3 is too busy to HEAD
+    key = _upload_key(user)
+    _store(s3, settings, key)
+    monkeypatch.setattr(aws, "head_object", _throw("SlowDown", "HeadObject"))
 
     # WHEN it is confirmed
     with pytest.raises(UploadError) as error, caplog.at_level(logging.WARNING, logger="web.photos.uploads"):
         _confirm(user, key)
 
-    # THEN the user is asked to retry, no row exists, and the original keeps its tag (so it still expires)
+    # THEN the user is asked to retry (the page does, by itself) and nothing is recorded
     assert error.value.status == 503
     assert error.value.message == "Storage is busy; please try confirming again in a moment."
     assert not Photo.objects.exists()
-    assert s3.get_object_tagging(Bucket=settings.DARKROOM_BUCKET, Key=key)["TagSet"] != []
-    assert "could not clear the pending tag" in caplog.text
+    assert "could not read the upload" in caplog.text
 
 
 @pytest.mark.django_db
-def test_confirm_of_a_missing_object_is_a_404_not_a_503(user, monkeypatch):
-    # GIVEN nothing stored under the key, so the tag call fails as S3 fails it
-    monkeypatch.setattr(aws, "mark_upload_confirmed", _throw("NoSuchKey", "DeleteObjectTagging"))
-
+def test_confirm_of_a_missing_object_is_a_404(user):
     with pytest.raises(UploadError) as error:
         _confirm(user, _upload_key(user))
 
     assert error.value.status == 404
     assert "upload the file first" in error.value.message
+    assert not Photo.objects.exists()
+
+
+@pytest.mark.django_db
+def test_confirm_refuses_an_upload_stored_more_than_a_day_ago(user, s3, settings, monkeypatch):
+    # GIVEN an upload stored a day and a minute ago: the bucket may expire it before resize keeps it
+    key = _upload_key(user)
+    _store(s3, settings, key)
+    later = timezone.now() + timedelta(seconds=settings.DARKROOM_CONFIRM_WITHIN_SECONDS + 60)
+    monkeypatch.setattr(uploads.timezone, "now", lambda: later)
+
+    # WHEN it is confirmed
+    with pytest.raises(UploadError) as error:
+        _confirm(user, key)
+
+    # THEN it is refused with what to do, and nothing is recorded
+    assert error.value.status == 410
+    assert error.value.message == "This upload is too old to confirm: upload the file again."
     assert not Photo.objects.exists()
 
 
@@ -110,7 +149,7 @@ def test_confirm_deletes_a_stored_object_it_rejects(user, s3, settings, body, co
     with pytest.raises(UploadError) as error:
         _confirm(user, key)
 
-    # THEN it is refused and, its pending tag gone, deleted rather than kept forever
+    # THEN it is refused and deleted at once rather than stored until the expiry
     assert error.value.status == 400
     assert message in error.value.message
     assert not Photo.objects.exists()

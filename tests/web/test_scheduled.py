@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 from django.utils import timezone
 
-from tests.web.factories import make_photo
+from tests.web.factories import make_photo, store_original
 from web import contracts
 from web.outbox.models import OutboxMessage
 
@@ -24,11 +24,12 @@ def scheduled_function():
 
 
 def test_the_scheduled_event_resends_stale_messages_and_requeues_stuck_photos(
-    user, settings, resize_messages, notify_messages, django_capture_on_commit_callbacks
+    user, s3, settings, resize_messages, notify_messages, django_capture_on_commit_callbacks
 ):
     # GIVEN a photo whose resize was requested past the deadline and never answered
     overdue = timezone.now() - timedelta(seconds=settings.DARKROOM_PROCESSING_DEADLINE_SECONDS + 1)
     photo = make_photo(user, resize_requested_at=overdue, correlation_id="stuck-photo-0001")
+    store_original(s3, settings.DARKROOM_BUCKET, photo)
     # AND a welcome email whose send failed, pending past the retry delay
     welcome = OutboxMessage.objects.create(
         queue=contracts.NOTIFY_QUEUE,

@@ -4,6 +4,7 @@ import json
 import logging
 from concurrent.futures import ThreadPoolExecutor
 from datetime import timedelta
+from functools import cache
 
 from django.conf import settings
 from django.db import transaction
@@ -23,6 +24,13 @@ def _queue_url(queue: str) -> str:
         OutboxMessage.Queue.NOTIFY: settings.DARKROOM_NOTIFY_QUEUE_URL,
     }
     return urls[queue]
+
+
+@cache
+def _send_pool() -> ThreadPoolExecutor:
+    """Threads for parallel sends, started once per process rather than per request. Lambda serves one request per
+    process; the spare workers are for runserver's threads. A busy pool only makes a send wait its turn."""
+    return ThreadPoolExecutor(max_workers=FLUSH_BATCH, thread_name_prefix="darkroom-outbox")
 
 
 def outbox_enqueue(*messages: tuple[str, dict]) -> list[OutboxMessage]:
@@ -46,8 +54,7 @@ def outbox_send(*, message_ids: list[int]) -> int:
         )
         if len(messages) > 1:  # the request waits for the slowest send, not for their sum
             aws.sqs_client()  # made here, not by two threads at once: boto3's default session is not thread-safe
-            with ThreadPoolExecutor(max_workers=len(messages)) as pool:
-                outcomes = list(pool.map(_deliver, messages))
+            outcomes = list(_send_pool().map(_deliver, messages))
         else:
             outcomes = [_deliver(message) for message in messages]
         for message, (sqs_message_id, error) in zip(messages, outcomes, strict=True):

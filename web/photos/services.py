@@ -118,6 +118,12 @@ def photo_recover_stuck(*, now=None) -> dict[str, int]:
 def _recover(*, photo: Photo, now) -> str:
     if photo_refresh(photo=photo).status != Photo.Status.PROCESSING:
         return "finished"
+    # Resize clears the original's pending tag when it takes the photo on; this one's resize has not finished (its
+    # messages may sit in a dead-letter queue for days), so clear it here before the bucket's expiry deletes it.
+    # HEAD first: moto fails a tag call on a missing key with a 500 where S3 answers NoSuchKey.
+    if aws.head_object(key=photo.original_key) is None or not aws.keep_original(key=photo.original_key):
+        _photo_fail(photo=photo, code="original_missing", message="the uploaded file is gone; upload it again")
+        return "failed"
     if photo.resize_attempts >= settings.DARKROOM_MAX_RESIZE_ATTEMPTS:
         _photo_fail(photo=photo, code=TIMEOUT_CODE, message="processing did not finish; delete it and upload again")
         return "failed"

@@ -4,11 +4,13 @@ import logging
 import unicodedata
 import uuid
 from dataclasses import dataclass
+from datetime import timedelta
 from pathlib import PurePosixPath, PureWindowsPath
 
 from botocore.exceptions import BotoCoreError, ClientError
 from django.conf import settings
 from django.db import IntegrityError, transaction
+from django.utils import timezone
 
 from web import aws, contracts
 from web.accounts.models import User
@@ -91,25 +93,41 @@ def upload_confirm(*, owner: User, key: str, filename: str, correlation_id: str)
     existing = Photo.objects.filter(original_key=key).first()
     if existing is not None:
         return existing, False
-    head, tag_error = aws.head_and_mark_confirmed(key=key)
-    if head is None:
-        raise UploadError("Nothing was uploaded under that key: upload the file first.", status=404)
+    head = _head_upload(key=key)
     try:
         _check_declared(content_type=head.get("ContentType", ""), size=head["ContentLength"])
     except UploadError:
-        # The POST policy keeps such objects out; if one got in anyway, its pending tag went with the HEAD, so the
-        # lifecycle rule would never expire it: delete it now.
+        # The POST policy keeps such objects out; if one got in anyway, delete it now rather than store it two days.
         _delete_rejected(key=key)
         raise
-    if tag_error is not None:  # the row must never point at an original that is still set to expire
-        logger.warning("could not clear the pending tag of %s: %s", key, tag_error)
-        raise UploadError("Storage is busy; please try confirming again in a moment.", status=503) from tag_error
+    _check_fresh(head=head)
     try:
         return _photo_create(
             owner=owner, photo_id=photo_id, key=key, filename=name, head=head, correlation_id=correlation_id
         ), True
     except IntegrityError:  # a concurrent confirm of the same key won the race
         return Photo.objects.get(original_key=key), False
+
+
+def _head_upload(*, key: str) -> dict:
+    """What the browser stored under the key. The original keeps its pending tag: resize clears it once the photo is
+    recorded (aws.keep_original), so a confirm that fails from here on leaves an upload that still expires."""
+    try:
+        head = aws.head_object(key=key)
+    except (BotoCoreError, ClientError) as error:
+        logger.warning("could not read the upload %s: %s", key, error)
+        raise UploadError("Storage is busy; please try confirming again in a moment.", status=503) from error
+    if head is None:
+        raise UploadError("Nothing was uploaded under that key: upload the file first.", status=404)
+    return head
+
+
+def _check_fresh(*, head: dict) -> None:
+    """An upload is confirmed seconds after it is stored. A much older one may be near the bucket's expiry of
+    unconfirmed uploads, which could delete it before resize takes it out of that expiry."""
+    age = timezone.now() - head["LastModified"]
+    if age > timedelta(seconds=settings.DARKROOM_CONFIRM_WITHIN_SECONDS):
+        raise UploadError("This upload is too old to confirm: upload the file again.", status=410)
 
 
 def _delete_rejected(*, key: str) -> None:
