@@ -12,12 +12,16 @@ from botocore.config import Config
 from botocore.exceptions import ClientError
 from django.conf import settings
 
-# Requests wait on these calls, so fail fast and let the outbox and the sweeper retry later.
+# Requests wait on these calls, so fail fast and let the outbox and the sweeper retry later. A fixed User-Agent:
+# botocore otherwise builds its long one (SDK, OS, Python, features used) twice per call, about 0.3 ms of CPU on
+# every call a request waits for; this one also names the caller plainly in CloudTrail.
+USER_AGENT = "darkroom-site"
 _CLIENT_CONFIG = Config(
     retries={"mode": "standard", "max_attempts": 3},
     connect_timeout=2,
     read_timeout=5,
     signature_version="s3v4",
+    user_agent=USER_AGENT,
 )
 
 

@@ -39,3 +39,20 @@ def test_keep_original_raises_other_s3_errors(monkeypatch):
 
 def test_head_object_of_a_missing_object_is_none():
     assert aws.head_object(key="uploads/1/never-uploaded") is None
+
+
+def test_the_site_calls_aws_with_its_own_user_agent(s3, settings):
+    # GIVEN the User-Agent of every request the site's clients send
+    sent = []
+    for client in (aws.s3_client(), aws.sqs_client()):
+        client.meta.events.register("before-send", lambda request, **kwargs: sent.append(request.headers["User-Agent"]))
+
+    # WHEN it calls S3 and SQS
+    aws.head_object(key="uploads/1/never-uploaded")
+    aws.send_message(queue_url=settings.DARKROOM_RESIZE_QUEUE_URL, body="{}")
+
+    # THEN each names the site, without botocore's long string (rebuilt on every call, which a request waits for);
+    # moto's mock appends its own "Botocore/<version>"
+    agents = [agent.decode() if isinstance(agent, bytes) else agent for agent in sent]
+    assert len(agents) == 2
+    assert all(agent.split()[0] == aws.USER_AGENT and "os/" not in agent for agent in agents)
