@@ -8,7 +8,6 @@ The clock starts once the users have signed up (their welcome emails still count
 """
 
 import argparse
-import logging
 import tempfile
 import time
 from concurrent.futures import ThreadPoolExecutor
@@ -23,7 +22,6 @@ POLL_SECONDS = 0.5
 
 
 def run(*, photos: int = 100, users: int = 10, resize_concurrency: int = 1, notify_concurrency: int = 1) -> dict:
-    logging.getLogger("werkzeug").setLevel(logging.WARNING)  # moto server's per-request lines
     content = twelve_megapixel_jpeg()
     with tempfile.TemporaryDirectory(prefix="darkroom-throughput-") as workdir:
         concurrency = {"resize": resize_concurrency, "notify": notify_concurrency}

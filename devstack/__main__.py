@@ -89,7 +89,6 @@ def main(argv: list[str] | None = None) -> int:
 
     site_url = f"http://127.0.0.1:{args.port}/"
     os.environ.update(site_environment(site_url))
-    logging.getLogger("werkzeug").setLevel(logging.WARNING)  # moto server's per-request lines
     signal.signal(signal.SIGTERM, stop_like_ctrl_c)
     stack = LocalStack(moto_port=args.moto_port, site_origin=site_url.rstrip("/"))
     stopping = threading.Event()
