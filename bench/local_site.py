@@ -82,6 +82,9 @@ class LocalSite:
             **self.stack.resources,
             "DJANGO_SETTINGS_MODULE": "web.settings",
             "DARKROOM_LOCAL": "1",
+            # No collectstatic here: pages link the plain file names, which whitenoise serves from the apps
+            # (WHITENOISE_USE_FINDERS). The manifest storage would 500 on every page without a collected manifest.
+            "DJANGO_STATICFILES_STORAGE": "django.contrib.staticfiles.storage.StaticFilesStorage",
             "DARKROOM_SITE_URL": self.url + "/",
             # settings.py makes SQLite transactions IMMEDIATE; 300 uploads at once wait longer than its 20 s default.
             "DATABASE_URL": f"sqlite:///{self.database}?timeout=30",

@@ -88,12 +88,12 @@ def moto_environment(moto_server: str):
 
 @pytest.fixture(scope="session")
 def moto_server():
-    """A moto server on loopback; yields its URL. Reset it with POST /moto-api/reset where state matters."""
-    from moto.server import ThreadedMotoServer
+    """The local stack's moto server on loopback; yields its URL. Reset it with POST /moto-api/reset where state
+    matters."""
+    from devstack import moto_server as server_module
 
     port = free_port()
-    server = ThreadedMotoServer(ip_address="127.0.0.1", port=port, verbose=False)
-    server.start()
+    server = server_module.start_in_thread(port=port)
     yield f"http://127.0.0.1:{port}"
     server.stop()
 
