@@ -18,6 +18,10 @@ import resize_job
 from resize_request import BadMessage, parse_request
 
 logger = Logger()  # service and level from POWERTOOLS_SERVICE_NAME and POWERTOOLS_LOG_LEVEL
+# A record takes about 2 s at worst when S3 answers; one stalled S3 call waits up to 15 s (read timeout) before its
+# retry. A record begun with less time left may be cut off by the function's timeout, and a timed-out invocation
+# hands back its whole batch, finished records included; this one goes back alone, untouched, instead.
+RECORD_TIME_NEEDED_MS = 20_000
 # A batch whose every record failed is reported like any other instead of raised: the queue retries the same.
 processor = BatchProcessor(event_type=EventType.SQS, raise_on_entire_batch_failure=False)
 
@@ -30,8 +34,19 @@ def s3_client():
     )
 
 
-def record_handler(record: SQSRecord) -> None:
+class TooLittleTime(Exception):
+    """The record was not begun: the queue redelivers it after its visibility timeout."""
+
+
+def record_handler(record: SQSRecord, lambda_context=None) -> None:
     with logger.append_context_keys(message_id=record.message_id):
+        remaining_ms = lambda_context.get_remaining_time_in_millis() if lambda_context is not None else None
+        if remaining_ms is not None and remaining_ms < RECORD_TIME_NEEDED_MS:
+            logger.warning(
+                "too little time left in this invocation to resize, the queue will retry the record",
+                extra={"remaining_ms": remaining_ms, "needed_ms": RECORD_TIME_NEEDED_MS},
+            )
+            raise TooLittleTime(f"{remaining_ms} ms left, {RECORD_TIME_NEEDED_MS} needed")
         try:
             request = parse_request(record.body)
         except BadMessage as error:

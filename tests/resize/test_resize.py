@@ -303,3 +303,37 @@ def test_logs_carry_the_photo_and_correlation_ids(s3, sqs_event, resize_message,
         "m-1",
     )
     assert done["renditions"] == 8 and done["source_key"] == message["source_key"]
+
+
+class ShortOfTimeAfterFirstRecord:
+    """Lambda's context, with time running short once the first record's manifest is written."""
+
+    def __init__(self, context, s3, first: dict):
+        self._context, self._s3, self._first = context, s3, first
+
+    def get_remaining_time_in_millis(self) -> int:
+        done = keys_under(self._s3, f"{self._first['output_prefix']}manifest.json")
+        return 5_000 if done else 55_000
+
+    def __getattr__(self, name):
+        return getattr(self._context, name)
+
+
+def test_records_begun_too_late_are_handed_back_untouched(s3, sqs_event, resize_message, jpeg_bytes, lambda_context):
+    # GIVEN a batch of three photos, and an invocation whose time runs short after the first one
+    messages = [resize_message() for _ in range(3)]
+    for message in messages:
+        upload(s3, message, jpeg_bytes((600, 400)))
+    context = ShortOfTimeAfterFirstRecord(lambda_context, s3, messages[0])
+
+    # WHEN the handler runs
+    result = resize.lambda_handler(sqs_event(*messages, message_ids=["m-1", "m-2", "m-3"]), context)
+
+    # THEN the first photo is done and acknowledged; the other two go back to the queue with nothing written
+    assert result == {"batchItemFailures": [{"itemIdentifier": "m-2"}, {"itemIdentifier": "m-3"}]}
+    assert manifest_of(s3, messages[0])["status"] == "ready"
+    assert keys_under(s3, messages[1]["output_prefix"]) == keys_under(s3, messages[2]["output_prefix"]) == set()
+
+    # AND a later invocation with time to spare renders them
+    assert resize.lambda_handler(sqs_event(*messages[1:]), lambda_context) == {"batchItemFailures": []}
+    assert manifest_of(s3, messages[2])["status"] == "ready"
