@@ -39,7 +39,7 @@ STORAGE_NOTE = "storage is extra: about 3.4 MB per 12 MP photo (original + rendi
 # Requests per photo, from the code paths (web/photos/services.py, functions/resize/resize_job.py, notify).
 SITE_REQUESTS = 2  # presign, confirm
 SQS_REQUESTS = 6  # 2 sends by the site; a receive and a delete per message by Lambda's pollers
-S3_PUTS = 11  # the browser's POST, 8 renditions, the manifest, resize's DeleteObjectTagging (counted as a PUT)
+S3_PUTS = 10  # the browser's POST, 8 renditions, the manifest (resize's DeleteObjectTagging is a DELETE: free)
 S3_GETS = 5  # confirm's HEAD; resize's GET of the original and of the manifest, its HEAD of the original after
 # writing; the site's one manifest read
 SES_MESSAGES = 1  # the upload-received email (welcome emails are per user, not per photo)

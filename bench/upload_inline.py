@@ -1,7 +1,8 @@
 """The "before" of Darkroom's upload: a confirm request that resizes and emails inline, for bench/upload_latency.py
-only (it never ships: web/ has no such view). Same checks and row as the real confirm, then the resize function's
-own job (GET the original, clear its pending tag, render with renditions.py, PUT renditions and manifest) and an
-SES v2 send of the upload-received email built by the notify function's core, all before answering.
+only (it never ships: web/ has no such view). The real confirm's HEAD and photo row, then the resize function's own
+job (GET the original, clear its pending tag, render with renditions.py, PUT renditions and manifest) and an SES v2
+send of the upload-received email built by the notify function's core, all before answering. It skips the real
+confirm's other checks, outbox rows and card markup, so it errs on the fast side and the ratio is conservative.
 
 Needs functions/resize and functions/notify on the path (the benchmark's worker process sets PYTHONPATH).
 """

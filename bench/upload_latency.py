@@ -197,7 +197,11 @@ def _post(site, path: str, *, body: bytes, cookies: dict[str, str]) -> tuple[int
         "wsgi.url_scheme": "http",
     }
     statuses = []
-    answer = b"".join(site(environ, lambda status, headers, exc_info=None: statuses.append(status)))
+    response = site(environ, lambda status, headers, exc_info=None: statuses.append(status))
+    try:
+        answer = b"".join(response)
+    finally:
+        response.close()  # as every WSGI server does: Django's request_finished (database clean-up) runs here
     return int(statuses[0].split()[0]), answer
 
 

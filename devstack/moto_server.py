@@ -10,7 +10,7 @@ The same WSGI app as plain `moto.server`, with two fixes:
   after every response: each boto3 call opened a TCP connection and the server a thread for it. AWS keeps
   connections alive and boto3 reuses them, so here waitress serves the app, with HTTP/1.1 keep-alive and a pool
   of threads: 50 HEADs from one client open no connection instead of 50 and take 0.3-0.5 ms less each; the
-  upload benchmark's confirm request (four calls) is 2-3 ms faster at p50.
+  upload benchmark's confirm request (then four calls, now three) was 2-3 ms faster at p50.
 
 Everything AWS-like (responses, errors, state) is moto's own. One difference from moto's server: both servers drop
 request headers with an underscore in their name, and moto's request handler for werkzeug puts back those of S3

@@ -1,5 +1,5 @@
-"""One resize request against S3: skip it if already done, else read the original, take it out of the bucket's
-expiry of unconfirmed uploads, write renditions, then the manifest. Renditions go first and the manifest last, all
+"""One resize request against S3: read the original and take it out of the bucket's expiry of unconfirmed uploads;
+skip the rest if already done, else write renditions, then the manifest. Renditions go first and the manifest last, all
 at deterministic keys, so a crash at any point leaves only objects that the retry overwrites, and the site never
 sees a manifest before its renditions exist.
 
@@ -49,12 +49,12 @@ def run(request: ResizeRequest, *, s3, bucket: str, spec: Spec = SPEC) -> Outcom
         raise
     etag, size = source["ETag"], source["ContentLength"]
     with source["Body"] as body:  # leaving unread (unchanged, too large) drops the stream, not the whole object
+        if not _keep_original(s3, bucket, request):  # deleted since the GET, with its photo
+            _remove_outputs(s3, bucket, request)
+            return Outcome(status="missing")
         if is_current(_read_manifest(s3, bucket, request.manifest_key), etag=etag):
             return Outcome(status="unchanged", source_bytes=size)
         data = body.read() if size <= spec.max_source_bytes else None
-    if not _keep_original(s3, bucket, request):  # deleted since the GET, with its photo
-        _remove_outputs(s3, bucket, request)
-        return Outcome(status="missing")
     try:
         if data is None:
             raise ImageRejected("too_large", f"{size} bytes")
@@ -82,8 +82,9 @@ def run(request: ResizeRequest, *, s3, bucket: str, spec: Spec = SPEC) -> Outcom
 def _keep_original(s3, bucket: str, request: ResizeRequest) -> bool:
     """Take the original out of the bucket's expiry of unconfirmed uploads (the `darkroom-upload=pending` tag it was
     stored with): the site has recorded the photo, or it would not have asked. Done here rather than in the site's
-    confirm, so a confirm that fails half way never leaves an original that nothing expires. Before the manifest, so
-    a manifest always means the original is kept. False when the original is gone."""
+    confirm, so a confirm that fails half way never leaves an original that nothing expires. Before the manifest
+    check too, so a redelivery for a finished photo keeps its original as well (a manifest written by an older
+    resize, which left the tag to confirm). False when the original is gone."""
     try:
         s3.delete_object_tagging(Bucket=bucket, Key=request.source_key)
     except ClientError as error:

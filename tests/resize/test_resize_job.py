@@ -141,6 +141,22 @@ def test_the_original_leaves_the_unconfirmed_expiry_when_the_photo_is_taken_on(
     assert s3.get_object_tagging(Bucket=BUCKET, Key=message["source_key"])["TagSet"] == []
 
 
+def test_a_redelivery_for_a_finished_photo_still_keeps_its_original(s3, resize_message, jpeg_bytes):
+    # GIVEN a photo already resized, whose original still carries the pending tag (its manifest was written by an
+    # older resize, which left the tag to the site's confirm)
+    message = resize_message()
+    s3.put_object(Bucket=BUCKET, Key=message["source_key"], Body=jpeg_bytes())
+    assert resize_job.run(request_for(message), s3=s3, bucket=BUCKET).status == "ready"
+    s3.put_object_tagging(Bucket=BUCKET, Key=message["source_key"], Tagging=PENDING)
+
+    # WHEN the request is delivered again
+    outcome = resize_job.run(request_for(message), s3=s3, bucket=BUCKET)
+
+    # THEN nothing is rendered again, and the original is out of the expiry all the same
+    assert outcome.status == "unchanged"
+    assert s3.get_object_tagging(Bucket=BUCKET, Key=message["source_key"])["TagSet"] == []
+
+
 class TagCallFails:
     """The moto client, except that the tag call fails with the given S3 error code."""
 

@@ -37,6 +37,8 @@ def put_manifest(s3, bucket: str, photo: Photo, document: dict) -> None:
     s3.put_object(Bucket=bucket, Key=keys.manifest_key(photo_id=photo.pk), Body=json.dumps(document).encode())
 
 
+# The tag the presigned POST stores every upload with (web/aws.py), in put_object's and put_object_tagging's forms.
+PENDING_TAGGING = "darkroom-upload=pending"
 PENDING_TAG = {"TagSet": [{"Key": "darkroom-upload", "Value": "pending"}]}
 
 

@@ -3,11 +3,12 @@
 import pytest
 from botocore.exceptions import ClientError
 
+from tests.web.factories import PENDING_TAGGING
 from web import aws
 
 
 def _stored_pending(s3, bucket: str, key: str) -> None:
-    s3.put_object(Bucket=bucket, Key=key, Body=b"pixels", Tagging="darkroom-upload=pending")
+    s3.put_object(Bucket=bucket, Key=key, Body=b"pixels", Tagging=PENDING_TAGGING)
 
 
 def test_keep_original_removes_the_pending_tag(s3, settings):

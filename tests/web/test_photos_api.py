@@ -244,6 +244,23 @@ def test_a_lone_surrogate_in_the_filename_is_a_400_before_anything_is_stored(use
     assert not Photo.objects.exists()
 
 
+def test_confirm_of_an_upload_stored_days_ago_is_a_410_with_what_to_do(user_client, monkeypatch):
+    from datetime import timedelta
+
+    presigned = presign(user_client).json()
+    browser_upload(presigned, jpeg_bytes())
+    stored = aws.head_object(key=presigned["key"])
+    monkeypatch.setattr(
+        aws, "head_object", lambda *, key: {**stored, "LastModified": stored["LastModified"] - timedelta(days=2)}
+    )
+
+    response = post_json(user_client, "/api/uploads/confirm", {"key": presigned["key"], "filename": "a.jpg"})
+
+    assert response.status_code == 410
+    assert response.json() == {"error": "This upload is too old to confirm: upload the file again."}
+    assert not Photo.objects.exists()
+
+
 def test_a_confirm_that_s3_is_too_busy_for_is_a_503_the_page_retries(user_client, monkeypatch):
     from botocore.exceptions import ClientError
 

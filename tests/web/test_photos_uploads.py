@@ -7,14 +7,12 @@ from datetime import timedelta
 import pytest
 from botocore.exceptions import ClientError
 from django.db import DatabaseError
-from django.utils import timezone
 
+from tests.web.factories import PENDING_TAGGING
 from web import aws
 from web.photos import uploads
 from web.photos.models import Photo
 from web.photos.uploads import UploadError, clean_filename, upload_confirm
-
-PENDING = "darkroom-upload=pending"
 
 
 @pytest.mark.parametrize(
@@ -37,7 +35,8 @@ def _upload_key(user) -> str:
 
 def _store(s3, settings, key: str, body: bytes = b"\xff\xd8 a jpeg", content_type: str = "image/jpeg") -> None:
     """What the browser's presigned POST leaves in the bucket: the file, tagged as a pending upload."""
-    s3.put_object(Bucket=settings.DARKROOM_BUCKET, Key=key, Body=body, ContentType=content_type, Tagging=PENDING)
+    bucket = settings.DARKROOM_BUCKET
+    s3.put_object(Bucket=bucket, Key=key, Body=body, ContentType=content_type, Tagging=PENDING_TAGGING)
 
 
 def _confirm(user, key: str):
@@ -114,20 +113,22 @@ def test_confirm_of_a_missing_object_is_a_404(user):
 
 @pytest.mark.django_db
 def test_confirm_refuses_an_upload_stored_more_than_a_day_ago(user, s3, settings, monkeypatch):
-    # GIVEN an upload stored a day and a minute ago: the bucket may expire it before resize keeps it
+    # GIVEN an upload S3 stored a day and a minute ago: the bucket may expire it before resize keeps it
     key = _upload_key(user)
     _store(s3, settings, key)
-    later = timezone.now() + timedelta(seconds=settings.DARKROOM_CONFIRM_WITHIN_SECONDS + 60)
-    monkeypatch.setattr(uploads.timezone, "now", lambda: later)
+    stored = aws.head_object(key=key)
+    age = timedelta(seconds=settings.DARKROOM_CONFIRM_WITHIN_SECONDS + 60)
+    monkeypatch.setattr(aws, "head_object", lambda *, key: {**stored, "LastModified": stored["LastModified"] - age})
 
     # WHEN it is confirmed
     with pytest.raises(UploadError) as error:
         _confirm(user, key)
 
-    # THEN it is refused with what to do, and nothing is recorded
+    # THEN it is refused with what to do, nothing is recorded, and it keeps its tag (so it expires)
     assert error.value.status == 410
     assert error.value.message == "This upload is too old to confirm: upload the file again."
     assert not Photo.objects.exists()
+    assert s3.get_object_tagging(Bucket=settings.DARKROOM_BUCKET, Key=key)["TagSet"] != []
 
 
 @pytest.mark.django_db

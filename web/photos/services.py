@@ -120,8 +120,7 @@ def _recover(*, photo: Photo, now) -> str:
         return "finished"
     # Resize clears the original's pending tag when it takes the photo on; this one's resize has not finished (its
     # messages may sit in a dead-letter queue for days), so clear it here before the bucket's expiry deletes it.
-    # HEAD first: moto fails a tag call on a missing key with a 500 where S3 answers NoSuchKey.
-    if aws.head_object(key=photo.original_key) is None or not aws.keep_original(key=photo.original_key):
+    if not _keep_original(photo=photo):
         _photo_fail(photo=photo, code="original_missing", message="the uploaded file is gone; upload it again")
         return "failed"
     if photo.resize_attempts >= settings.DARKROOM_MAX_RESIZE_ATTEMPTS:
@@ -133,6 +132,25 @@ def _recover(*, photo: Photo, now) -> str:
         photo.save(update_fields=["resize_attempts", "resize_requested_at"])
         outbox_enqueue(resize_requested(photo=photo))
     return "requeued"
+
+
+def _keep_original(*, photo: Photo) -> bool:
+    """Take the photo's original out of the unconfirmed-uploads expiry; False when it is gone. HEAD first: moto
+    fails a tag call on a missing key with a 500 where S3 answers NoSuchKey."""
+    return aws.head_object(key=photo.original_key) is not None and aws.keep_original(key=photo.original_key)
+
+
+def photo_keep_originals() -> dict[str, int]:
+    """Take every recorded photo's original out of the unconfirmed-uploads expiry: the repair after a site deployed
+    before the resize function that clears the tag (an older resize left it to confirm). Idempotent."""
+    counts = {"kept": 0, "missing": 0, "errors": 0}
+    for photo in Photo.objects.only("pk", "original_key").iterator():
+        try:
+            counts["kept" if _keep_original(photo=photo) else "missing"] += 1
+        except (ClientError, BotoCoreError) as error:
+            logger.warning("could not keep the original of photo_id=%s: %s", photo.pk, error)
+            counts["errors"] += 1
+    return counts
 
 
 def user_delete(*, user: User) -> None:
