@@ -119,7 +119,7 @@ def test_a_send_that_crashes_after_commit_leaves_the_request_answered_and_the_me
     def crash(**kwargs):
         raise OperationalError("database is locked")
 
-    monkeypatch.setattr(services, "outbox_send", crash)
+    monkeypatch.setattr(services, "outbox_send_committed", crash)
 
     # WHEN an upload is confirmed, with real commits
     response = upload_and_confirm(user_client)

@@ -40,26 +40,43 @@ def outbox_enqueue(*messages: tuple[str, dict]) -> list[OutboxMessage]:
     recorded = [OutboxMessage.objects.create(queue=queue, body=body) for queue, body in messages]
     # robust: the rows are committed, so a send that crashes (SQLite's "database is locked" under concurrent
     # requests, say) is logged and left to the sweeper instead of failing a request whose work is recorded.
-    transaction.on_commit(lambda: outbox_send(message_ids=[message.pk for message in recorded]), robust=True)
+    transaction.on_commit(lambda: outbox_send_committed(messages=recorded), robust=True)
     return recorded
 
 
-def outbox_send(*, message_ids: list[int]) -> int:
-    """Send pending messages, in parallel; what fails stays pending for the sweeper. Returns how many were sent."""
+def outbox_send_committed(*, messages: list[OutboxMessage]) -> int:
+    """The request's own send, right after its commit. Its rows are a moment old and the sweeper only takes rows
+    pending for minutes, so no lock is taken and none is held while SQS answers (SQLite's single write lock,
+    PostgreSQL's row locks). Returns how many were sent; what fails stays pending for the sweeper."""
+    outcomes = _deliver_all(messages)
     with transaction.atomic():
-        # skip_locked: a sweeper and an on-commit send never both send the same row (PostgreSQL; SQLite
-        # serialises writers anyway). The rows stay locked while SQS answers.
+        _record_outcomes(messages, outcomes)
+    return sum(error is None for _, error in outcomes)
+
+
+def outbox_send(*, message_ids: list[int]) -> int:
+    """The sweeper's send of pending messages. Returns how many were sent; what fails stays pending."""
+    with transaction.atomic():
+        # skip_locked: two sweepers never send the same row (PostgreSQL; SQLite serialises writers anyway). The rows
+        # stay locked while SQS answers.
         messages = list(
             OutboxMessage.objects.select_for_update(skip_locked=True).filter(pk__in=message_ids, sent_at__isnull=True)
         )
-        if len(messages) > 1:  # the request waits for the slowest send, not for their sum
-            aws.sqs_client()  # made here, not by two threads at once: boto3's default session is not thread-safe
-            outcomes = list(_send_pool().map(_deliver, messages))
-        else:
-            outcomes = [_deliver(message) for message in messages]
-        for message, (sqs_message_id, error) in zip(messages, outcomes, strict=True):
-            _record_outcome(message, sqs_message_id=sqs_message_id, error=error)
+        outcomes = _deliver_all(messages)
+        _record_outcomes(messages, outcomes)
     return sum(error is None for _, error in outcomes)
+
+
+def _deliver_all(messages: list[OutboxMessage]) -> list[tuple[str, Exception | None]]:
+    if len(messages) > 1:  # the request waits for the slowest send, not for their sum
+        aws.sqs_client()  # made here, not by two threads at once: boto3's default session is not thread-safe
+        return list(_send_pool().map(_deliver, messages))
+    return [_deliver(message) for message in messages]
+
+
+def _record_outcomes(messages: list[OutboxMessage], outcomes: list[tuple[str, Exception | None]]) -> None:
+    for message, (sqs_message_id, error) in zip(messages, outcomes, strict=True):
+        _record_outcome(message, sqs_message_id=sqs_message_id, error=error)
 
 
 def _deliver(message: OutboxMessage) -> tuple[str, Exception | None]:
