@@ -19,7 +19,7 @@ PARAMETERS = {
     "AlarmEmail": "ops@example.com",
 }
 # moto's CloudFormation has no model of these; the template tests cover them instead.
-NOT_IN_MOTO = {"AWS::CloudWatch::Alarm", "AWS::SES::EmailIdentity", "AWS::SNS::Subscription"}
+NOT_IN_MOTO = {"AWS::CloudWatch::Alarm", "AWS::Logs::MetricFilter", "AWS::SES::EmailIdentity", "AWS::SNS::Subscription"}
 
 
 def deploy(cloudformation_template: dict, code_bucket: str) -> dict[str, str]:

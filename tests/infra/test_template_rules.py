@@ -234,6 +234,34 @@ def test_an_email_ses_refused_for_good_raises_an_alarm(resources):
     assert alarm["AlarmActions"] == [{"Ref": "AlarmTopic"}]
 
 
+SITE_LOG_ALARMS = {"OutboxSendFailed": '"outbox send failed"', "SweepErrors": '"could not recover photo_id"'}
+
+
+@pytest.mark.parametrize(("metric", "pattern"), SITE_LOG_ALARMS.items())
+def test_site_failures_no_queue_shows_raise_an_alarm_when_they_persist(resources, metric, pattern):
+    # GIVEN a metric counted from the site's log lines (web/outbox/services.py, web/photos/services.py print them;
+    # tests/web checks the lines match these patterns)
+    [source] = [
+        item["Properties"]
+        for item in of_type(resources, "AWS::Logs::MetricFilter").values()
+        if item["Properties"]["MetricTransformations"][0]["MetricName"] == metric
+    ]
+    assert source["LogGroupName"] == {"Ref": "SiteLogGroup"}
+    assert source["FilterPattern"] == pattern
+    assert source["MetricTransformations"][0]["MetricNamespace"] == "Darkroom"
+
+    # THEN an alarm goes to the topic once it has happened in three sweeps in a row (a blip is retried)
+    [alarm] = [
+        alarm["Properties"]
+        for alarm in of_type(resources, "AWS::CloudWatch::Alarm").values()
+        if alarm["Properties"]["MetricName"] == metric
+    ]
+    assert alarm["Namespace"] == "Darkroom" and alarm["Statistic"] == "Sum"
+    assert (alarm["Period"], alarm["EvaluationPeriods"], alarm["DatapointsToAlarm"]) == (300, 3, 3)
+    assert alarm["Threshold"] == 0 and alarm["ComparisonOperator"] == "GreaterThanThreshold"
+    assert alarm["AlarmActions"] == [{"Ref": "AlarmTopic"}]
+
+
 def test_the_site_role_gets_vpc_network_interfaces_only_when_it_runs_in_a_vpc(template, resources):
     assert template["Parameters"]["SiteInVpc"]["Default"] == "false"
     assert template["Conditions"]["SiteIsInVpc"] == {"Fn::Equals": [{"Ref": "SiteInVpc"}, "true"]}

@@ -39,3 +39,10 @@ def upload_and_confirm(
     presigned = presign(client, filename=filename, content_type=content_type, size=len(content)).json()
     assert browser_upload(presigned, content, filename) == 204
     return post_json(client, "/api/uploads/confirm", {"key": presigned["key"], "filename": filename}, **extra)
+
+
+def alarm_phrase(metric_filter: str) -> str:
+    """The phrase a template.yaml metric filter counts in the site's logs (a quoted term: the exact text)."""
+    from devstack import template
+
+    return template.template()["Resources"][metric_filter]["Properties"]["FilterPattern"].strip('"')

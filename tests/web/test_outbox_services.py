@@ -8,7 +8,7 @@ from django.core.management import call_command
 from django.db import OperationalError, transaction
 from django.utils import timezone
 
-from tests.web.helpers import upload_and_confirm
+from tests.web.helpers import alarm_phrase, upload_and_confirm
 from web import aws
 from web.outbox import services
 from web.outbox.models import OutboxMessage
@@ -52,6 +52,17 @@ def test_failed_send_keeps_the_message_and_the_sweeper_sends_it_once(
     # THEN each message reached its queue exactly once
     assert len(resize_messages()) == 1 and len(notify_messages()) == 1
     assert not OutboxMessage.objects.filter(sent_at__isnull=True).exists()
+
+
+def test_a_failed_send_logs_the_line_the_outbox_alarm_counts(
+    user_client, sqs_down, caplog, django_capture_on_commit_callbacks
+):
+    with caplog.at_level("WARNING", logger="web.outbox.services"), django_capture_on_commit_callbacks(execute=True):
+        upload_and_confirm(user_client)
+
+    # template.yaml's OutboxSendFailedMetric counts these lines; its alarm fires when they persist
+    phrase = alarm_phrase("OutboxSendFailedMetric")
+    assert len([record for record in caplog.records if phrase in record.getMessage()]) == 2
 
 
 def test_flush_leaves_fresh_messages_to_their_on_commit_send(sqs_down, django_capture_on_commit_callbacks):

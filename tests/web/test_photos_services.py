@@ -8,6 +8,7 @@ from django.core.management import call_command
 from django.utils import timezone
 
 from tests.web.factories import make_photo, manifest_for, put_manifest, store_original, tags_of
+from tests.web.helpers import alarm_phrase
 from web import aws
 from web.outbox.models import OutboxMessage
 from web.photos.models import Photo
@@ -164,7 +165,7 @@ def test_sweep_command_reports_what_it_did(user, s3, settings, capsys):
     assert "1 re-enqueued" in capsys.readouterr().out
 
 
-def test_one_broken_photo_does_not_stop_the_sweep(user, s3, settings, monkeypatch):
+def test_one_broken_photo_does_not_stop_the_sweep(user, s3, settings, monkeypatch, caplog):
     from web.photos import services
 
     broken, fine = (make_photo(user, resize_requested_at=overdue(settings)) for _ in range(2))
@@ -178,9 +179,12 @@ def test_one_broken_photo_does_not_stop_the_sweep(user, s3, settings, monkeypatc
 
     monkeypatch.setattr(services, "photo_refresh", refresh)
 
-    assert photo_recover_stuck() == {"finished": 1, "requeued": 0, "failed": 0, "errors": 1}
+    with caplog.at_level("ERROR", logger="web.photos.services"):
+        assert photo_recover_stuck() == {"finished": 1, "requeued": 0, "failed": 0, "errors": 1}
     fine.refresh_from_db()
     assert fine.status == "ready"
+    # template.yaml's SweepErrorMetric counts this line; its alarm fires when sweeps keep failing
+    assert alarm_phrase("SweepErrorMetric") in caplog.text
 
 
 def test_a_late_result_wins_over_a_timeout(user, s3, settings):
