@@ -10,3 +10,9 @@ from web.settings import *  # noqa: E402,F403
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 STORAGES["staticfiles"]["BACKEND"] = "django.contrib.staticfiles.storage.StaticFilesStorage"  # noqa: F405
 DARKROOM_SITE_URL = "http://testserver/"
+
+# A file, not SQLite's in-memory default: the browser tests' live server then gives each request thread its own
+# connection. With an in-memory database it shares the test's one connection between its threads, and concurrent
+# requests (the upload page sends three at a time) break each other ("bad parameter or other API misuse").
+if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":  # noqa: F405
+    DATABASES["default"]["TEST"] = {"NAME": str(BASE_DIR / "test-db.sqlite3")}  # noqa: F405

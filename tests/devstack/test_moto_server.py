@@ -106,17 +106,19 @@ def test_two_requests_share_one_socket(server, port):
 
 
 def test_a_stopped_server_frees_its_port_for_the_next_one(port):
-    # GIVEN a server that was started (listening as soon as start_in_thread returns) and then stopped,
-    # with a client's connection still open
+    # GIVEN a server that was started (listening as soon as start_in_thread returns) and then stopped, with a
+    # client's kept-alive connection open (answered once, so the server holds it, not the kernel's backlog)
     first = moto_server.start_in_thread(port=port)
-    open_connection = socket.create_connection(("127.0.0.1", port), timeout=1)
+    client = http.client.HTTPConnection("127.0.0.1", port, timeout=5)
+    client.request("GET", "/moto-api/data.json")
+    assert client.getresponse().read()
     first.stop()
 
     # THEN nothing listens there any more, and the client's connection was closed
     with pytest.raises(ConnectionRefusedError):
         socket.create_connection(("127.0.0.1", port), timeout=1)
-    assert open_connection.recv(1) == b""
-    open_connection.close()
+    assert client.sock.recv(1) == b""
+    client.close()
 
     # WHEN a second server starts on the same port, as the stack does when it starts again in one process
     second = moto_server.start_in_thread(port=port)
