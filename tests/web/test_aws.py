@@ -3,7 +3,7 @@
 import pytest
 from botocore.exceptions import ClientError
 
-from tests.web.factories import PENDING_TAGGING
+from tests.web.factories import PENDING_TAGGING, tags_of
 from web import aws
 
 
@@ -15,7 +15,7 @@ def test_keep_original_removes_the_pending_tag(s3, settings):
     _stored_pending(s3, settings.DARKROOM_BUCKET, "uploads/1/k")
 
     assert aws.keep_original(key="uploads/1/k") is True
-    assert s3.get_object_tagging(Bucket=settings.DARKROOM_BUCKET, Key="uploads/1/k")["TagSet"] == []
+    assert tags_of(s3, settings.DARKROOM_BUCKET, "uploads/1/k") == []
 
 
 def test_keep_original_reports_a_missing_object(monkeypatch):

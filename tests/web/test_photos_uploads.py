@@ -8,7 +8,7 @@ import pytest
 from botocore.exceptions import ClientError
 from django.db import DatabaseError
 
-from tests.web.factories import PENDING_TAGGING
+from tests.web.factories import PENDING_TAGGING, tags_of
 from web import aws
 from web.photos import uploads
 from web.photos.models import Photo
@@ -60,7 +60,7 @@ def test_confirm_records_the_photo_and_leaves_the_pending_tag_to_resize(user, s3
     # the original leaves the unconfirmed expiry only when resize takes the photo on (or the sweeper, failing that)
     assert created
     assert Photo.objects.get().pk == photo.pk
-    assert s3.get_object_tagging(Bucket=settings.DARKROOM_BUCKET, Key=key)["TagSet"] != []
+    assert tags_of(s3, settings.DARKROOM_BUCKET, key) != []
 
 
 @pytest.mark.django_db
@@ -80,7 +80,7 @@ def test_a_confirm_that_fails_after_the_head_leaves_an_upload_that_still_expires
 
     # THEN no row points at it and it keeps its pending tag: if the user gives up, the bucket's expiry removes it
     assert not Photo.objects.exists()
-    assert s3.get_object_tagging(Bucket=settings.DARKROOM_BUCKET, Key=key)["TagSet"] != []
+    assert tags_of(s3, settings.DARKROOM_BUCKET, key) != []
 
 
 @pytest.mark.django_db
@@ -128,7 +128,7 @@ def test_confirm_refuses_an_upload_stored_more_than_a_day_ago(user, s3, settings
     assert error.value.status == 410
     assert error.value.message == "This upload is too old to confirm: upload the file again."
     assert not Photo.objects.exists()
-    assert s3.get_object_tagging(Bucket=settings.DARKROOM_BUCKET, Key=key)["TagSet"] != []
+    assert tags_of(s3, settings.DARKROOM_BUCKET, key) != []
 
 
 @pytest.mark.django_db
