@@ -42,6 +42,30 @@ def upload_received_email(*, photo_id: str, to: str, filename: str, photo_url: s
     )
 
 
+def password_reset_email(*, request_id: str, to: str, reset_url: str, expires_in: str, correlation_id: str) -> dict:
+    # One key per request: a redelivery sends nothing new, a second request a few minutes later sends a fresh link.
+    return _email(
+        kind="password_reset",
+        idempotency_key=f"password-reset:{request_id}",
+        to=to,
+        data={"email": to, "reset_url": reset_url, "expires_in": expires_in},
+        correlation_id=correlation_id,
+    )
+
+
+# Data that works as a credential while it is valid: never shown in the admin.
+SECRET_DATA_FIELDS = frozenset({"reset_url"})
+
+
+def redacted(message: dict) -> dict:
+    """`message` with the values of SECRET_DATA_FIELDS replaced, for showing to people."""
+    data = message.get("data")
+    if not isinstance(data, dict) or not SECRET_DATA_FIELDS & data.keys():
+        return message
+    hidden = {name: "(hidden)" if name in SECRET_DATA_FIELDS else value for name, value in data.items()}
+    return {**message, "data": hidden}
+
+
 def _email(*, kind: str, idempotency_key: str, to: str, data: dict, correlation_id: str) -> dict:
     # The idempotency key names the business event, so a re-sent message never means a second email.
     return {

@@ -113,6 +113,12 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
 
+# A password reset link works for an hour (Django's default is three days: a link sitting in an inbox that long is a
+# standing key to the account). The form records at most one reset email per account per 5 minutes, so it cannot be
+# used to flood someone's inbox from the site's SES account.
+PASSWORD_RESET_TIMEOUT = 3600
+DARKROOM_PASSWORD_RESET_EVERY_SECONDS = 300
+
 # ---------------------------------------------------------------- i18n
 LANGUAGE_CODE = "en-us"
 TIME_ZONE = "UTC"

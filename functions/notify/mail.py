@@ -35,6 +35,7 @@ KINDS = {
     for kind in (
         Kind("welcome", text_fields=("email",), url_fields=("site_url",)),
         Kind("upload_received", text_fields=("filename",), url_fields=("photo_url",)),
+        Kind("password_reset", text_fields=("email", "expires_in"), url_fields=("reset_url",)),
     )
 }
 

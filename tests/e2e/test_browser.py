@@ -292,3 +292,41 @@ def test_a_card_whose_image_url_expired_gets_fresh_urls_once(page, local_stack, 
     page.wait_for_timeout(2000)
     assert len(refreshes) == 1 and len(refused) == 2, (refreshes, refused)
     assert not image.evaluate(LOADED)
+
+
+def test_a_forgotten_password_is_reset_from_the_emailed_link(page):
+    # GIVEN a user who signed up and logged out
+    sign_up(page, "forgetful@example.com")
+    page.click("nav button:has-text('Log out')")
+
+    # WHEN they ask for a reset from the login page
+    page.goto("/login/")
+    page.click("text=Forgot your password?")
+    page.fill("input[name=email]", "forgetful@example.com")
+    page.click("form.card-form button[type=submit]")
+    expect(page.locator("h1")).to_have_text("Check your email")
+
+    # THEN the email reaches the local outbox, and its link opens the site in a new tab
+    page.click("text=Outbox (local)")
+    email = page.locator("article.email", has_text="forgetful@example.com").filter(has_text="Reset your Darkroom")
+    for _ in range(60):  # notify sends it within a poll or two; the outbox page is not live
+        if email.count():
+            break
+        time.sleep(0.5)
+        page.reload()
+    with page.expect_popup() as opened:
+        email.frame_locator("iframe").locator("a", has_text="Choose a new password").click()
+    reset = opened.value
+    expect(reset.locator("h1")).to_have_text("Choose a new password")
+    assert reset.url.endswith("/set-password/")  # the token left the address bar
+
+    # AND the new password is set, works, and the link is spent
+    reset.fill("input[name=new_password1]", "a fresh passphrase")
+    reset.fill("input[name=new_password2]", "a fresh passphrase")
+    reset.click("form.card-form button[type=submit]")
+    expect(reset.locator("h1")).to_have_text("Your new password is set")
+    reset.click("main >> text=Log in")
+    reset.fill("input[name=username]", "forgetful@example.com")
+    reset.fill("input[name=password]", "a fresh passphrase")
+    reset.click("form.card-form button[type=submit]")
+    expect(reset).to_have_url(GALLERY_URL)

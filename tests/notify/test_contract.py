@@ -10,6 +10,7 @@ from tests.samples import EVENTS
 SAMPLES = {
     "notify_welcome.json": ("welcome", "Welcome to Darkroom"),
     "notify_upload_received.json": ("upload_received", "We received holiday <script>alert(1)</script>.jpg"),
+    "notify_password_reset.json": ("password_reset", "Reset your Darkroom password"),
 }
 
 

@@ -47,7 +47,7 @@ BAD_BODIES = {
     "version-2": json.dumps(message(version=2)),
     "version-as-string": json.dumps(message(version="1")),
     "version-as-bool": json.dumps(message(version=True)),
-    "unknown-kind": json.dumps(message(kind="password_reset")),
+    "unknown-kind": json.dumps(message(kind="newsletter")),
     "kind-as-list": json.dumps(message(kind=["welcome"])),
     "missing-kind": json.dumps({k: v for k, v in message().items() if k != "kind"}),
     "missing-idempotency-key": json.dumps({k: v for k, v in message().items() if k != "idempotency_key"}),
@@ -79,10 +79,10 @@ def test_parse_message_rejects_malformed(body):
 
 def test_malformed_message_keeps_its_correlation_id():
     with pytest.raises(mail.MalformedMessage) as raised:
-        mail.parse_message(json.dumps(message(kind="password_reset")))
+        mail.parse_message(json.dumps(message(kind="newsletter")))
 
     assert raised.value.correlation_id == "c0ffee00c0ffee00c0ffee00c0ffee00"
-    assert raised.value.reason == "unknown kind 'password_reset'"
+    assert raised.value.reason == "unknown kind 'newsletter'"
 
 
 def test_request_for_upload_received():

@@ -9,6 +9,11 @@ import mail_render
 SAMPLE_DATA = {
     "welcome": {"email": "ada@example.com", "site_url": "https://darkroom.example/"},
     "upload_received": {"filename": "cat.jpg", "photo_url": "https://darkroom.example/photos/1/"},
+    "password_reset": {
+        "email": "ada@example.com",
+        "reset_url": "https://darkroom.example/password/reset/NDI/token/",
+        "expires_in": "1 hour",
+    },
 }
 
 
@@ -38,6 +43,17 @@ def test_url_cannot_break_out_of_the_href_attribute():
     html = mail_render.render("upload_received", data).html
 
     assert 'href="https://d.example/p/1/&#34; onclick=&#34;alert(1)"' in html
+
+
+def test_password_reset_carries_the_link_and_its_lifetime_in_both_bodies():
+    rendered = mail_render.render("password_reset", SAMPLE_DATA["password_reset"])
+
+    for body in (rendered.text, rendered.html):
+        assert "https://darkroom.example/password/reset/NDI/token/" in body
+        assert "works for 1 hour, and only once" in body
+        assert "ada@example.com" in body
+    assert "If you did not ask, ignore this email" in rendered.text
+    assert rendered.subject == "Reset your Darkroom password"
 
 
 def test_missing_field_fails_loudly():

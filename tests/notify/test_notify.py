@@ -224,7 +224,7 @@ def test_a_batch_that_only_fails_still_answers_with_its_failures(faulty_ses, lam
 
 INVALID = {
     "bad-json": "{not json",
-    "unknown-kind": json.dumps({**welcome(), "kind": "password_reset"}),
+    "unknown-kind": json.dumps({**welcome(), "kind": "newsletter"}),
     "unknown-version": json.dumps({**welcome(), "version": 2}),
     "missing-field": json.dumps({key: value for key, value in welcome().items() if key != "to"}),
     "crlf-in-subject": json.dumps(upload_received(filename="cat.jpg\r\nBcc: victim@example.com")),

@@ -44,6 +44,20 @@ def test_upload_received_email_matches_sample():
     assert message == sample
 
 
+def test_password_reset_email_matches_sample():
+    sample = load_event("notify_password_reset.json")
+
+    message = contracts.password_reset_email(
+        request_id=sample["idempotency_key"].removeprefix("password-reset:"),
+        to=sample["to"],
+        reset_url=sample["data"]["reset_url"],
+        expires_in=sample["data"]["expires_in"],
+        correlation_id=sample["correlation_id"],
+    )
+
+    assert message == sample
+
+
 def test_ready_manifest_sample_parses():
     manifest = contracts.parse_manifest(load_event("manifest_ready.json"))
 

@@ -29,6 +29,8 @@ class User(AbstractBaseUser, PermissionsMixin):
     is_active = models.BooleanField(default=True)
     is_staff = models.BooleanField(default=False)
     date_joined = models.DateTimeField(default=timezone.now)
+    # When the last password reset email was recorded: the form sends at most one per account per few minutes.
+    password_reset_requested_at = models.DateTimeField(null=True, blank=True, editable=False)
 
     objects = UserManager()
 

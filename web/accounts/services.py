@@ -1,9 +1,17 @@
+from datetime import timedelta
+from uuid import uuid4
+
 from django.conf import settings
+from django.contrib.auth.tokens import default_token_generator
 from django.db import transaction
+from django.utils import timezone
+from django.utils.encoding import force_bytes
+from django.utils.http import urlsafe_base64_encode
 
 from web import contracts
 from web.accounts.models import User
 from web.outbox.services import outbox_enqueue
+from web.urls_public import site_url
 
 
 @transaction.atomic
@@ -15,3 +23,45 @@ def user_signup(*, email: str, password: str, correlation_id: str) -> User:
     )
     outbox_enqueue((contracts.NOTIFY_QUEUE, welcome))
     return user
+
+
+@transaction.atomic
+def password_reset_request(*, email: str, correlation_id: str) -> bool:
+    """Record a password reset email for the active account at `email`, unless one was recorded for it less than
+    DARKROOM_PASSWORD_RESET_EVERY_SECONDS ago. Returns whether it did; callers must answer the same either way, so
+    that the form does not tell strangers which addresses have accounts."""
+    # The row lock makes two simultaneous requests for one account record one email, not two.
+    user = User.objects.select_for_update().filter(email__iexact=email, is_active=True).first()
+    if user is None or not user.has_usable_password():
+        return False
+    now = timezone.now()
+    last = user.password_reset_requested_at
+    if last and now - last < timedelta(seconds=settings.DARKROOM_PASSWORD_RESET_EVERY_SECONDS):
+        return False
+    user.password_reset_requested_at = now
+    user.save(update_fields=["password_reset_requested_at"])
+    message = contracts.password_reset_email(
+        request_id=uuid4().hex,
+        to=user.email,
+        reset_url=password_reset_url(user),
+        expires_in=duration_text(settings.PASSWORD_RESET_TIMEOUT),
+        correlation_id=correlation_id,
+    )
+    outbox_enqueue((contracts.NOTIFY_QUEUE, message))
+    return True
+
+
+def password_reset_url(user: User) -> str:
+    """The link of a reset email. Built on DARKROOM_SITE_URL, never on the request's Host header, so a forged Host
+    cannot make the email point somewhere else."""
+    uid = urlsafe_base64_encode(force_bytes(user.pk))
+    return site_url("password_reset_confirm", uid, default_token_generator.make_token(user))
+
+
+def duration_text(seconds: int) -> str:
+    """ "1 hour", "2 hours", "90 minutes": how long a link works, in the words an email says it."""
+    if seconds % 3600 == 0:
+        hours = seconds // 3600
+        return f"{hours} hour" if hours == 1 else f"{hours} hours"
+    minutes = max(1, round(seconds / 60))
+    return f"{minutes} minute" if minutes == 1 else f"{minutes} minutes"

@@ -1,10 +1,11 @@
+from django.conf import settings
 from django.contrib.auth import login
 from django.db import IntegrityError
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_http_methods
 
-from web.accounts.forms import SignupForm
-from web.accounts.services import user_signup
+from web.accounts.forms import PasswordResetRequestForm, SignupForm
+from web.accounts.services import duration_text, password_reset_request, user_signup
 
 
 @require_http_methods(["GET", "POST"])
@@ -25,3 +26,22 @@ def signup(request):
             login(request, user, backend="django.contrib.auth.backends.ModelBackend")
             return redirect("gallery")
     return render(request, "accounts/signup.html", {"form": form}, status=400 if form.errors else 200)
+
+
+@require_http_methods(["GET", "POST"])
+def password_reset(request):
+    form = PasswordResetRequestForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        # The same answer whether or not the address has an account, and whether or not an email went out.
+        password_reset_request(email=form.cleaned_data["email"], correlation_id=request.correlation_id)
+        return redirect("password_reset_done")
+    return render(request, "accounts/password_reset.html", {"form": form}, status=400 if form.errors else 200)
+
+
+@require_http_methods(["GET"])
+def password_reset_done(request):
+    context = {
+        "link_works_for": duration_text(settings.PASSWORD_RESET_TIMEOUT),
+        "ask_again_after": duration_text(settings.DARKROOM_PASSWORD_RESET_EVERY_SECONDS),
+    }
+    return render(request, "accounts/password_reset_done.html", context)

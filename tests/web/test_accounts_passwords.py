@@ -1,0 +1,254 @@
+"""Forgotten and changed passwords: the reset email goes through the outbox and notify like every other email."""
+
+import re
+from datetime import datetime, timedelta
+
+import pytest
+from django.contrib.auth import SESSION_KEY
+from django.contrib.auth.tokens import default_token_generator
+from django.test import Client
+from django.utils import timezone
+
+from web.accounts.models import User
+from web.accounts.services import duration_text, password_reset_request
+from web.outbox.models import OutboxMessage
+
+pytestmark = pytest.mark.django_db
+
+OLD_PASSWORD = "a-long-enough-passphrase"  # the `user` fixture's
+NEW_PASSWORD = "a-brand-new-passphrase"
+
+
+def _reset_messages() -> list[dict]:
+    return [message.body for message in OutboxMessage.objects.all() if message.body["kind"] == "password_reset"]
+
+
+def _ask_for_a_reset(client, email: str, capture) -> object:
+    with capture(execute=True):
+        return client.post("/password/reset/", {"email": email})
+
+
+def _path_of(url: str) -> str:
+    return re.sub(r"^http://testserver", "", url)
+
+
+def test_login_page_offers_a_reset(client):
+    assert 'href="/password/reset/"' in client.get("/login/").content.decode()
+
+
+def test_reset_request_records_one_email_and_sends_it(
+    client, user, django_capture_on_commit_callbacks, notify_messages
+):
+    response = _ask_for_a_reset(client, "ada@example.com", django_capture_on_commit_callbacks)
+
+    assert response.status_code == 302 and response["Location"] == "/password/reset/sent/"
+    [message] = _reset_messages()
+    assert message["to"] == "ada@example.com"
+    assert message["data"]["email"] == "ada@example.com"
+    assert message["data"]["expires_in"] == "1 hour"
+    assert message["data"]["reset_url"].startswith("http://testserver/password/reset/")
+    assert message["idempotency_key"].startswith("password-reset:")
+    assert message["correlation_id"]
+    assert [sent["kind"] for sent in notify_messages()] == ["password_reset"]
+
+
+def test_done_page_says_how_long_the_link_works_and_when_to_ask_again(client):
+    page = client.get("/password/reset/sent/").content.decode()
+
+    assert "works\nfor 1 hour" in page and "one every 5 minutes" in page
+
+
+def test_reset_link_sets_a_new_password_once(client, user, django_capture_on_commit_callbacks):
+    _ask_for_a_reset(client, "ada@example.com", django_capture_on_commit_callbacks)
+    link = _path_of(_reset_messages()[0]["data"]["reset_url"])
+
+    # WHEN the link is followed: Django moves the token into the session and out of the address bar
+    form_page = client.get(link, follow=True)
+    assert form_page.redirect_chain[-1][0].endswith("/set-password/")
+    assert "Choose a new password" in form_page.content.decode()
+    done = client.post(form_page.redirect_chain[-1][0], {"new_password1": NEW_PASSWORD, "new_password2": NEW_PASSWORD})
+
+    # THEN the new password works, the old one does not, and the link is spent
+    assert done.status_code == 302 and done["Location"] == "/password/reset/complete/"
+    assert "Your new password is set" in client.get("/password/reset/complete/").content.decode()
+    user.refresh_from_db()
+    assert user.check_password(NEW_PASSWORD) and not user.check_password(OLD_PASSWORD)
+    assert "does not work any more" in client.get(link, follow=True).content.decode()
+
+
+def test_reset_logs_out_every_other_session(client, user, django_capture_on_commit_callbacks):
+    elsewhere = Client()
+    elsewhere.force_login(user)
+    _ask_for_a_reset(client, "ada@example.com", django_capture_on_commit_callbacks)
+    form_page = client.get(_path_of(_reset_messages()[0]["data"]["reset_url"]), follow=True)
+
+    client.post(form_page.redirect_chain[-1][0], {"new_password1": NEW_PASSWORD, "new_password2": NEW_PASSWORD})
+
+    assert elsewhere.get("/photos/").status_code == 302
+
+
+def test_reset_refuses_a_weak_new_password(client, user, django_capture_on_commit_callbacks):
+    _ask_for_a_reset(client, "ada@example.com", django_capture_on_commit_callbacks)
+    form_page = client.get(_path_of(_reset_messages()[0]["data"]["reset_url"]), follow=True)
+
+    response = client.post(form_page.redirect_chain[-1][0], {"new_password1": "123", "new_password2": "123"})
+
+    assert response.status_code == 200
+    assert "This password is too short." in response.content.decode()
+    user.refresh_from_db()
+    assert user.check_password(OLD_PASSWORD)
+
+
+def test_reset_refuses_mismatched_new_passwords(client, user, django_capture_on_commit_callbacks):
+    _ask_for_a_reset(client, "ada@example.com", django_capture_on_commit_callbacks)
+    form_page = client.get(_path_of(_reset_messages()[0]["data"]["reset_url"]), follow=True)
+
+    response = client.post(
+        form_page.redirect_chain[-1][0], {"new_password1": NEW_PASSWORD, "new_password2": NEW_PASSWORD + "x"}
+    )
+
+    assert "The two password fields didn" in response.content.decode()
+    user.refresh_from_db()
+    assert user.check_password(OLD_PASSWORD)
+
+
+@pytest.mark.parametrize(
+    "link",
+    [
+        "/password/reset/NDI/not-a-token/",  # a made-up token
+        "/password/reset/%%%/abc-def/",  # an undecodable user id
+        "/password/reset/OTk5OTk/abc-def/",  # no such user
+    ],
+)
+def test_a_bad_link_says_so_and_offers_a_new_one(client, user, link):
+    page = client.get(link, follow=True)
+
+    assert page.status_code == 200
+    assert "does not work any more" in page.content.decode()
+    assert 'href="/password/reset/"' in page.content.decode()
+
+
+def test_an_expired_link_says_so(client, user, monkeypatch, django_capture_on_commit_callbacks):
+    _ask_for_a_reset(client, "ada@example.com", django_capture_on_commit_callbacks)
+    link = _path_of(_reset_messages()[0]["data"]["reset_url"])
+    an_hour_later = datetime.now() + timedelta(hours=1, seconds=2)
+    monkeypatch.setattr(default_token_generator, "_now", lambda: an_hour_later)
+
+    page = client.get(link, follow=True)
+
+    assert "does not work any more" in page.content.decode()
+
+
+def test_unknown_address_gets_the_same_answer_and_no_email(client, user, django_capture_on_commit_callbacks):
+    response = _ask_for_a_reset(client, "nobody@example.com", django_capture_on_commit_callbacks)
+
+    assert response.status_code == 302 and response["Location"] == "/password/reset/sent/"
+    assert _reset_messages() == []
+
+
+def test_address_case_does_not_matter(client, user, django_capture_on_commit_callbacks):
+    _ask_for_a_reset(client, "ADA@Example.com", django_capture_on_commit_callbacks)
+
+    assert [message["to"] for message in _reset_messages()] == ["ada@example.com"]
+
+
+def test_inactive_or_passwordless_accounts_get_no_email(client, user, other_user, django_capture_on_commit_callbacks):
+    User.objects.filter(pk=user.pk).update(is_active=False)
+    other_user.set_unusable_password()
+    other_user.save()
+
+    _ask_for_a_reset(client, "ada@example.com", django_capture_on_commit_callbacks)
+    _ask_for_a_reset(client, "grace@example.com", django_capture_on_commit_callbacks)
+
+    assert _reset_messages() == []
+
+
+def test_second_request_within_the_interval_records_nothing(client, user, django_capture_on_commit_callbacks):
+    first = _ask_for_a_reset(client, "ada@example.com", django_capture_on_commit_callbacks)
+    second = _ask_for_a_reset(client, "ada@example.com", django_capture_on_commit_callbacks)
+
+    assert first["Location"] == second["Location"] == "/password/reset/sent/"
+    assert len(_reset_messages()) == 1
+
+
+def test_request_after_the_interval_records_a_fresh_link(user):
+    assert password_reset_request(email="ada@example.com", correlation_id="c1")
+    User.objects.filter(pk=user.pk).update(password_reset_requested_at=timezone.now() - timedelta(seconds=301))
+
+    assert password_reset_request(email="ada@example.com", correlation_id="c2")
+
+    first, second = _reset_messages()
+    assert first["idempotency_key"] != second["idempotency_key"]  # so notify sends the second one too
+
+
+def test_reset_link_ignores_a_forged_host_header(client, user, settings, django_capture_on_commit_callbacks):
+    settings.ALLOWED_HOSTS = ["*"]
+    settings.DARKROOM_SITE_URL = "https://photos.example/"
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post("/password/reset/", {"email": "ada@example.com"}, HTTP_HOST="evil.example")
+
+    assert _reset_messages()[0]["data"]["reset_url"].startswith("https://photos.example/password/reset/")
+
+
+@pytest.mark.parametrize(("email", "error"), [("", "This field is required."), ("ada", "Enter a valid email")])
+def test_reset_form_rejects_bad_input(client, email, error):
+    response = client.post("/password/reset/", {"email": email})
+
+    assert response.status_code == 400
+    assert error in response.content.decode()
+    assert not OutboxMessage.objects.exists()
+
+
+def test_admin_hides_the_reset_link(client, user, django_capture_on_commit_callbacks):
+    _ask_for_a_reset(client, "ada@example.com", django_capture_on_commit_callbacks)
+    staff = User.objects.create_superuser(email="ops@example.com", password="an-operator-passphrase")
+    client.force_login(staff)
+    message = OutboxMessage.objects.get()
+
+    page = client.get(f"/admin/outbox/outboxmessage/{message.pk}/change/").content.decode()
+
+    assert "(hidden)" in page and "password_reset" in page
+    assert message.body["data"]["reset_url"] not in page
+    assert client.get(f"/admin/accounts/user/{user.pk}/change/").status_code == 200
+
+
+def test_password_change_keeps_this_session_and_ends_the_others(user_client, user):
+    elsewhere = Client()
+    elsewhere.force_login(user)
+
+    response = user_client.post(
+        "/password/change/",
+        {"old_password": OLD_PASSWORD, "new_password1": NEW_PASSWORD, "new_password2": NEW_PASSWORD},
+    )
+
+    assert response.status_code == 302 and response["Location"] == "/password/change/done/"
+    assert "Your password is changed" in user_client.get("/password/change/done/").content.decode()
+    assert SESSION_KEY in user_client.session and user_client.get("/photos/").status_code == 200
+    assert elsewhere.get("/photos/").status_code == 302
+    user.refresh_from_db()
+    assert user.check_password(NEW_PASSWORD)
+
+
+def test_password_change_needs_the_old_password(user_client, user):
+    response = user_client.post(
+        "/password/change/", {"old_password": "wrong", "new_password1": NEW_PASSWORD, "new_password2": NEW_PASSWORD}
+    )
+
+    assert response.status_code == 200
+    assert "Your old password was entered incorrectly" in response.content.decode()
+    user.refresh_from_db()
+    assert user.check_password(OLD_PASSWORD)
+
+
+def test_password_change_needs_a_login(client):
+    response = client.get("/password/change/")
+
+    assert response.status_code == 302 and response["Location"].startswith("/login/")
+
+
+@pytest.mark.parametrize(
+    ("seconds", "text"),
+    [(3600, "1 hour"), (7200, "2 hours"), (300, "5 minutes"), (60, "1 minute"), (5400, "90 minutes")],
+)
+def test_duration_text(seconds, text):
+    assert duration_text(seconds) == text
