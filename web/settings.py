@@ -175,6 +175,9 @@ DARKROOM_OUTBOX_RETRY_AFTER_SECONDS = 120
 DARKROOM_PROCESSING_DEADLINE_SECONDS = 600
 DARKROOM_MAX_RESIZE_ATTEMPTS = 3
 DARKROOM_PHOTOS_PER_PAGE = 24
+# How long one sweep spends deleting the photos of deleted accounts (about 3 S3 calls a photo), well inside the
+# site function's 30 s timeout; what is left waits for the next sweep.
+DARKROOM_ACCOUNT_DELETION_BUDGET_SECONDS = 15
 
 # ---------------------------------------------------------------- logging
 # https://docs.djangoproject.com/en/6.1/topics/logging/ — one line per event, correlation id included.

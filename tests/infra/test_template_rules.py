@@ -234,7 +234,7 @@ def test_an_email_ses_refused_for_good_raises_an_alarm(resources):
     assert alarm["AlarmActions"] == [{"Ref": "AlarmTopic"}]
 
 
-SITE_LOG_ALARMS = {"OutboxSendFailed": '"outbox send failed"', "SweepErrors": '"could not recover photo_id"'}
+SITE_LOG_ALARMS = {"OutboxSendFailed": '"outbox send failed"', "SweepErrors": '"sweep error"'}
 
 
 @pytest.mark.parametrize(("metric", "pattern"), SITE_LOG_ALARMS.items())

@@ -27,9 +27,9 @@ class UserAdmin(BaseUserAdmin):
     fieldsets = [
         (None, {"fields": ["email", "password"]}),
         ("Permissions", {"fields": ["is_active", "is_staff", "is_superuser", "groups", "user_permissions"]}),
-        ("Dates", {"fields": ["last_login", "date_joined", "password_reset_requested_at"]}),
+        ("Dates", {"fields": ["last_login", "date_joined", "password_reset_requested_at", "deletion_requested_at"]}),
     ]
-    readonly_fields = ["password_reset_requested_at"]
+    readonly_fields = ["password_reset_requested_at", "deletion_requested_at"]
     add_fieldsets = [(None, {"classes": ["wide"], "fields": ["email", "usable_password", "password1", "password2"]})]
     list_filter = ["is_staff", "is_active"]
 

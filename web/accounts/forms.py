@@ -14,7 +14,10 @@ class SignupForm(forms.Form):
 
     def clean_email(self) -> str:
         email = mailable_address(self.cleaned_data["email"])
-        if User.objects.filter(email__iexact=email).exists():
+        existing = User.objects.filter(email__iexact=email).first()
+        if existing and existing.deletion_requested_at:
+            raise forms.ValidationError("The account at this address is being deleted. Try again in a few minutes.")
+        if existing:
             raise forms.ValidationError("An account with this email already exists. Log in instead.")
         return email
 
@@ -38,3 +41,21 @@ class PasswordResetRequestForm(forms.Form):
     email = forms.EmailField(
         max_length=254, widget=forms.EmailInput(attrs={"autocomplete": "email", "autofocus": True})
     )
+
+
+class AccountDeleteForm(forms.Form):
+    password = forms.CharField(
+        label="Your password",
+        strip=False,
+        widget=forms.PasswordInput(attrs={"autocomplete": "current-password", "autofocus": True}),
+    )
+
+    def __init__(self, user: User, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.user = user
+
+    def clean_password(self) -> str:
+        # Asked again even though the user is logged in: an unattended session must not be able to erase it all.
+        if not self.user.check_password(self.cleaned_data["password"]):
+            raise forms.ValidationError("That is not your password.")
+        return self.cleaned_data["password"]

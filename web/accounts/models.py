@@ -31,6 +31,9 @@ class User(AbstractBaseUser, PermissionsMixin):
     date_joined = models.DateTimeField(default=timezone.now)
     # When the last password reset email was recorded: the form sends at most one per account per few minutes.
     password_reset_requested_at = models.DateTimeField(null=True, blank=True, editable=False)
+    # Set when the owner deletes the account: it is deactivated at once, and the sweeper deletes its photos and
+    # then the row in the background (a request must not wait for hundreds of S3 deletes).
+    deletion_requested_at = models.DateTimeField(null=True, blank=True, editable=False)
 
     objects = UserManager()
 

@@ -51,6 +51,14 @@ def password_reset_request(*, email: str, correlation_id: str) -> bool:
     return True
 
 
+def account_delete_request(*, user: User) -> None:
+    """Deactivate the account now (no login, no reset, every session ends) and leave its photos and row to the
+    sweeper, which deletes them within minutes (photos.services.accounts_delete_requested)."""
+    user.is_active = False
+    user.deletion_requested_at = timezone.now()
+    user.save(update_fields=["is_active", "deletion_requested_at"])
+
+
 def password_reset_url(user: User) -> str:
     """The link of a reset email. Built on DARKROOM_SITE_URL, never on the request's Host header, so a forged Host
     cannot make the email point somewhere else."""

@@ -1,11 +1,14 @@
 from django.conf import settings
-from django.contrib.auth import login
+from django.contrib import messages
+from django.contrib.auth import login, logout
+from django.contrib.auth.decorators import login_required
 from django.db import IntegrityError
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_http_methods
 
-from web.accounts.forms import PasswordResetRequestForm, SignupForm
-from web.accounts.services import duration_text, password_reset_request, user_signup
+from web.accounts.forms import AccountDeleteForm, PasswordResetRequestForm, SignupForm
+from web.accounts.services import account_delete_request, duration_text, password_reset_request, user_signup
+from web.photos.selectors import photo_count
 
 
 @require_http_methods(["GET", "POST"])
@@ -45,3 +48,22 @@ def password_reset_done(request):
         "ask_again_after": duration_text(settings.DARKROOM_PASSWORD_RESET_EVERY_SECONDS),
     }
     return render(request, "accounts/password_reset_done.html", context)
+
+
+@login_required
+@require_http_methods(["GET"])
+def account(request):
+    return render(request, "accounts/account.html", {"photo_count": photo_count(owner=request.user)})
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def account_delete(request):
+    form = AccountDeleteForm(request.user, request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        account_delete_request(user=request.user)
+        logout(request)
+        messages.success(request, "Your account is deleted. Its photos leave our storage within a few minutes.")
+        return redirect("home")
+    context = {"form": form, "photo_count": photo_count(owner=request.user)}
+    return render(request, "accounts/account_delete.html", context, status=400 if form.errors else 200)

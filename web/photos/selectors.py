@@ -15,6 +15,10 @@ def photo_list(*, owner: User) -> QuerySet[Photo]:
     return Photo.objects.filter(owner=owner).order_by("-created_at", "-id")
 
 
+def photo_count(*, owner: User) -> int:
+    return Photo.objects.filter(owner=owner).count()
+
+
 def photo_get(*, owner: User, photo_id: uuid.UUID) -> Photo | None:
     return photo_list(owner=owner).filter(pk=photo_id).first()
 

@@ -1,6 +1,7 @@
 """Writes on photos after upload: follow the resize result, delete, recover stuck work."""
 
 import logging
+import time
 from datetime import timedelta
 
 from botocore.exceptions import BotoCoreError, ClientError
@@ -110,7 +111,7 @@ def photo_recover_stuck(*, now=None) -> dict[str, int]:
         try:
             counts[_recover(photo=photo, now=now)] += 1
         except Exception:
-            logger.exception("could not recover photo_id=%s; the next sweep tries again", photo.pk)
+            logger.exception("sweep error: could not recover photo_id=%s; the next sweep tries again", photo.pk)
             counts["errors"] += 1
     return counts
 
@@ -158,3 +159,25 @@ def user_delete(*, user: User) -> None:
     for photo in Photo.objects.filter(owner=user):
         photo_delete(photo=photo)
     user.delete()
+
+
+def accounts_delete_requested(*, budget_seconds: float | None = None) -> dict[str, int]:
+    """Delete the photos of accounts their owners deleted, oldest request first, then the accounts, for as long as
+    the budget allows; the next sweep goes on where this one stopped (each photo is deleted whole or not at all)."""
+    budget = settings.DARKROOM_ACCOUNT_DELETION_BUDGET_SECONDS if budget_seconds is None else budget_seconds
+    deadline = time.monotonic() + budget
+    counts = {"photos": 0, "accounts": 0, "errors": 0}
+    for user in User.objects.filter(deletion_requested_at__isnull=False).order_by("deletion_requested_at"):
+        try:
+            for photo in Photo.objects.filter(owner=user).order_by("created_at"):
+                if time.monotonic() >= deadline:
+                    return counts
+                photo_delete(photo=photo)
+                counts["photos"] += 1
+            user.delete()
+            counts["accounts"] += 1
+            logger.info("account deleted user_id=%s", user.pk)
+        except Exception:
+            logger.exception("sweep error: could not delete account user_id=%s; the next sweep goes on", user.pk)
+            counts["errors"] += 1
+    return counts

@@ -1,0 +1,156 @@
+"""Deleting your own account: deactivated at once, its photos and row deleted by the sweeper in the background."""
+
+import pytest
+from django.core.management import call_command
+from django.test import Client
+
+from tests.web.factories import make_photo, manifest_for, put_manifest, store_original
+from tests.web.helpers import alarm_phrase
+from web.accounts.models import User
+from web.accounts.services import password_reset_request
+from web.photos import services
+from web.photos.models import Photo
+from web.photos.services import accounts_delete_requested
+
+pytestmark = pytest.mark.django_db
+
+PASSWORD = "a-long-enough-passphrase"  # the `user` fixture's
+
+
+def _bucket_keys(s3, bucket: str) -> set[str]:
+    return {item["Key"] for item in s3.list_objects_v2(Bucket=bucket).get("Contents", [])}
+
+
+def _stored_photo(s3, settings, owner) -> Photo:
+    """A ready photo with its original, its manifest and (as far as the listing goes) its renditions in S3."""
+    photo = make_photo(owner, status="ready")
+    store_original(s3, settings.DARKROOM_BUCKET, photo)
+    manifest = manifest_for(photo)
+    put_manifest(s3, settings.DARKROOM_BUCKET, photo, manifest)
+    for rendition in manifest["renditions"]:
+        s3.put_object(Bucket=settings.DARKROOM_BUCKET, Key=rendition["key"], Body=b"pixels")
+    return photo
+
+
+def test_account_page_shows_the_account_and_its_links(user_client, user):
+    make_photo(user)
+
+    page = user_client.get("/account/").content.decode()
+
+    assert "ada@example.com" in page and "<dd>1</dd>" in page
+    assert 'href="/password/change/"' in page and 'href="/account/delete/"' in page
+
+
+@pytest.mark.parametrize("url", ["/account/", "/account/delete/"])
+def test_account_pages_need_a_login(client, url):
+    response = client.get(url)
+
+    assert response.status_code == 302 and response["Location"].startswith("/login/")
+
+
+def test_delete_page_says_what_goes(user_client, user):
+    make_photo(user)
+    make_photo(user)
+
+    page = user_client.get("/account/delete/").content.decode()
+
+    assert "all 2 of your photos" in page and "There is no undo" in page
+
+
+@pytest.mark.parametrize(("password", "error"), [("wrong", "That is not your password."), ("", "required")])
+def test_delete_needs_the_password(user_client, user, password, error):
+    response = user_client.post("/account/delete/", {"password": password})
+
+    assert response.status_code == 400
+    assert error in response.content.decode()
+    user.refresh_from_db()
+    assert user.is_active and user.deletion_requested_at is None
+
+
+def test_delete_deactivates_and_logs_out_at_once(user_client, user, client):
+    elsewhere = Client()
+    elsewhere.force_login(user)
+
+    response = user_client.post("/account/delete/", {"password": PASSWORD}, follow=True)
+
+    # THEN the user lands on the home page, logged out, told what happens next
+    assert response.redirect_chain == [("/", 302)]
+    assert "Your account is deleted" in response.content.decode()
+    assert user_client.get("/photos/").status_code == 302
+    assert elsewhere.get("/photos/").status_code == 302
+    # AND the account can no longer log in or ask for a password reset
+    user.refresh_from_db()
+    assert not user.is_active and user.deletion_requested_at is not None
+    assert client.post("/login/", {"username": "ada@example.com", "password": PASSWORD}).status_code == 200
+    assert not password_reset_request(email="ada@example.com", correlation_id="c")
+
+
+def test_signup_with_the_address_of_an_account_being_deleted_says_so(user_client, client, user):
+    user_client.post("/account/delete/", {"password": PASSWORD})
+
+    response = client.post("/signup/", {"email": "ada@example.com", "password": "correct horse battery"})
+
+    assert response.status_code == 400
+    assert "is being deleted. Try again in a few minutes." in response.content.decode()
+
+
+def test_sweep_deletes_the_photos_then_the_account(user_client, user, other_user, s3, settings):
+    # GIVEN two users with stored photos, and the first deletes their account
+    mine = [_stored_photo(s3, settings, user) for _ in range(2)]
+    theirs = _stored_photo(s3, settings, other_user)
+    user_client.post("/account/delete/", {"password": PASSWORD})
+
+    # WHEN the sweeper runs
+    counts = accounts_delete_requested()
+
+    # THEN every object and row of the deleted account is gone, and nothing of the other user's
+    assert counts == {"photos": 2, "accounts": 1, "errors": 0}
+    assert not User.objects.filter(pk=user.pk).exists()
+    assert list(Photo.objects.all()) == [theirs]
+    remaining = _bucket_keys(s3, settings.DARKROOM_BUCKET)
+    assert not any(str(photo.pk) in key for photo in mine for key in remaining)
+    assert theirs.original_key in remaining and any(f"renditions/{theirs.pk}/" in key for key in remaining)
+
+
+def test_sweep_goes_on_where_the_last_one_stopped(user_client, user, s3, settings):
+    for _ in range(3):
+        _stored_photo(s3, settings, user)
+    user_client.post("/account/delete/", {"password": PASSWORD})
+
+    # An exhausted budget deletes nothing and leaves the account for the next sweep
+    assert accounts_delete_requested(budget_seconds=0) == {"photos": 0, "accounts": 0, "errors": 0}
+    assert Photo.objects.count() == 3 and User.objects.filter(pk=user.pk).exists()
+
+    assert accounts_delete_requested() == {"photos": 3, "accounts": 1, "errors": 0}
+    assert _bucket_keys(s3, settings.DARKROOM_BUCKET) == set()
+
+
+def test_an_account_the_sweep_cannot_delete_is_logged_and_the_others_still_go(
+    user, other_user, s3, settings, monkeypatch, caplog
+):
+    stuck, fine = _stored_photo(s3, settings, user), _stored_photo(s3, settings, other_user)
+    User.objects.update(is_active=False, deletion_requested_at="2026-01-01T00:00:00Z")
+    real_delete = services.photo_delete
+
+    def photo_delete(*, photo):
+        if photo.pk == stuck.pk:
+            raise RuntimeError("S3 exploded")
+        real_delete(photo=photo)
+
+    monkeypatch.setattr(services, "photo_delete", photo_delete)
+
+    with caplog.at_level("ERROR", logger="web.photos.services"):
+        assert accounts_delete_requested() == {"photos": 1, "accounts": 1, "errors": 1}
+    assert list(User.objects.all()) == [user] and list(Photo.objects.all()) == [stuck]
+    assert not Photo.objects.filter(pk=fine.pk).exists()
+    # template.yaml's SweepErrorMetric counts this line; its alarm fires when sweeps keep failing
+    assert alarm_phrase("SweepErrorMetric") in caplog.text
+
+
+def test_sweep_command_reports_deleted_accounts(user, capsys):
+    User.objects.update(is_active=False, deletion_requested_at="2026-01-01T00:00:00Z")
+
+    call_command("sweep")
+
+    assert "deleted accounts: 1 accounts, 0 photos, 0 errors" in capsys.readouterr().out
+    assert not User.objects.exists()
