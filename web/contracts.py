@@ -53,6 +53,16 @@ def password_reset_email(*, request_id: str, to: str, reset_url: str, expires_in
     )
 
 
+def password_changed_email(*, change_id: str, to: str, reset_page_url: str, correlation_id: str) -> dict:
+    return _email(
+        kind="password_changed",
+        idempotency_key=f"password-changed:{change_id}",
+        to=to,
+        data={"email": to, "reset_page_url": reset_page_url},
+        correlation_id=correlation_id,
+    )
+
+
 # Data that works as a credential while it is valid: never shown in the admin.
 SECRET_DATA_FIELDS = frozenset({"reset_url"})
 

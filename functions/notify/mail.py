@@ -36,6 +36,7 @@ KINDS = {
         Kind("welcome", text_fields=("email",), url_fields=("site_url",)),
         Kind("upload_received", text_fields=("filename",), url_fields=("photo_url",)),
         Kind("password_reset", text_fields=("email", "expires_in"), url_fields=("reset_url",)),
+        Kind("password_changed", text_fields=("email",), url_fields=("reset_page_url",)),
     )
 }
 

@@ -11,6 +11,7 @@ SAMPLES = {
     "notify_welcome.json": ("welcome", "Welcome to Darkroom"),
     "notify_upload_received.json": ("upload_received", "We received holiday <script>alert(1)</script>.jpg"),
     "notify_password_reset.json": ("password_reset", "Reset your Darkroom password"),
+    "notify_password_changed.json": ("password_changed", "Your Darkroom password was changed"),
 }
 
 

@@ -14,6 +14,7 @@ SAMPLE_DATA = {
         "reset_url": "https://darkroom.example/password/reset/NDI/token/",
         "expires_in": "1 hour",
     },
+    "password_changed": {"email": "ada@example.com", "reset_page_url": "https://darkroom.example/password/reset/"},
 }
 
 

@@ -19,8 +19,12 @@ OLD_PASSWORD = "a-long-enough-passphrase"  # the `user` fixture's
 NEW_PASSWORD = "a-brand-new-passphrase"
 
 
+def _messages(kind: str) -> list[dict]:
+    return [message.body for message in OutboxMessage.objects.all() if message.body["kind"] == kind]
+
+
 def _reset_messages() -> list[dict]:
-    return [message.body for message in OutboxMessage.objects.all() if message.body["kind"] == "password_reset"]
+    return _messages("password_reset")
 
 
 def _ask_for_a_reset(client, email: str, capture) -> object:
@@ -252,3 +256,53 @@ def test_password_change_needs_a_login(client):
 )
 def test_duration_text(seconds, text):
     assert duration_text(seconds) == text
+
+
+def test_a_reset_password_tells_the_owner(client, user, django_capture_on_commit_callbacks, notify_messages):
+    _ask_for_a_reset(client, "ada@example.com", django_capture_on_commit_callbacks)
+    form_page = client.get(_path_of(_reset_messages()[0]["data"]["reset_url"]), follow=True)
+
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post(form_page.redirect_chain[-1][0], {"new_password1": NEW_PASSWORD, "new_password2": NEW_PASSWORD})
+
+    [notice] = _messages("password_changed")
+    assert notice["to"] == "ada@example.com"
+    assert notice["data"] == {"email": "ada@example.com", "reset_page_url": "http://testserver/password/reset/"}
+    assert [message["kind"] for message in notify_messages()] == ["password_reset", "password_changed"]
+
+
+def test_a_changed_password_tells_the_owner(user_client, user, django_capture_on_commit_callbacks):
+    with django_capture_on_commit_callbacks(execute=True):
+        user_client.post(
+            "/password/change/",
+            {"old_password": OLD_PASSWORD, "new_password1": NEW_PASSWORD, "new_password2": NEW_PASSWORD},
+        )
+
+    assert [message["to"] for message in _messages("password_changed")] == ["ada@example.com"]
+
+
+def test_a_refused_change_tells_nobody(user_client, user):
+    user_client.post(
+        "/password/change/", {"old_password": "wrong", "new_password1": NEW_PASSWORD, "new_password2": NEW_PASSWORD}
+    )
+
+    assert _messages("password_changed") == []
+
+
+def test_the_notice_is_recorded_with_the_password_or_not_at_all(user_client, user, monkeypatch):
+    from web.accounts import views
+
+    def broken_outbox(**kwargs):
+        raise RuntimeError("database hiccup")
+
+    monkeypatch.setattr(views, "password_changed", broken_outbox)
+    user_client.raise_request_exception = False
+
+    response = user_client.post(
+        "/password/change/",
+        {"old_password": OLD_PASSWORD, "new_password1": NEW_PASSWORD, "new_password2": NEW_PASSWORD},
+    )
+
+    assert response.status_code == 500
+    user.refresh_from_db()
+    assert user.check_password(OLD_PASSWORD)  # the new password was rolled back with the missing notice

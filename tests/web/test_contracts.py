@@ -58,6 +58,19 @@ def test_password_reset_email_matches_sample():
     assert message == sample
 
 
+def test_password_changed_email_matches_sample():
+    sample = load_event("notify_password_changed.json")
+
+    message = contracts.password_changed_email(
+        change_id=sample["idempotency_key"].removeprefix("password-changed:"),
+        to=sample["to"],
+        reset_page_url=sample["data"]["reset_page_url"],
+        correlation_id=sample["correlation_id"],
+    )
+
+    assert message == sample
+
+
 def test_ready_manifest_sample_parses():
     manifest = contracts.parse_manifest(load_event("manifest_ready.json"))
 

@@ -51,6 +51,18 @@ def password_reset_request(*, email: str, correlation_id: str) -> bool:
     return True
 
 
+def password_changed(*, user: User, correlation_id: str) -> None:
+    """Record the email that tells the owner their password changed, with a way back in if it was not them.
+    Called in the transaction that saves the new password, so the two go together."""
+    message = contracts.password_changed_email(
+        change_id=uuid4().hex,
+        to=user.email,
+        reset_page_url=site_url("password_reset"),
+        correlation_id=correlation_id,
+    )
+    outbox_enqueue((contracts.NOTIFY_QUEUE, message))
+
+
 def account_delete_request(*, user: User) -> None:
     """Deactivate the account now (no login, no reset, every session ends) and leave its photos and row to the
     sweeper, which deletes them within minutes (photos.services.accounts_delete_requested)."""

@@ -1,13 +1,21 @@
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import login, logout
+from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
-from django.db import IntegrityError
+from django.db import IntegrityError, transaction
 from django.shortcuts import redirect, render
+from django.urls import reverse_lazy
 from django.views.decorators.http import require_http_methods
 
 from web.accounts.forms import AccountDeleteForm, PasswordResetRequestForm, SignupForm
-from web.accounts.services import account_delete_request, duration_text, password_reset_request, user_signup
+from web.accounts.services import (
+    account_delete_request,
+    duration_text,
+    password_changed,
+    password_reset_request,
+    user_signup,
+)
 from web.photos.selectors import photo_count
 
 
@@ -67,3 +75,23 @@ def account_delete(request):
         return redirect("home")
     context = {"form": form, "photo_count": photo_count(owner=request.user)}
     return render(request, "accounts/account_delete.html", context, status=400 if form.errors else 200)
+
+
+class _TellsTheOwner:
+    """Django's password views, plus the "your password changed" email, recorded with the new password."""
+
+    def form_valid(self, form):
+        with transaction.atomic():
+            response = super().form_valid(form)
+            password_changed(user=form.user, correlation_id=self.request.correlation_id)
+        return response
+
+
+class PasswordResetConfirmView(_TellsTheOwner, auth_views.PasswordResetConfirmView):
+    template_name = "accounts/password_reset_confirm.html"
+    success_url = reverse_lazy("password_reset_complete")
+
+
+class PasswordChangeView(_TellsTheOwner, auth_views.PasswordChangeView):
+    template_name = "accounts/password_change.html"
+    success_url = reverse_lazy("password_change_done")
