@@ -36,10 +36,11 @@ $(TOOLS_STAMP):
 .PHONY: tools
 tools: $(TOOLS_STAMP) ## Install checkov and the SAM CLI (.venv-tools/) for the infrastructure tests and deploys
 
-DEPLOY_VENV := build/deploy-venv
+# Named venv: Zappa's search for WebSocket handlers skips folders of that name, not build/deploy-venv.
+DEPLOY_VENV := build/venv
 
 .PHONY: deploy-venv
-deploy-venv: ## Create build/deploy-venv: only the site's runtime dependencies and Zappa (Zappa packs it whole)
+deploy-venv: ## Create build/venv: only the site's runtime dependencies and Zappa (Zappa packs it whole)
 	$(PYTHON) -m venv --clear $(DEPLOY_VENV)
 	$(DEPLOY_VENV)/bin/python -m pip install --quiet --disable-pip-version-check $$(scripts/site-requirements)
 

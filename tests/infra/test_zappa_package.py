@@ -63,7 +63,7 @@ def site_requirements() -> list[str]:
 @pytest.fixture(scope="module")
 def packaging_venv():
     """A venv holding only the site's runtime dependencies: Zappa packs the active venv's site-packages whole."""
-    venv = BUILD / "zappa-venv"
+    venv = BUILD / "venv"  # a name Zappa's search for WebSocket handlers skips (see the test of the settings)
     requirements = site_requirements()
     stamp = venv / "requirements.json"
     if not stamp.exists() or json.loads(stamp.read_text()) != requirements:
@@ -125,9 +125,22 @@ def test_package_carries_the_site_and_no_development_tools(package):
     assert not any(name.endswith(".sqlite3") for name in names)
 
 
+def test_package_settings_log_no_request_and_open_no_websocket_api(package):
+    settings = package.read("zappa_settings.py").decode()
+    # Zappa's defaults are DEBUG=True and LOG_LEVEL DEBUG, under which its handler logs every raw event: passwords
+    # from the login form and session cookies would land in CloudWatch.
+    assert "DEBUG=False\n" in settings and "LOG_LEVEL='INFO'\n" in settings
+    # Zappa turns on a WebSocket API when any .py under the project imports zappa.websocket, walking every folder
+    # but hidden ones and those named venv or env: Zappa's own handler in a venv named otherwise would count, as
+    # would an unpacked package's handler.py.
+    assert "WEBSOCKET_HANDLER_MODULE" not in settings
+
+
 @pytest.fixture(scope="module")
 def unpacked(package):
-    target = BUILD / "site"
+    # Hidden, like the venv named venv: Zappa's WebSocket search would find the package's handler.py in
+    # build/infra/site and turn a later `zappa deploy` from this checkout into one with a WebSocket API.
+    target = BUILD / ".site"
     subprocess.run(["rm", "-rf", str(target)], check=True)
     package.extractall(target)
     return target
