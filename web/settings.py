@@ -175,9 +175,11 @@ DARKROOM_OUTBOX_RETRY_AFTER_SECONDS = 120
 DARKROOM_PROCESSING_DEADLINE_SECONDS = 600
 DARKROOM_MAX_RESIZE_ATTEMPTS = 3
 DARKROOM_PHOTOS_PER_PAGE = 24
-# How long one sweep spends deleting the photos of deleted accounts (about 3 S3 calls a photo), well inside the
-# site function's 30 s timeout; what is left waits for the next sweep.
+# A sweep stops deleting the photos of deleted accounts (about 3 S3 calls a photo) this long after it began, well
+# inside the site function's 30 s timeout; what is left waits for the next sweep.
 DARKROOM_ACCOUNT_DELETION_BUDGET_SECONDS = 15
+# Sent outbox messages are kept this long for the admin (what went out, when), then pruned by the sweeper.
+DARKROOM_OUTBOX_KEEP_SENT_DAYS = 7
 
 # ---------------------------------------------------------------- logging
 # https://docs.djangoproject.com/en/6.1/topics/logging/ — one line per event, correlation id included.
@@ -185,12 +187,15 @@ LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
     "formatters": {"line": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
+    "filters": {"reset_tokens": {"()": "web.log_redaction.RedactResetTokens"}},
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "line"}},
     "root": {"handlers": ["console"], "level": os.environ.get("DJANGO_LOG_LEVEL", "INFO")},
     "loggers": {
         # botocore narrates every credential and endpoint lookup at INFO.
         "botocore": {"level": "WARNING"},
         # One line per request; the local stack turns it down to keep one line per upload step.
-        "django.server": {"level": os.environ.get("DJANGO_SERVER_LOG_LEVEL", "INFO")},
+        "django.server": {"level": os.environ.get("DJANGO_SERVER_LOG_LEVEL", "INFO"), "filters": ["reset_tokens"]},
+        # Zappa's access log: one line per request, with its path, which may hold a password reset token.
+        "zappa.wsgi": {"filters": ["reset_tokens"]},
     },
 }

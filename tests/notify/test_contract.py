@@ -1,5 +1,7 @@
 """Contract: the function consumes exactly the sample notify messages the web side produces (tests/events/)."""
 
+import json
+
 import pytest
 
 import notify
@@ -34,3 +36,17 @@ def test_sample_message_is_sent(sent_mail, ses_requests, lambda_context, sample,
     [request] = ses_requests
     assert request["EmailTags"] == [{"Name": "kind", "Value": kind}]
     assert request["Content"]["Simple"]["Body"]["Text"]["Data"]
+
+
+def test_a_reset_link_is_never_logged(sent_mail, lambda_context, structured_logs, capsys):
+    sample = (EVENTS / "notify_password_reset.json").read_text()
+    record = sqs_record(sample)
+
+    notify.lambda_handler(sqs_event(record), lambda_context)
+
+    [sent] = sent_mail
+    link = json.loads(sample)["data"]["reset_url"]
+    assert link in sent.body  # the email carries it...
+    logs = structured_logs()
+    assert logs and any(line.get("message") == "email sent" for line in logs)
+    assert link not in json.dumps(logs) and link not in capsys.readouterr().out  # ...the logs do not

@@ -1,13 +1,17 @@
 """Deleting your own account: deactivated at once, its photos and row deleted by the sweeper in the background."""
 
+import time
+
 import pytest
 from django.core.management import call_command
 from django.test import Client
 
 from tests.web.factories import make_photo, manifest_for, put_manifest, store_original
 from tests.web.helpers import alarm_phrase
+from web import contracts
 from web.accounts.models import User
 from web.accounts.services import password_reset_request
+from web.outbox.models import OutboxMessage
 from web.photos import services
 from web.photos.models import Photo
 from web.photos.services import accounts_delete_requested
@@ -15,6 +19,10 @@ from web.photos.services import accounts_delete_requested
 pytestmark = pytest.mark.django_db
 
 PASSWORD = "a-long-enough-passphrase"  # the `user` fixture's
+
+
+def _sweep(seconds: float = 60) -> dict[str, int]:
+    return accounts_delete_requested(deadline=time.monotonic() + seconds)
 
 
 def _bucket_keys(s3, bucket: str) -> set[str]:
@@ -100,29 +108,100 @@ def test_sweep_deletes_the_photos_then_the_account(user_client, user, other_user
     theirs = _stored_photo(s3, settings, other_user)
     user_client.post("/account/delete/", {"password": PASSWORD})
 
+    # AND an upload of theirs that was never confirmed
+    stray = f"uploads/{user.pk}/0508d24d-1c2b-4f3a-9e8d-7c6b5a4f3e2d"
+    s3.put_object(Bucket=settings.DARKROOM_BUCKET, Key=stray, Body=b"half a photo")
+
     # WHEN the sweeper runs
-    counts = accounts_delete_requested()
+    counts = _sweep()
 
     # THEN every object and row of the deleted account is gone, and nothing of the other user's
     assert counts == {"photos": 2, "accounts": 1, "errors": 0}
     assert not User.objects.filter(pk=user.pk).exists()
     assert list(Photo.objects.all()) == [theirs]
     remaining = _bucket_keys(s3, settings.DARKROOM_BUCKET)
-    assert not any(str(photo.pk) in key for photo in mine for key in remaining)
+    assert not any(str(photo.pk) in key for photo in mine for key in remaining) and stray not in remaining
     assert theirs.original_key in remaining and any(f"renditions/{theirs.pk}/" in key for key in remaining)
 
 
-def test_sweep_goes_on_where_the_last_one_stopped(user_client, user, s3, settings):
+def test_sweep_goes_on_where_the_last_one_stopped(user_client, user, s3, settings, monkeypatch):
     for _ in range(3):
         _stored_photo(s3, settings, user)
     user_client.post("/account/delete/", {"password": PASSWORD})
+    # GIVEN a sweep whose deadline comes after its first photo (each check of the clock is a second later)
+    clock = iter(range(1000))
+    monkeypatch.setattr(services.time, "monotonic", lambda: next(clock))
 
-    # An exhausted budget deletes nothing and leaves the account for the next sweep
-    assert accounts_delete_requested(budget_seconds=0) == {"photos": 0, "accounts": 0, "errors": 0}
-    assert Photo.objects.count() == 3 and User.objects.filter(pk=user.pk).exists()
+    # WHEN it runs out of time, THEN one photo is gone, two wait, and so does the account
+    assert accounts_delete_requested(deadline=1) == {"photos": 1, "accounts": 0, "errors": 0}
+    assert Photo.objects.count() == 2 and User.objects.filter(pk=user.pk).exists()
 
-    assert accounts_delete_requested() == {"photos": 3, "accounts": 1, "errors": 0}
+    # AND the next sweep finishes the job
+    assert accounts_delete_requested(deadline=10_000) == {"photos": 2, "accounts": 1, "errors": 0}
     assert _bucket_keys(s3, settings.DARKROOM_BUCKET) == set()
+
+
+def test_a_photo_recorded_during_the_sweep_keeps_the_account_for_the_next_one(user, s3, settings, monkeypatch):
+    User.objects.update(is_active=False, deletion_requested_at="2026-01-01T00:00:00Z")
+    real_list_keys = services.aws.list_keys
+
+    def list_keys(*, prefix):  # a confirm in flight records its row while the sweep is at the account's uploads
+        if prefix == f"uploads/{user.pk}/":
+            make_photo(user)
+        return real_list_keys(prefix=prefix)
+
+    monkeypatch.setattr(services.aws, "list_keys", list_keys)
+
+    assert _sweep() == {"photos": 0, "accounts": 0, "errors": 0}
+    assert User.objects.filter(pk=user.pk).exists()  # the row was not cascaded away with its objects in S3
+    monkeypatch.undo()
+    assert _sweep() == {"photos": 1, "accounts": 1, "errors": 0}
+
+
+def test_deleting_an_account_forgets_its_emails(user, other_user):
+    for recipient in (user, other_user):
+        welcome = contracts.welcome_email(
+            user_id=recipient.pk, to=recipient.email, site_url="http://t/", correlation_id="c"
+        )
+        OutboxMessage.objects.create(queue="notify", body=welcome)
+    User.objects.filter(pk=user.pk).update(is_active=False, deletion_requested_at="2026-01-01T00:00:00Z")
+
+    _sweep()
+
+    assert [message.body["to"] for message in OutboxMessage.objects.all()] == ["grace@example.com"]
+
+
+def test_a_reset_link_sent_before_the_deletion_does_not_work(
+    client, user, django_capture_on_commit_callbacks, notify_messages
+):
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post("/password/reset/", {"email": "ada@example.com"})
+    [email] = notify_messages()
+    link = email["data"]["reset_url"].removeprefix("http://testserver")
+    client.force_login(user)
+    client.post("/account/delete/", {"password": PASSWORD})
+
+    page = client.get(link, follow=True)
+
+    assert "does not work any more" in page.content.decode()
+    assert not OutboxMessage.objects.filter(body__kind="password_changed").exists()
+
+
+def test_an_old_session_gets_nothing_from_the_api_after_the_deletion(user_client, user):
+    elsewhere = Client()
+    elsewhere.force_login(user)
+    photo = make_photo(user)
+    user_client.post("/account/delete/", {"password": PASSWORD})
+
+    presign = elsewhere.post(
+        "/api/uploads/presign",
+        {"filename": "a.jpg", "content_type": "image/jpeg", "size": 10},
+        content_type="application/json",
+    )
+    confirm = elsewhere.post("/api/uploads/confirm", {"key": photo.original_key}, content_type="application/json")
+    status = elsewhere.get(f"/api/photos/status?ids={photo.pk}")
+
+    assert (presign.status_code, confirm.status_code, status.status_code) == (401, 401, 401)
 
 
 def test_an_account_the_sweep_cannot_delete_is_logged_and_the_others_still_go(
@@ -140,7 +219,7 @@ def test_an_account_the_sweep_cannot_delete_is_logged_and_the_others_still_go(
     monkeypatch.setattr(services, "photo_delete", photo_delete)
 
     with caplog.at_level("ERROR", logger="web.photos.services"):
-        assert accounts_delete_requested() == {"photos": 1, "accounts": 1, "errors": 1}
+        assert _sweep() == {"photos": 1, "accounts": 1, "errors": 1}
     assert list(User.objects.all()) == [user] and list(Photo.objects.all()) == [stuck]
     assert not Photo.objects.filter(pk=fine.pk).exists()
     # template.yaml's SweepErrorMetric counts this line; its alarm fires when sweeps keep failing
@@ -152,5 +231,5 @@ def test_sweep_command_reports_deleted_accounts(user, capsys):
 
     call_command("sweep")
 
-    assert "deleted accounts: 1 accounts, 0 photos, 0 errors" in capsys.readouterr().out
+    assert "deleted accounts: 1 accounts, 0 photos, 0 errors; pruned 0 sent messages" in capsys.readouterr().out
     assert not User.objects.exists()

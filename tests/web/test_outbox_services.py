@@ -12,7 +12,7 @@ from tests.web.helpers import alarm_phrase, upload_and_confirm
 from web import aws
 from web.outbox import services
 from web.outbox.models import OutboxMessage
-from web.outbox.services import outbox_enqueue, outbox_flush
+from web.outbox.services import outbox_enqueue, outbox_flush, outbox_prune
 
 pytestmark = pytest.mark.django_db
 
@@ -138,3 +138,17 @@ def test_a_send_that_crashes_after_commit_leaves_the_request_answered_and_the_me
     # THEN the photo is recorded and the answer says so; both messages wait for the sweeper
     assert response.status_code == 201
     assert OutboxMessage.objects.filter(sent_at__isnull=True).count() == 2
+
+
+def test_prune_deletes_messages_sent_over_a_week_ago_and_nothing_pending(settings):
+    old_sent, recent_sent, old_pending = (
+        OutboxMessage.objects.create(queue="notify", body={"kind": "welcome"}) for _ in range(3)
+    )
+    week_ago = timezone.now() - timedelta(days=settings.DARKROOM_OUTBOX_KEEP_SENT_DAYS, seconds=1)
+    OutboxMessage.objects.filter(pk=old_sent.pk).update(created_at=week_ago, sent_at=week_ago)
+    OutboxMessage.objects.filter(pk=recent_sent.pk).update(sent_at=timezone.now())
+    OutboxMessage.objects.filter(pk=old_pending.pk).update(created_at=week_ago)
+
+    assert outbox_prune() == 1
+
+    assert set(OutboxMessage.objects.values_list("pk", flat=True)) == {recent_sent.pk, old_pending.pk}

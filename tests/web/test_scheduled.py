@@ -16,6 +16,12 @@ pytestmark = pytest.mark.django_db
 ZAPPA_SETTINGS = Path(__file__).resolve().parents[2] / "zappa_settings.json"
 
 
+@pytest.fixture(autouse=True)
+def keep_the_test_connection(monkeypatch):
+    """The test's transaction lives on one connection; Django's test client spares it the same way for requests."""
+    monkeypatch.setattr("web.scheduled.close_old_connections", lambda: None)
+
+
 def scheduled_function():
     """What Zappa's handler does with an event's `function`: import the module, take the attribute."""
     dotted = json.loads(ZAPPA_SETTINGS.read_text())["common"]["events"][0]["function"]
@@ -55,3 +61,25 @@ def test_the_scheduled_event_resends_stale_messages_and_requeues_stuck_photos(
     welcome.refresh_from_db()
     assert welcome.sent_at is not None and welcome.attempts == 1
     assert [message["correlation_id"] for message in notify_messages()] == ["welcome-0001"]
+
+
+def test_the_scheduled_event_closes_stale_connections_around_the_sweep(monkeypatch):
+    # Django does this around web requests only; a database connection dropped between sweeps must not fail one.
+    calls = []
+    monkeypatch.setattr("web.scheduled.close_old_connections", lambda: calls.append("close"))
+    monkeypatch.setattr("web.scheduled.call_command", lambda name: calls.append(name))
+
+    scheduled_function()({}, None)
+
+    assert calls == ["close", "sweep", "close"]
+
+
+def test_the_sweep_clears_expired_sessions(user, client):
+    from django.contrib.sessions.models import Session
+
+    client.force_login(user)
+    Session.objects.update(expire_date=timezone.now() - timedelta(seconds=1))
+
+    scheduled_function()({}, None)
+
+    assert not Session.objects.exists()

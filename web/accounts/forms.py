@@ -42,6 +42,10 @@ class PasswordResetRequestForm(forms.Form):
         max_length=254, widget=forms.EmailInput(attrs={"autocomplete": "email", "autofocus": True})
     )
 
+    def clean_email(self) -> str:
+        # As signup stored it (lower case, punycode domain), so ada@bücher.de finds ada@xn--bcher-kva.de.
+        return mailable_address(self.cleaned_data["email"])
+
 
 class AccountDeleteForm(forms.Form):
     password = forms.CharField(

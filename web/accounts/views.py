@@ -6,6 +6,7 @@ from django.contrib.auth.decorators import login_required
 from django.db import IntegrityError, transaction
 from django.shortcuts import redirect, render
 from django.urls import reverse_lazy
+from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_http_methods
 
 from web.accounts.forms import AccountDeleteForm, PasswordResetRequestForm, SignupForm
@@ -19,6 +20,7 @@ from web.accounts.services import (
 from web.photos.selectors import photo_count
 
 
+@sensitive_post_parameters("password")
 @require_http_methods(["GET", "POST"])
 def signup(request):
     if request.user.is_authenticated:
@@ -64,6 +66,7 @@ def account(request):
     return render(request, "accounts/account.html", {"photo_count": photo_count(owner=request.user)})
 
 
+@sensitive_post_parameters("password")
 @login_required
 @require_http_methods(["GET", "POST"])
 def account_delete(request):
@@ -90,6 +93,11 @@ class _TellsTheOwner:
 class PasswordResetConfirmView(_TellsTheOwner, auth_views.PasswordResetConfirmView):
     template_name = "accounts/password_reset_confirm.html"
     success_url = reverse_lazy("password_reset_complete")
+
+    def get_user(self, uidb64):
+        # Django's view finds inactive users too: a link sent before the owner deleted the account must not work.
+        user = super().get_user(uidb64)
+        return user if user is not None and user.is_active and user.deletion_requested_at is None else None
 
 
 class PasswordChangeView(_TellsTheOwner, auth_views.PasswordChangeView):

@@ -10,7 +10,7 @@ from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
-from web import aws
+from web import aws, contracts
 from web.outbox.models import OutboxMessage
 
 logger = logging.getLogger(__name__)
@@ -105,10 +105,31 @@ def _record_outcome(message: OutboxMessage, *, sqs_message_id: str, error: Excep
     message.sent_at = timezone.now()
     message.sqs_message_id = sqs_message_id
     message.last_error = ""
-    message.save(update_fields=["attempts", "sent_at", "sqs_message_id", "last_error"])
+    fields = ["attempts", "sent_at", "sqs_message_id", "last_error"]
+    # A sent row is never sent again: what works as a credential (a reset link) need not stay in the table.
+    redacted = contracts.redacted(message.body)
+    if redacted is not message.body:
+        message.body = redacted
+        fields.append("body")
+    message.save(update_fields=fields)
     logger.info(
         "message sent queue=%s kind=%s correlation_id=%s", message.queue, message.body.get("kind"), correlation_id
     )
+
+
+def outbox_prune(*, older_than: timedelta | None = None) -> int:
+    """Delete messages sent longer ago than `older_than` (a week by default): the table would otherwise keep every
+    address and filename forever. Returns how many went."""
+    if older_than is None:
+        older_than = timedelta(days=settings.DARKROOM_OUTBOX_KEEP_SENT_DAYS)
+    deleted, _ = OutboxMessage.objects.filter(sent_at__lt=timezone.now() - older_than).delete()
+    return deleted
+
+
+def outbox_forget_recipient(*, email: str) -> int:
+    """Delete every email message to `email`, sent or not: what is left of an account once it is deleted."""
+    deleted, _ = OutboxMessage.objects.filter(queue=OutboxMessage.Queue.NOTIFY, body__to=email).delete()
+    return deleted
 
 
 def outbox_flush(*, older_than: timedelta | None = None) -> tuple[int, int]:

@@ -18,6 +18,10 @@ def upload_key(*, user_id: int, photo_id: uuid.UUID) -> str:
     return f"{UPLOADS_PREFIX}{user_id}/{photo_id}"
 
 
+def user_uploads_prefix(*, user_id: int) -> str:
+    return f"{UPLOADS_PREFIX}{user_id}/"
+
+
 def photo_id_from_upload_key(*, user_id: int, key: str) -> uuid.UUID | None:
     """The photo id in a key under this user's prefix, or None for any other key."""
     match = _UPLOAD_KEY.match(key)
