@@ -97,11 +97,13 @@ def read_json(*, key: str) -> dict | None:
     return json.loads(body)
 
 
-def presigned_get(*, key: str, expires_in: int) -> str:
+def presigned_get(*, key: str, expires_in: int, download_as: tuple[str, str] | None = None) -> str:
+    """A GET URL for `key`; with download_as=(Content-Disposition, Content-Type), S3 answers with those headers."""
+    params = {"Bucket": settings.DARKROOM_BUCKET, "Key": key}
+    if download_as is not None:
+        params["ResponseContentDisposition"], params["ResponseContentType"] = download_as
     # Signing is local computation: a gallery of ready photos makes no S3 request.
-    return s3_client().generate_presigned_url(
-        "get_object", Params={"Bucket": settings.DARKROOM_BUCKET, "Key": key}, ExpiresIn=expires_in
-    )
+    return s3_client().generate_presigned_url("get_object", Params=params, ExpiresIn=expires_in)
 
 
 def delete_objects(*, keys: list[str]) -> None:

@@ -45,6 +45,7 @@ urlpatterns = [
     ),
     path("photos/", photo_views.gallery, name="gallery"),
     path("photos/<uuid:photo_id>/", photo_views.photo_detail, name="photo_detail"),
+    path("photos/<uuid:photo_id>/original/", photo_views.photo_original, name="photo_original"),
     path("photos/<uuid:photo_id>/delete/", photo_views.photo_delete, name="photo_delete"),
     path("api/uploads/presign", photo_api.upload_presign, name="upload_presign"),
     path("api/uploads/confirm", photo_api.upload_confirm, name="upload_confirm"),

@@ -2,8 +2,10 @@
 
 import uuid
 from datetime import UTC, datetime
+from urllib.parse import parse_qs, urlsplit
 
 import pytest
+import requests
 
 from tests.web.factories import make_photo, manifest_for, put_manifest
 from web.photos.models import Photo
@@ -204,3 +206,48 @@ def test_photo_page_of_a_processing_photo_polls_for_its_result(user_client, user
     html = user_client.get(f"/photos/{photo.pk}/").content.decode()
 
     assert "Processing" in html and "poll.js" in html and "view=detail" in html
+
+
+def test_the_original_downloads_under_its_uploaded_name_and_type(user_client, user, s3, settings):
+    photo = make_photo(user, filename="Été à Nice.jpg", content_type="image/jpeg")
+    s3.put_object(Bucket=settings.DARKROOM_BUCKET, Key=photo.original_key, Body=b"\xff\xd8 the original bytes")
+
+    response = user_client.get(f"/photos/{photo.pk}/original/")
+
+    # THEN a short-lived S3 link, which answers with the bytes as an attachment named as uploaded
+    assert response.status_code == 302
+    url = urlsplit(response["Location"])
+    query = parse_qs(url.query)
+    assert url.path.endswith(photo.original_key)
+    assert query["response-content-type"] == ["image/jpeg"]
+    assert query["response-content-disposition"] == ["attachment; filename*=utf-8''%C3%89t%C3%A9%20%C3%A0%20Nice.jpg"]
+    assert int(query["X-Amz-Expires"][0]) == settings.DARKROOM_RENDITION_URL_EXPIRY_SECONDS
+    downloaded = requests.get(response["Location"], timeout=5)  # moto answers the presigned GET
+    assert downloaded.content == b"\xff\xd8 the original bytes"
+    assert downloaded.headers["Content-Disposition"].startswith("attachment;")
+    assert f'href="/photos/{photo.pk}/original/"' in user_client.get(f"/photos/{photo.pk}/").content.decode()
+
+
+def test_a_filename_cannot_inject_header_parameters(user_client, user):
+    photo = make_photo(user, filename='cat.jpg"; filename="evil.exe')
+
+    query = parse_qs(urlsplit(user_client.get(f"/photos/{photo.pk}/original/")["Location"]).query)
+
+    assert query["response-content-disposition"] == ['attachment; filename="cat.jpg\\"; filename=\\"evil.exe"']
+
+
+def test_the_original_of_another_user_or_a_gone_one_is_a_404(user_client, user, other_user):
+    theirs = make_photo(other_user)
+    gone = make_photo(user, status="failed", failure_code="original_missing", failure_message="gone")
+
+    assert user_client.get(f"/photos/{theirs.pk}/original/").status_code == 404
+    assert user_client.get(f"/photos/{gone.pk}/original/").status_code == 404
+    assert "Download the original" not in user_client.get(f"/photos/{gone.pk}/").content.decode()
+
+
+def test_the_original_needs_a_login(client, user):
+    photo = make_photo(user)
+
+    response = client.get(f"/photos/{photo.pk}/original/")
+
+    assert response.status_code == 302 and response["Location"].startswith("/login/")

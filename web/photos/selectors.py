@@ -5,6 +5,7 @@ from dataclasses import dataclass
 
 from django.conf import settings
 from django.db.models import QuerySet
+from django.utils.http import content_disposition_header
 
 from web import aws
 from web.accounts.models import User
@@ -36,6 +37,16 @@ class PhotoImages:
     srcset_jpeg: str
     srcset_webp: str
     largest_width: int
+
+
+def photo_original_url(*, photo: Photo) -> str:
+    """A short-lived link that downloads the original as uploaded, under the name it was uploaded with."""
+    disposition = content_disposition_header(as_attachment=True, filename=photo.filename)
+    return aws.presigned_get(
+        key=photo.original_key,
+        expires_in=settings.DARKROOM_RENDITION_URL_EXPIRY_SECONDS,
+        download_as=(disposition, photo.content_type),
+    )
 
 
 def photo_images(*, photo: Photo) -> PhotoImages | None:

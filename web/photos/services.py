@@ -18,6 +18,7 @@ from web.photos.models import Photo
 logger = logging.getLogger(__name__)
 
 TIMEOUT_CODE = "timeout"
+ORIGINAL_MISSING_CODE = "original_missing"
 
 
 def resize_requested(*, photo: Photo) -> tuple[str, dict]:
@@ -122,7 +123,7 @@ def _recover(*, photo: Photo, now) -> str:
     # Resize clears the original's pending tag when it takes the photo on; this one's resize has not finished (its
     # messages may sit in a dead-letter queue for days), so clear it here before the bucket's expiry deletes it.
     if not _keep_original(photo=photo):
-        _photo_fail(photo=photo, code="original_missing", message="the uploaded file is gone; upload it again")
+        _photo_fail(photo=photo, code=ORIGINAL_MISSING_CODE, message="the uploaded file is gone; upload it again")
         return "failed"
     if photo.resize_attempts >= settings.DARKROOM_MAX_RESIZE_ATTEMPTS:
         _photo_fail(photo=photo, code=TIMEOUT_CODE, message="processing did not finish; delete it and upload again")

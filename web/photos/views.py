@@ -44,6 +44,15 @@ def photo_detail(request: HttpRequest, photo_id: uuid.UUID):
     return render(request, "photos/detail.html", {"photo": photo, "images": selectors.photo_images(photo=photo)})
 
 
+@require_GET
+@login_required
+def photo_original(request: HttpRequest, photo_id: uuid.UUID):
+    photo = _owned_photo(request, photo_id)
+    if photo.failure_code == services.ORIGINAL_MISSING_CODE:
+        raise Http404("The uploaded file is gone.")
+    return redirect(selectors.photo_original_url(photo=photo))
+
+
 @require_POST
 @login_required
 def photo_delete(request: HttpRequest, photo_id: uuid.UUID):
