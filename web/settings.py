@@ -118,6 +118,11 @@ AUTH_PASSWORD_VALIDATORS = [
 # used to flood someone's inbox from the site's SES account.
 PASSWORD_RESET_TIMEOUT = 3600
 DARKROOM_PASSWORD_RESET_EVERY_SECONDS = 300
+# Login throttling (web/accounts/login_throttle.py): wrong passwords counted over a sliding window.
+DARKROOM_LOGIN_FAILURE_WINDOW_SECONDS = 900
+DARKROOM_LOGIN_FAILURES_PER_ACCOUNT_AND_NETWORK = 5
+DARKROOM_LOGIN_FAILURES_PER_NETWORK = 30
+DARKROOM_LOGIN_FAILURES_PER_ACCOUNT = 100
 
 # ---------------------------------------------------------------- i18n
 LANGUAGE_CODE = "en-us"

@@ -1,7 +1,9 @@
 from django import forms
+from django.conf import settings
 from django.contrib.auth import password_validation
 from django.contrib.auth.forms import AuthenticationForm
 
+from web.accounts import login_throttle
 from web.accounts.addresses import mailable_address
 from web.accounts.models import User
 
@@ -35,6 +37,25 @@ class LoginForm(AuthenticationForm):
     username = forms.EmailField(
         label="Email", widget=forms.EmailInput(attrs={"autocomplete": "email", "autofocus": True})
     )
+
+    def clean(self):
+        email, password = self.cleaned_data.get("username"), self.cleaned_data.get("password")
+        if not (email and password):
+            return super().clean()
+        ip = login_throttle.client_ip(self.request)
+        if login_throttle.login_blocked(email=email, ip=ip):
+            minutes = settings.DARKROOM_LOGIN_FAILURE_WINDOW_SECONDS // 60
+            raise forms.ValidationError(
+                f"Too many failed attempts. Try again in {minutes} minutes, or reset your password.", code="throttled"
+            )
+        try:
+            cleaned = super().clean()
+        except forms.ValidationError as error:
+            if error.code == "invalid_login":
+                login_throttle.login_failure_record(email=email, ip=ip)
+            raise
+        login_throttle.login_failures_forget(email=email, ip=ip)
+        return cleaned
 
 
 class PasswordResetRequestForm(forms.Form):

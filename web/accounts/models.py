@@ -42,3 +42,21 @@ class User(AbstractBaseUser, PermissionsMixin):
 
     def __str__(self) -> str:
         return self.email
+
+
+class FailedLogin(models.Model):
+    """A login refused for a wrong address or password. Recent ones make the login form stop checking passwords
+    for that address and network (web/accounts/login_throttle.py); the sweeper deletes them after a day."""
+
+    email = models.CharField(max_length=254)
+    ip = models.CharField(max_length=45, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        indexes = [
+            models.Index(fields=["email", "created_at"], name="failed_login_email_idx"),
+            models.Index(fields=["ip", "created_at"], name="failed_login_ip_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.email} from {self.ip or '?'} at {self.created_at:%Y-%m-%d %H:%M}"

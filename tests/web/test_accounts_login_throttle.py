@@ -1,0 +1,101 @@
+"""Password guessing is slowed: after a few wrong passwords the login form stops checking them for a while."""
+
+from datetime import timedelta
+
+import pytest
+from django.test import RequestFactory
+from django.utils import timezone
+
+from web.accounts.login_throttle import client_ip, login_failures_prune
+from web.accounts.models import FailedLogin
+
+pytestmark = pytest.mark.django_db
+
+PASSWORD = "a-long-enough-passphrase"  # the `user` fixture's
+REFUSED = "Too many failed attempts. Try again in 15 minutes, or reset your password."
+
+
+def log_in(client, email="ada@example.com", password=PASSWORD, ip="198.51.100.7"):
+    return client.post("/login/", {"username": email, "password": password}, REMOTE_ADDR=ip)
+
+
+def test_five_wrong_passwords_stop_the_checks_for_that_account_from_that_network(client, user):
+    for _ in range(5):
+        assert "Please enter a correct email" in log_in(client, password="guess").content.decode()
+
+    # THEN even the right password is not checked from there...
+    refused = log_in(client)
+    assert refused.status_code == 200 and REFUSED in refused.content.decode()
+    assert client.get("/photos/").status_code == 302
+    # ...while the owner elsewhere logs in as usual
+    assert log_in(client, ip="203.0.113.20").status_code == 302
+
+
+def test_a_refused_attempt_is_not_counted_again(client, user):
+    for _ in range(8):
+        log_in(client, password="guess")
+
+    assert FailedLogin.objects.count() == 5
+
+
+def test_one_network_trying_many_accounts_is_stopped(client, user, settings):
+    settings.DARKROOM_LOGIN_FAILURES_PER_NETWORK = 6
+    for number in range(6):
+        log_in(client, email=f"someone{number}@example.com", password="guess")
+
+    assert REFUSED in log_in(client).content.decode()
+    assert log_in(client, ip="203.0.113.20").status_code == 302
+
+
+def test_one_account_guessed_from_many_networks_is_stopped(client, user, settings):
+    settings.DARKROOM_LOGIN_FAILURES_PER_ACCOUNT = 6
+    for number in range(6):
+        log_in(client, password="guess", ip=f"192.0.2.{number}")
+
+    assert REFUSED in log_in(client, ip="203.0.113.20").content.decode()
+
+
+def test_a_successful_login_forgets_the_typos_made_from_that_network(client, user):
+    for _ in range(4):
+        log_in(client, password="typo")
+    assert log_in(client).status_code == 302
+    client.post("/logout/")
+
+    for _ in range(4):
+        log_in(client, password="typo")
+
+    assert log_in(client).status_code == 302
+
+
+def test_failures_older_than_the_window_no_longer_count(client, user):
+    for _ in range(5):
+        log_in(client, password="guess")
+    FailedLogin.objects.update(created_at=timezone.now() - timedelta(minutes=16))
+
+    assert log_in(client).status_code == 302
+
+
+def test_the_address_is_counted_whatever_its_case(client, user):
+    for _ in range(5):
+        log_in(client, email="ADA@example.com", password="guess")
+
+    assert REFUSED in log_in(client).content.decode()
+
+
+def test_the_sweeper_prunes_failures_older_than_a_day(user):
+    old, recent = FailedLogin.objects.create(email="a@example.com"), FailedLogin.objects.create(email="b@example.com")
+    FailedLogin.objects.filter(pk=old.pk).update(created_at=timezone.now() - timedelta(days=1, seconds=1))
+
+    assert login_failures_prune() == 1
+    assert list(FailedLogin.objects.all()) == [recent]
+
+
+def test_client_ip_is_api_gateways_source_ip_not_a_forwarded_header():
+    request = RequestFactory().get("/", REMOTE_ADDR="10.9.9.9", HTTP_X_FORWARDED_FOR="10.9.9.9, 198.51.100.7")
+    request.META["lambda.event"] = {"requestContext": {"identity": {"sourceIp": "198.51.100.7"}}}
+    http_api = RequestFactory().get("/")
+    http_api.META["lambda.event"] = {"requestContext": {"http": {"sourceIp": "203.0.113.5"}}}
+
+    assert client_ip(request) == "198.51.100.7"
+    assert client_ip(http_api) == "203.0.113.5"
+    assert client_ip(RequestFactory().get("/", REMOTE_ADDR="127.0.0.1")) == "127.0.0.1"

@@ -1,0 +1,59 @@
+"""Slows password guessing: after a few wrong passwords the login form stops checking them for a while.
+
+Counted in the database, since each Lambda process has its own memory. Three limits over a sliding window: one
+account from one network (someone guessing a password), one network over any accounts (credential stuffing from one
+address), and one account over all networks (a distributed guess; set high, since it also locks the owner out). A
+refused attempt never reaches the password hasher, so it says nothing about whether the password was right.
+"""
+
+from datetime import timedelta
+
+from django.conf import settings
+from django.http import HttpRequest
+from django.utils import timezone
+
+from web.accounts.models import FailedLogin
+
+
+def client_ip(request: HttpRequest) -> str:
+    """The caller's address as API Gateway saw it (Zappa passes the event on); REMOTE_ADDR elsewhere. Zappa's own
+    REMOTE_ADDR comes from X-Forwarded-For, whose first entries the client writes."""
+    event = request.META.get("lambda.event")
+    if isinstance(event, dict):
+        context = event.get("requestContext") or {}
+        source_ip = (context.get("identity") or {}).get("sourceIp") or (context.get("http") or {}).get("sourceIp")
+        if source_ip:
+            return source_ip
+    return request.META.get("REMOTE_ADDR", "")
+
+
+def login_blocked(*, email: str, ip: str) -> bool:
+    recent = FailedLogin.objects.filter(created_at__gte=timezone.now() - _window())
+    email = _normalised(email)
+    return (
+        recent.filter(email=email, ip=ip).count() >= settings.DARKROOM_LOGIN_FAILURES_PER_ACCOUNT_AND_NETWORK
+        or recent.filter(ip=ip).count() >= settings.DARKROOM_LOGIN_FAILURES_PER_NETWORK
+        or recent.filter(email=email).count() >= settings.DARKROOM_LOGIN_FAILURES_PER_ACCOUNT
+    )
+
+
+def login_failure_record(*, email: str, ip: str) -> None:
+    FailedLogin.objects.create(email=_normalised(email), ip=ip)
+
+
+def login_failures_forget(*, email: str, ip: str) -> None:
+    """The owner got in from this network: their earlier typos there no longer count."""
+    FailedLogin.objects.filter(email=_normalised(email), ip=ip).delete()
+
+
+def login_failures_prune(*, older_than: timedelta = timedelta(days=1)) -> int:
+    deleted, _ = FailedLogin.objects.filter(created_at__lt=timezone.now() - older_than).delete()
+    return deleted
+
+
+def _window() -> timedelta:
+    return timedelta(seconds=settings.DARKROOM_LOGIN_FAILURE_WINDOW_SECONDS)
+
+
+def _normalised(email: str) -> str:
+    return email.strip().lower()[:254]
