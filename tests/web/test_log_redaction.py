@@ -12,12 +12,19 @@ ZAPPA_LINE = (
 
 
 @pytest.mark.parametrize("logger_name", ["zappa.wsgi", "django.server"])
-def test_request_lines_hide_the_token(caplog, logger_name):
-    with caplog.at_level("INFO", logger=logger_name):
-        logging.getLogger(logger_name).info("%s", ZAPPA_LINE)
+def test_request_lines_hide_the_token(logger_name):
+    # A handler of the test's own on the logger itself: what reaches it has passed the logger's filters, whatever
+    # other tests did to propagation or to the root logger's handlers.
+    logger, lines = logging.getLogger(logger_name), []
+    handler = logging.Handler(level=logging.INFO)
+    handler.emit = lambda record: lines.append(record.getMessage())
+    logger.addHandler(handler)
+    try:
+        logger.info("%s", ZAPPA_LINE)
+    finally:
+        logger.removeHandler(handler)
 
-    assert "cn4x2p" not in caplog.text
-    assert '"GET /dev/password/reset/NDI/[token]/ HTTP/1.1" 302' in caplog.text
+    assert lines == [ZAPPA_LINE.replace("cn4x2p-7b2f0c4e9a1d3f5b", "[token]")]
 
 
 @pytest.mark.parametrize(
