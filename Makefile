@@ -41,6 +41,7 @@ DEPLOY_VENV := build/venv
 
 .PHONY: deploy-venv
 deploy-venv: ## Create build/venv: only the site's runtime dependencies and Zappa (Zappa packs it whole)
+	rm -rf build/deploy-venv  # the old name: left there, Zappa would still find its handler and add a WebSocket API
 	$(PYTHON) -m venv --clear $(DEPLOY_VENV)
 	$(DEPLOY_VENV)/bin/python -m pip install --quiet --disable-pip-version-check $$(scripts/site-requirements)
 

@@ -13,7 +13,8 @@ def redact_reset_tokens(text: str) -> str:
 
 
 class RedactResetTokens(logging.Filter):
-    """On the loggers that write request lines: Zappa's access log (zappa.wsgi) and runserver's (django.server)."""
+    """On the site's console handler, which every logger reaches (Zappa's access log, django.request's errors), and
+    on runserver's django.server logger, which has its own handler."""
 
     def filter(self, record: logging.LogRecord) -> bool:
         message = record.getMessage()

@@ -193,14 +193,13 @@ LOGGING = {
     "disable_existing_loggers": False,
     "formatters": {"line": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
     "filters": {"reset_tokens": {"()": "web.log_redaction.RedactResetTokens"}},
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "line"}},
+    # Every line the site writes goes through this handler (on Lambda too: Django replaces the root's handlers).
+    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "line", "filters": ["reset_tokens"]}},
     "root": {"handlers": ["console"], "level": os.environ.get("DJANGO_LOG_LEVEL", "INFO")},
     "loggers": {
         # botocore narrates every credential and endpoint lookup at INFO.
         "botocore": {"level": "WARNING"},
         # One line per request; the local stack turns it down to keep one line per upload step.
         "django.server": {"level": os.environ.get("DJANGO_SERVER_LOG_LEVEL", "INFO"), "filters": ["reset_tokens"]},
-        # Zappa's access log: one line per request, with its path, which may hold a password reset token.
-        "zappa.wsgi": {"filters": ["reset_tokens"]},
     },
 }

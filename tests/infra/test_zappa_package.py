@@ -3,6 +3,7 @@ Zappa's own handler answers API Gateway proxy events for the home page and the h
 
 import json
 import os
+import shutil
 import subprocess
 import sys
 import zipfile
@@ -64,6 +65,8 @@ def site_requirements() -> list[str]:
 def packaging_venv():
     """A venv holding only the site's runtime dependencies: Zappa packs the active venv's site-packages whole."""
     venv = BUILD / "venv"  # a name Zappa's search for WebSocket handlers skips (see the test of the settings)
+    for stale in (BUILD / "zappa-venv", BUILD / "site"):  # what earlier versions of this test left there
+        shutil.rmtree(stale, ignore_errors=True)
     requirements = site_requirements()
     stamp = venv / "requirements.json"
     if not stamp.exists() or json.loads(stamp.read_text()) != requirements:

@@ -133,7 +133,7 @@ def test_sweep_goes_on_where_the_last_one_stopped(user_client, user, s3, setting
     monkeypatch.setattr(services.time, "monotonic", lambda: next(clock))
 
     # WHEN it runs out of time, THEN one photo is gone, two wait, and so does the account
-    assert accounts_delete_requested(deadline=1) == {"photos": 1, "accounts": 0, "errors": 0}
+    assert accounts_delete_requested(deadline=2) == {"photos": 1, "accounts": 0, "errors": 0}
     assert Photo.objects.count() == 2 and User.objects.filter(pk=user.pk).exists()
 
     # AND the next sweep finishes the job
@@ -233,3 +233,10 @@ def test_sweep_command_reports_deleted_accounts(user, capsys):
 
     assert "deleted accounts: 1 accounts, 0 photos, 0 errors; pruned 0 sent messages" in capsys.readouterr().out
     assert not User.objects.exists()
+
+
+def test_an_account_without_photos_waits_too_when_the_time_is_up(user):
+    User.objects.update(is_active=False, deletion_requested_at="2026-01-01T00:00:00Z")
+
+    assert _sweep(seconds=-1) == {"photos": 0, "accounts": 0, "errors": 0}
+    assert User.objects.filter(pk=user.pk).exists()

@@ -3,10 +3,11 @@
 from datetime import timedelta
 
 import pytest
+from django.core.management import call_command
 from django.test import RequestFactory
 from django.utils import timezone
 
-from web.accounts.login_throttle import client_ip, login_failures_prune
+from web.accounts.login_throttle import client_ip, login_attempt_allowed
 from web.accounts.models import FailedLogin
 
 pytestmark = pytest.mark.django_db
@@ -31,11 +32,33 @@ def test_five_wrong_passwords_stop_the_checks_for_that_account_from_that_network
     assert log_in(client, ip="203.0.113.20").status_code == 302
 
 
-def test_a_refused_attempt_is_not_counted_again(client, user):
-    for _ in range(8):
+def test_guessing_on_through_a_block_keeps_it(client, user):
+    for _ in range(5):
         log_in(client, password="guess")
+    FailedLogin.objects.update(created_at=timezone.now() - timedelta(minutes=14))
+    for _ in range(5):
+        assert REFUSED in log_in(client, password="guess").content.decode()
 
-    assert FailedLogin.objects.count() == 5
+    # WHEN the first five leave the window, THEN the refused ones still count
+    FailedLogin.objects.filter(created_at__lt=timezone.now() - timedelta(minutes=10)).update(
+        created_at=timezone.now() - timedelta(minutes=16)
+    )
+    assert REFUSED in log_in(client).content.decode()
+
+
+def test_parallel_attempts_see_each_other():
+    # Six attempts arriving at once, before any password check: each is counted before its own check
+    allowed = [login_attempt_allowed(email="ada@example.com", ip="198.51.100.7") for _ in range(6)]
+
+    assert allowed == [True] * 5 + [False]
+
+
+@pytest.mark.parametrize("email", ["admın@example.com", "ada@exampıe.com"])
+def test_look_alike_spellings_of_an_address_are_refused_or_kept_apart(client, user, email):
+    response = log_in(client, email=email)
+
+    assert response.status_code == 200 and client.get("/photos/").status_code == 302
+    assert not FailedLogin.objects.filter(email=email).exists()
 
 
 def test_one_network_trying_many_accounts_is_stopped(client, user, settings):
@@ -86,7 +109,8 @@ def test_the_sweeper_prunes_failures_older_than_a_day(user):
     old, recent = FailedLogin.objects.create(email="a@example.com"), FailedLogin.objects.create(email="b@example.com")
     FailedLogin.objects.filter(pk=old.pk).update(created_at=timezone.now() - timedelta(days=1, seconds=1))
 
-    assert login_failures_prune() == 1
+    call_command("sweep")
+
     assert list(FailedLogin.objects.all()) == [recent]
 
 

@@ -38,22 +38,23 @@ class LoginForm(AuthenticationForm):
         label="Email", widget=forms.EmailInput(attrs={"autocomplete": "email", "autofocus": True})
     )
 
+    def clean_username(self) -> str:
+        # One spelling per account, as signup stored it: look-alike letters (a dotless ı) that the database would
+        # match case-insensitively are refused here, so each account has one throttle count, not one per spelling.
+        return mailable_address(self.cleaned_data["username"])
+
     def clean(self):
         email, password = self.cleaned_data.get("username"), self.cleaned_data.get("password")
         if not (email and password):
             return super().clean()
         ip = login_throttle.client_ip(self.request)
-        if login_throttle.login_blocked(email=email, ip=ip):
+        # Counted before the password is checked, so a burst of parallel guesses cannot all pass a count of zero.
+        if not login_throttle.login_attempt_allowed(email=email, ip=ip):
             minutes = settings.DARKROOM_LOGIN_FAILURE_WINDOW_SECONDS // 60
             raise forms.ValidationError(
                 f"Too many failed attempts. Try again in {minutes} minutes, or reset your password.", code="throttled"
             )
-        try:
-            cleaned = super().clean()
-        except forms.ValidationError as error:
-            if error.code == "invalid_login":
-                login_throttle.login_failure_record(email=email, ip=ip)
-            raise
+        cleaned = super().clean()
         login_throttle.login_failures_forget(email=email, ip=ip)
         return cleaned
 

@@ -4,6 +4,7 @@ Counted in the database, since each Lambda process has its own memory. Three lim
 account from one network (someone guessing a password), one network over any accounts (credential stuffing from one
 address), and one account over all networks (a distributed guess; set high, since it also locks the owner out). A
 refused attempt never reaches the password hasher, so it says nothing about whether the password was right.
+Addresses arrive normalised by the login form (web/accounts/addresses.py), so each account has one count.
 """
 
 from datetime import timedelta
@@ -27,23 +28,22 @@ def client_ip(request: HttpRequest) -> str:
     return request.META.get("REMOTE_ADDR", "")
 
 
-def login_blocked(*, email: str, ip: str) -> bool:
+def login_attempt_allowed(*, email: str, ip: str) -> bool:
+    """Record an attempt as failed until it succeeds (login_failures_forget), then say whether its password may be
+    checked: recording first means parallel attempts each see the others. Refused attempts stay counted, so
+    guessing on through a block keeps it."""
+    FailedLogin.objects.create(email=email, ip=ip)
     recent = FailedLogin.objects.filter(created_at__gte=timezone.now() - _window())
-    email = _normalised(email)
-    return (
-        recent.filter(email=email, ip=ip).count() >= settings.DARKROOM_LOGIN_FAILURES_PER_ACCOUNT_AND_NETWORK
-        or recent.filter(ip=ip).count() >= settings.DARKROOM_LOGIN_FAILURES_PER_NETWORK
-        or recent.filter(email=email).count() >= settings.DARKROOM_LOGIN_FAILURES_PER_ACCOUNT
+    return not (
+        recent.filter(email=email, ip=ip).count() > settings.DARKROOM_LOGIN_FAILURES_PER_ACCOUNT_AND_NETWORK
+        or recent.filter(ip=ip).count() > settings.DARKROOM_LOGIN_FAILURES_PER_NETWORK
+        or recent.filter(email=email).count() > settings.DARKROOM_LOGIN_FAILURES_PER_ACCOUNT
     )
 
 
-def login_failure_record(*, email: str, ip: str) -> None:
-    FailedLogin.objects.create(email=_normalised(email), ip=ip)
-
-
 def login_failures_forget(*, email: str, ip: str) -> None:
-    """The owner got in from this network: their earlier typos there no longer count."""
-    FailedLogin.objects.filter(email=_normalised(email), ip=ip).delete()
+    """The owner got in from this network: this address's earlier failures from there no longer count."""
+    FailedLogin.objects.filter(email=email, ip=ip).delete()
 
 
 def login_failures_prune(*, older_than: timedelta = timedelta(days=1)) -> int:
@@ -53,7 +53,3 @@ def login_failures_prune(*, older_than: timedelta = timedelta(days=1)) -> int:
 
 def _window() -> timedelta:
     return timedelta(seconds=settings.DARKROOM_LOGIN_FAILURE_WINDOW_SECONDS)
-
-
-def _normalised(email: str) -> str:
-    return email.strip().lower()[:254]

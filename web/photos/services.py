@@ -180,6 +180,8 @@ def accounts_delete_requested(*, deadline: float) -> dict[str, int]:
 def _account_delete_some(*, user: User, deadline: float, counts: dict[str, int]) -> bool:
     """Delete this account's photos, then its uploads never confirmed, its emails and its row; False when the
     deadline came first."""
+    if time.monotonic() >= deadline:
+        return False
     for photo in Photo.objects.filter(owner=user).order_by("created_at"):
         if time.monotonic() >= deadline:
             return False
@@ -188,8 +190,11 @@ def _account_delete_some(*, user: User, deadline: float, counts: dict[str, int])
     aws.delete_objects(keys=aws.list_keys(prefix=keys.user_uploads_prefix(user_id=user.pk)))
     with transaction.atomic():
         # A confirm that was in flight when the account was deactivated may have added a row since the loop read
-        # them: deleting the user now would cascade over it and leave its objects in S3. The next sweep takes it.
-        if Photo.objects.select_for_update().filter(owner=user).exists():
+        # them: deleting the user now would cascade over it and leave its objects in S3. Locking the user row waits
+        # for such an insert to commit (it holds a key-share lock on it), then the check sees it; the next sweep
+        # takes the photo.
+        User.objects.select_for_update().get(pk=user.pk)
+        if Photo.objects.filter(owner=user).exists():
             return True
         outbox_forget_recipient(email=user.email)
         user.delete()
