@@ -39,9 +39,13 @@ class LoginForm(AuthenticationForm):
     )
 
     def clean_username(self) -> str:
-        # One spelling per account, as signup stored it: look-alike letters (a dotless ı) that the database would
-        # match case-insensitively are refused here, so each account has one throttle count, not one per spelling.
-        return mailable_address(self.cleaned_data["username"])
+        # As signup stored it (lower case, punycode domain), so the throttle counts one spelling per account. An
+        # address signup would refuse (a staff user at localhost, made with createsuperuser) is only lower-cased.
+        email = self.cleaned_data["username"]
+        try:
+            return mailable_address(email)
+        except forms.ValidationError:
+            return email.strip().lower()
 
     def clean(self):
         email, password = self.cleaned_data.get("username"), self.cleaned_data.get("password")

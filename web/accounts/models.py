@@ -18,8 +18,13 @@ class UserManager(BaseUserManager):
         return self.create_user(email, password, is_staff=True, is_superuser=True, **extra)
 
     def get_by_natural_key(self, email: str):
-        # Addresses are stored lower-cased; whoever types Ada@Example.com at login is the same person.
-        return self.get(email__iexact=email)
+        # Addresses are stored lower-cased; whoever types Ada@Example.com at login is the same person. But
+        # PostgreSQL's case-insensitive match also folds look-alikes (UPPER('ı') is 'I'): only the same letters in
+        # another case count, so each account has one spelling, and one login-throttle count.
+        user = self.get(email__iexact=email)
+        if user.email.lower() != email.lower():
+            raise self.model.DoesNotExist(f"no account spelled {email!r}")
+        return user
 
 
 class User(AbstractBaseUser, PermissionsMixin):
