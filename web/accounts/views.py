@@ -74,7 +74,7 @@ def account_delete(request):
     if request.method == "POST" and form.is_valid():
         account_delete_request(user=request.user)
         logout(request)
-        messages.success(request, "Your account is deleted. Its photos leave our storage within a few minutes.")
+        messages.success(request, "Your account is deleted. Its photos leave our storage over the next minutes.")
         return redirect("home")
     context = {"form": form, "photo_count": photo_count(owner=request.user)}
     return render(request, "accounts/account_delete.html", context, status=400 if form.errors else 200)
