@@ -134,3 +134,12 @@ def test_client_ip_is_api_gateways_source_ip_not_a_forwarded_header():
     assert client_ip(request) == "198.51.100.7"
     assert client_ip(http_api) == "203.0.113.5"
     assert client_ip(RequestFactory().get("/", REMOTE_ADDR="127.0.0.1")) == "127.0.0.1"
+
+
+def test_an_ipv6_client_is_counted_by_its_64_which_it_can_rotate_through():
+    first = RequestFactory().get("/", REMOTE_ADDR="2001:db8:1:2:aaaa::1")
+    rotated = RequestFactory().get("/", REMOTE_ADDR="2001:db8:1:2:bbbb::9")
+    elsewhere = RequestFactory().get("/", REMOTE_ADDR="2001:db8:1:3::1")
+
+    assert client_ip(first) == client_ip(rotated) == "2001:db8:1:2::/64"
+    assert client_ip(elsewhere) == "2001:db8:1:3::/64"

@@ -7,6 +7,7 @@ refused attempt never reaches the password hasher, so it says nothing about whet
 Addresses arrive normalised by the login form (web/accounts/addresses.py), so each account has one count.
 """
 
+import ipaddress
 from datetime import timedelta
 
 from django.conf import settings
@@ -17,15 +18,25 @@ from web.accounts.models import FailedLogin
 
 
 def client_ip(request: HttpRequest) -> str:
-    """The caller's address as API Gateway saw it (Zappa passes the event on); REMOTE_ADDR elsewhere. Zappa's own
+    """The caller's network as API Gateway saw it (Zappa passes the event on); REMOTE_ADDR elsewhere. Zappa's own
     REMOTE_ADDR comes from X-Forwarded-For, whose first entries the client writes."""
     event = request.META.get("lambda.event")
+    address = ""
     if isinstance(event, dict):
         context = event.get("requestContext") or {}
-        source_ip = (context.get("identity") or {}).get("sourceIp") or (context.get("http") or {}).get("sourceIp")
-        if source_ip:
-            return source_ip
-    return request.META.get("REMOTE_ADDR", "")
+        address = (context.get("identity") or {}).get("sourceIp") or (context.get("http") or {}).get("sourceIp")
+    return _network(address or request.META.get("REMOTE_ADDR", ""))
+
+
+def _network(address: str) -> str:
+    """An IPv4 address as it is; an IPv6 one as its /64, which a single client may rotate through at will."""
+    try:
+        parsed = ipaddress.ip_address(address)
+    except ValueError:
+        return address[:45]
+    if parsed.version == 6:
+        return str(ipaddress.ip_network(f"{parsed}/64", strict=False))
+    return str(parsed)
 
 
 def login_attempt_allowed(*, email: str, ip: str) -> bool:
