@@ -13,8 +13,8 @@ def redact_reset_tokens(text: str) -> str:
 
 
 class RedactResetTokens(logging.Filter):
-    """On the site's console handler, which every logger reaches (Zappa's access log, django.request's errors), and
-    on runserver's django.server logger, which has its own handler."""
+    """On the site's console handler, which every site log line goes through: Zappa's access log, django.request's
+    errors, runserver's request lines."""
 
     def filter(self, record: logging.LogRecord) -> bool:
         message = record.getMessage()

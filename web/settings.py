@@ -200,6 +200,11 @@ LOGGING = {
         # botocore narrates every credential and endpoint lookup at INFO.
         "botocore": {"level": "WARNING"},
         # One line per request; the local stack turns it down to keep one line per upload step.
-        "django.server": {"level": os.environ.get("DJANGO_SERVER_LOG_LEVEL", "INFO"), "filters": ["reset_tokens"]},
+        # runserver's request lines (Django's default gives them a handler of their own, which this replaces).
+        "django.server": {
+            "level": os.environ.get("DJANGO_SERVER_LOG_LEVEL", "INFO"),
+            "handlers": ["console"],
+            "propagate": False,
+        },
     },
 }

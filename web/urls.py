@@ -5,9 +5,11 @@ from django.urls import include, path
 
 from web import views
 from web.accounts import views as account_views
-from web.accounts.forms import LoginForm
+from web.accounts.forms import AdminLoginForm, LoginForm
 from web.photos import api as photo_api
 from web.photos import views as photo_views
+
+admin.site.login_form = AdminLoginForm
 
 urlpatterns = [
     path("", views.home, name="home"),

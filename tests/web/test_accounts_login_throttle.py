@@ -143,3 +143,53 @@ def test_an_ipv6_client_is_counted_by_its_64_which_it_can_rotate_through():
 
     assert client_ip(first) == client_ip(rotated) == "2001:db8:1:2::/64"
     assert client_ip(elsewhere) == "2001:db8:1:3::/64"
+
+
+def test_an_ipv4_client_seen_over_ipv6_is_its_ipv4_address():
+    assert client_ip(RequestFactory().get("/", REMOTE_ADDR="::ffff:198.51.100.7")) == "198.51.100.7"
+
+
+def test_the_admin_login_is_throttled_too(client):
+    User.objects.create_superuser(email="ops@example.com", password=PASSWORD)
+    for _ in range(5):
+        client.post("/admin/login/", {"username": "ops@example.com", "password": "guess"}, REMOTE_ADDR="198.51.100.7")
+
+    refused = client.post(
+        "/admin/login/", {"username": "ops@example.com", "password": PASSWORD}, REMOTE_ADDR="198.51.100.7"
+    )
+
+    assert REFUSED in refused.content.decode()
+    assert client.get("/admin/").status_code == 302
+    # AND the admin still refuses a non-staff user with the right password (counted as a failure)
+    ok = client.post("/admin/login/", {"username": "ops@example.com", "password": PASSWORD}, REMOTE_ADDR="203.0.113.1")
+    assert ok.status_code == 302 and client.get("/admin/").status_code == 200
+
+
+def test_a_non_staff_user_cannot_use_the_admin_login(client, user):
+    response = log_in_admin = client.post(
+        "/admin/login/", {"username": "ada@example.com", "password": PASSWORD}, REMOTE_ADDR="198.51.100.7"
+    )
+
+    assert log_in_admin.status_code == 200 and "staff account" in response.content.decode()
+    assert FailedLogin.objects.filter(email="ada@example.com").count() == 1
+
+
+def test_an_address_too_long_to_store_is_a_form_error(client):
+    response = log_in(client, email="a" * 64 + "@" + "b" * 250 + ".example")
+
+    assert response.status_code == 200 and "at most 254 characters" in response.content.decode()
+    assert not FailedLogin.objects.exists()
+
+
+def test_a_look_alike_duplicate_does_not_hide_the_real_account(user):
+    User.objects.filter(pk=user.pk).update(email="kristin@example.com")
+    User.objects.create(email="krıstin@example.com")  # what createsuperuser could make: another row
+
+    assert User.objects.get_by_natural_key("kristin@example.com").pk == user.pk
+
+
+def test_an_international_domain_is_stored_and_found_in_punycode(client):
+    User.objects.create_superuser(email="ops@bücher.de", password=PASSWORD)
+
+    assert User.objects.get().email == "ops@xn--bcher-kva.de"
+    assert log_in(client, email="ops@bücher.de").status_code == 302

@@ -16,6 +16,16 @@ _LABEL = r"[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?"
 _DOMAIN = re.compile(rf"(?:{_LABEL}\.)+[A-Za-z](?:[A-Za-z0-9-]{{0,61}}[A-Za-z0-9])?")
 
 
+def stored_form(value: str) -> str:
+    """How the site stores and looks up an address, with no judgement on it: lower case, domain in punycode."""
+    local, at, domain = value.strip().rpartition("@")
+    try:
+        domain = domain.encode("idna").decode("ascii")
+    except UnicodeError:
+        pass  # not a domain IDNA can encode: kept as typed, and so matching nothing signup stored
+    return f"{local}{at}{domain}".lower()
+
+
 def mailable_address(value: str) -> str:
     """The address lower-cased with its domain in punycode, or a ValidationError saying why it cannot be mailed."""
     local, _, domain = value.strip().rpartition("@")

@@ -1,10 +1,11 @@
 from django import forms
 from django.conf import settings
+from django.contrib.admin.forms import AdminAuthenticationForm
 from django.contrib.auth import password_validation
 from django.contrib.auth.forms import AuthenticationForm
 
 from web.accounts import login_throttle
-from web.accounts.addresses import mailable_address
+from web.accounts.addresses import mailable_address, stored_form
 from web.accounts.models import User
 
 
@@ -35,17 +36,14 @@ class SignupForm(forms.Form):
 
 class LoginForm(AuthenticationForm):
     username = forms.EmailField(
-        label="Email", widget=forms.EmailInput(attrs={"autocomplete": "email", "autofocus": True})
+        label="Email",
+        max_length=254,
+        widget=forms.EmailInput(attrs={"autocomplete": "email", "autofocus": True}),
     )
 
     def clean_username(self) -> str:
-        # As signup stored it (lower case, punycode domain), so the throttle counts one spelling per account. An
-        # address signup would refuse (a staff user at localhost, made with createsuperuser) is only lower-cased.
-        email = self.cleaned_data["username"]
-        try:
-            return mailable_address(email)
-        except forms.ValidationError:
-            return email.strip().lower()
+        # As the account was stored (lower case, punycode domain), so the throttle counts one spelling per account.
+        return stored_form(self.cleaned_data["username"])
 
     def clean(self):
         email, password = self.cleaned_data.get("username"), self.cleaned_data.get("password")
@@ -61,6 +59,10 @@ class LoginForm(AuthenticationForm):
         cleaned = super().clean()
         login_throttle.login_failures_forget(email=email, ip=ip)
         return cleaned
+
+
+class AdminLoginForm(LoginForm, AdminAuthenticationForm):
+    """The admin's login, throttled like the site's: staff passwords are the ones most worth guessing."""
 
 
 class PasswordResetRequestForm(forms.Form):

@@ -34,6 +34,8 @@ def _network(address: str) -> str:
         parsed = ipaddress.ip_address(address)
     except ValueError:
         return address[:45]
+    if parsed.version == 6 and parsed.ipv4_mapped is not None:  # ::ffff:a.b.c.d is an IPv4 client
+        return str(parsed.ipv4_mapped)
     if parsed.version == 6:
         return str(ipaddress.ip_network(f"{parsed}/64", strict=False))
     return str(parsed)

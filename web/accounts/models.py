@@ -2,6 +2,8 @@ from django.contrib.auth.models import AbstractBaseUser, BaseUserManager, Permis
 from django.db import models
 from django.utils import timezone
 
+from web.accounts.addresses import stored_form
+
 
 class UserManager(BaseUserManager):
     use_in_migrations = True
@@ -9,7 +11,7 @@ class UserManager(BaseUserManager):
     def create_user(self, email: str, password: str | None = None, **extra):
         if not email:
             raise ValueError("An email address is required.")
-        user = self.model(email=self.normalize_email(email).lower(), **extra)
+        user = self.model(email=stored_form(email), **extra)
         user.set_password(password)
         user.save(using=self._db)
         return user
@@ -21,10 +23,10 @@ class UserManager(BaseUserManager):
         # Addresses are stored lower-cased; whoever types Ada@Example.com at login is the same person. But
         # PostgreSQL's case-insensitive match also folds look-alikes (UPPER('ı') is 'I'): only the same letters in
         # another case count, so each account has one spelling, and one login-throttle count.
-        user = self.get(email__iexact=email)
-        if user.email.lower() != email.lower():
-            raise self.model.DoesNotExist(f"no account spelled {email!r}")
-        return user
+        for user in self.filter(email__iexact=email):
+            if user.email.lower() == email.lower():
+                return user
+        raise self.model.DoesNotExist(f"no account spelled {email!r}")
 
 
 class User(AbstractBaseUser, PermissionsMixin):

@@ -193,7 +193,8 @@ def _account_delete_some(*, user: User, deadline: float, counts: dict[str, int])
         # them: deleting the user now would cascade over it and leave its objects in S3. Locking the user row waits
         # for such an insert to commit (it holds a key-share lock on it), then the check sees it; the next sweep
         # takes the photo.
-        User.objects.select_for_update().get(pk=user.pk)
+        if not User.objects.select_for_update().filter(pk=user.pk).values_list("pk", flat=True):
+            return True  # another sweep deleted it meanwhile
         if Photo.objects.filter(owner=user).exists():
             return True
         outbox_forget_recipient(email=user.email)
