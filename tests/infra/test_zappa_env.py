@@ -62,6 +62,42 @@ def test_writes_the_stage_with_the_stacks_role_and_environment(aws, outputs):
     assert stat.S_IMODE(target.stat().st_mode) == 0o600, "it holds secrets"
 
 
+def test_a_certificate_puts_the_custom_domain_in_the_stage_for_zappa_certify(aws, outputs):
+    target = BUILD / "zappa_settings_domain.json"
+    arn = "arn:aws:acm:us-east-1:123456789012:certificate/0b1c2d3e-4f5a-6b7c-8d9e-0f1a2b3c4d5e"
+
+    completed = zappa_env(aws, "dev", "--output", str(target), "--certificate-arn", arn)
+
+    assert completed.returncode == 0, completed.stderr
+    stage = json.loads(target.read_text())["dev"]
+    assert (stage["domain"], stage["certificate_arn"]) == ("photos.example.com", arn)
+    assert "zappa certify dev" in completed.stdout
+
+
+def test_without_a_certificate_it_says_what_a_custom_domain_needs(aws, outputs):
+    completed = zappa_env(aws, "dev", "--output", str(BUILD / "zappa_settings_nodomain.json"))
+
+    assert "domain" not in json.loads((BUILD / "zappa_settings_nodomain.json").read_text())["dev"]
+    assert "pass --certificate-arn" in completed.stdout
+
+
+@pytest.mark.parametrize(
+    ("origin", "arn", "error"),
+    [
+        ("https://photos.example.com", "arn:aws:acm:eu-west-1:123456789012:certificate/abc-1", "in us-east-1"),
+        ("https://photos.example.com", "not-an-arn", "in us-east-1"),
+        (
+            "https://abc123.execute-api.us-east-1.amazonaws.com",
+            "arn:aws:acm:us-east-1:123456789012:certificate/abc-1",
+            "is for a custom domain",
+        ),
+    ],
+)
+def test_refuses_a_certificate_zappa_certify_could_not_use(origin, arn, error):
+    with pytest.raises(SystemExit, match=error):
+        load_script().with_custom_domain({}, origin, arn)
+
+
 def test_refuses_a_stage_whose_role_the_stack_did_not_create(aws, outputs):
     completed = zappa_env(aws, "production", "--stack-name", "darkroom-dev", "--output", str(BUILD / "wrong.json"))
     assert completed.returncode != 0
