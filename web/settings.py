@@ -118,11 +118,14 @@ AUTH_PASSWORD_VALIDATORS = [
 # used to flood someone's inbox from the site's SES account.
 PASSWORD_RESET_TIMEOUT = 3600
 DARKROOM_PASSWORD_RESET_EVERY_SECONDS = 300
-# Login throttling (web/accounts/login_throttle.py): wrong passwords counted over a sliding window.
+# Login throttling (web/accounts/throttle.py): wrong passwords counted over a sliding window.
 DARKROOM_LOGIN_FAILURE_WINDOW_SECONDS = 900
 DARKROOM_LOGIN_FAILURES_PER_ACCOUNT_AND_NETWORK = 5
 DARKROOM_LOGIN_FAILURES_PER_NETWORK = 30
 DARKROOM_LOGIN_FAILURES_PER_ACCOUNT = 100
+# Signups and password reset requests from one network in an hour, each: both make the site email an address the
+# visitor typed, and bounces or complaints from bulk use would get the SES account paused.
+DARKROOM_EMAIL_FORMS_PER_NETWORK_PER_HOUR = int(os.environ.get("DARKROOM_EMAIL_FORMS_PER_NETWORK_PER_HOUR", "10"))
 
 # ---------------------------------------------------------------- i18n
 LANGUAGE_CODE = "en-us"

@@ -4,7 +4,7 @@ from django.contrib.admin.forms import AdminAuthenticationForm
 from django.contrib.auth import password_validation
 from django.contrib.auth.forms import AuthenticationForm
 
-from web.accounts import login_throttle
+from web.accounts import throttle
 from web.accounts.addresses import mailable_address, stored_form
 from web.accounts.models import User
 
@@ -49,15 +49,15 @@ class LoginForm(AuthenticationForm):
         email, password = self.cleaned_data.get("username"), self.cleaned_data.get("password")
         if not (email and password):
             return super().clean()
-        ip = login_throttle.client_ip(self.request)
+        ip = throttle.client_ip(self.request)
         # Counted before the password is checked, so a burst of parallel guesses cannot all pass a count of zero.
-        if not login_throttle.login_attempt_allowed(email=email, ip=ip):
+        if not throttle.login_attempt_allowed(email=email, ip=ip):
             minutes = settings.DARKROOM_LOGIN_FAILURE_WINDOW_SECONDS // 60
             raise forms.ValidationError(
                 f"Too many failed attempts. Try again in {minutes} minutes, or reset your password.", code="throttled"
             )
         cleaned = super().clean()
-        login_throttle.login_failures_forget(email=email, ip=ip)
+        throttle.login_failures_forget(email=email, ip=ip)
         return cleaned
 
 

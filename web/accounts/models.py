@@ -53,7 +53,7 @@ class User(AbstractBaseUser, PermissionsMixin):
 
 class FailedLogin(models.Model):
     """A login refused for a wrong address or password. Recent ones make the login form stop checking passwords
-    for that address and network (web/accounts/login_throttle.py); the sweeper deletes them after a day."""
+    for that address and network (web/accounts/throttle.py); the sweeper deletes them after a day."""
 
     email = models.CharField(max_length=254)
     ip = models.CharField(max_length=45, blank=True)
@@ -67,3 +67,19 @@ class FailedLogin(models.Model):
 
     def __str__(self) -> str:
         return f"{self.email} from {self.ip or '?'} at {self.created_at:%Y-%m-%d %H:%M}"
+
+
+class FormUse(models.Model):
+    """One use, by a network, of a form that makes the site send email to an address the visitor typed (signup,
+    password reset). Capped per network (web/accounts/throttle.py), so nobody can make the site mail strangers in
+    bulk: bounces and complaints would get its SES account paused. The sweeper deletes them after a day."""
+
+    form = models.CharField(max_length=32)
+    ip = models.CharField(max_length=45, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        indexes = [models.Index(fields=["form", "ip", "created_at"], name="form_use_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.form} from {self.ip or '?'} at {self.created_at:%Y-%m-%d %H:%M}"

@@ -9,6 +9,7 @@ from django.urls import reverse_lazy
 from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_http_methods
 
+from web.accounts import throttle
 from web.accounts.forms import AccountDeleteForm, PasswordResetRequestForm, SignupForm
 from web.accounts.services import (
     account_delete_request,
@@ -26,6 +27,8 @@ def signup(request):
     if request.user.is_authenticated:
         return redirect("gallery")
     form = SignupForm(request.POST or None)
+    if request.method == "POST" and form.is_valid() and not _form_use_allowed(request, form, "signup"):
+        return render(request, "accounts/signup.html", {"form": form}, status=429)
     if request.method == "POST" and form.is_valid():
         try:
             user = user_signup(
@@ -44,11 +47,21 @@ def signup(request):
 @require_http_methods(["GET", "POST"])
 def password_reset(request):
     form = PasswordResetRequestForm(request.POST or None)
+    if request.method == "POST" and form.is_valid() and not _form_use_allowed(request, form, "password_reset"):
+        return render(request, "accounts/password_reset.html", {"form": form}, status=429)
     if request.method == "POST" and form.is_valid():
         # The same answer whether or not the address has an account, and whether or not an email went out.
         password_reset_request(email=form.cleaned_data["email"], correlation_id=request.correlation_id)
         return redirect("password_reset_done")
     return render(request, "accounts/password_reset.html", {"form": form}, status=400 if form.errors else 200)
+
+
+def _form_use_allowed(request, form, name: str) -> bool:
+    """Counts this use of an email-sending form against its network's hourly cap; over it, says so on the form."""
+    if throttle.form_use_allowed(form=name, ip=throttle.client_ip(request)):
+        return True
+    form.add_error(None, "Too many requests from your network in the last hour. Try again later.")
+    return False
 
 
 @require_http_methods(["GET"])

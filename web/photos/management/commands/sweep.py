@@ -4,7 +4,7 @@ from django.conf import settings
 from django.core.management import call_command
 from django.core.management.base import BaseCommand
 
-from web.accounts.login_throttle import login_failures_prune
+from web.accounts.throttle import throttle_prune
 from web.outbox.services import outbox_flush, outbox_prune
 from web.photos.services import accounts_delete_requested, photo_recover_stuck
 
@@ -21,7 +21,7 @@ class Command(BaseCommand):
         counts = photo_recover_stuck()
         deleted = accounts_delete_requested(deadline=started + settings.DARKROOM_ACCOUNT_DELETION_BUDGET_SECONDS)
         pruned = outbox_prune()
-        login_failures_prune()
+        throttle_prune()
         call_command("clearsessions")
         self.stdout.write(
             f"outbox: {sent} sent, {pending} still pending; photos: {counts['finished']} finished, "

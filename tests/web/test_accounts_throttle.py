@@ -7,8 +7,9 @@ from django.core.management import call_command
 from django.test import RequestFactory
 from django.utils import timezone
 
-from web.accounts.login_throttle import client_ip, login_attempt_allowed
-from web.accounts.models import FailedLogin, User
+from web.accounts.models import FailedLogin, FormUse, User
+from web.accounts.throttle import client_ip, login_attempt_allowed
+from web.outbox.models import OutboxMessage
 
 pytestmark = pytest.mark.django_db
 
@@ -193,3 +194,62 @@ def test_an_international_domain_is_stored_and_found_in_punycode(client):
 
     assert User.objects.get().email == "ops@xn--bcher-kva.de"
     assert log_in(client, email="ops@bücher.de").status_code == 302
+
+
+def test_signups_from_one_network_are_capped_per_hour(client, settings):
+    settings.DARKROOM_EMAIL_FORMS_PER_NETWORK_PER_HOUR = 3
+    for number in range(3):
+        response = client.post(
+            "/signup/",
+            {"email": f"new{number}@example.com", "password": "correct horse battery"},
+            REMOTE_ADDR="198.51.100.7",
+        )
+        assert response.status_code == 302
+        client.post("/logout/")
+
+    over = client.post(
+        "/signup/", {"email": "new3@example.com", "password": "correct horse battery"}, REMOTE_ADDR="198.51.100.7"
+    )
+
+    assert over.status_code == 429 and "Too many requests from your network" in over.content.decode()
+    assert not User.objects.filter(email="new3@example.com").exists()
+    elsewhere = client.post(
+        "/signup/", {"email": "new3@example.com", "password": "correct horse battery"}, REMOTE_ADDR="203.0.113.9"
+    )
+    assert elsewhere.status_code == 302
+
+
+def test_reset_requests_from_one_network_are_capped_per_hour(client, settings, django_capture_on_commit_callbacks):
+    settings.DARKROOM_EMAIL_FORMS_PER_NETWORK_PER_HOUR = 2
+    for number in range(3):
+        User.objects.create_user(email=f"user{number}@example.com", password=PASSWORD)
+    with django_capture_on_commit_callbacks(execute=True):
+        answers = [
+            client.post("/password/reset/", {"email": f"user{number}@example.com"}, REMOTE_ADDR="198.51.100.7")
+            for number in range(3)
+        ]
+
+    assert [answer.status_code for answer in answers] == [302, 302, 429]
+    assert "Too many requests from your network" in answers[2].content.decode()
+    assert OutboxMessage.objects.filter(body__kind="password_reset").count() == 2
+
+
+def test_a_form_with_bad_input_does_not_count(client, settings):
+    settings.DARKROOM_EMAIL_FORMS_PER_NETWORK_PER_HOUR = 1
+    client.post("/signup/", {"email": "not-an-address", "password": "x"}, REMOTE_ADDR="198.51.100.7")
+
+    assert (
+        client.post(
+            "/signup/", {"email": "fine@example.com", "password": "correct horse battery"}, REMOTE_ADDR="198.51.100.7"
+        ).status_code
+        == 302
+    )
+
+
+def test_the_sweeper_prunes_form_uses_older_than_a_day():
+    old, recent = (FormUse.objects.create(form="signup", ip="198.51.100.7") for _ in range(2))
+    FormUse.objects.filter(pk=old.pk).update(created_at=timezone.now() - timedelta(days=1, seconds=1))
+
+    call_command("sweep")
+
+    assert list(FormUse.objects.all()) == [recent]

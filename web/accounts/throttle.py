@@ -1,4 +1,6 @@
-"""Slows password guessing: after a few wrong passwords the login form stops checking them for a while.
+"""Slows password guessing, and caps the forms that make the site send email to an address a visitor types.
+
+Login: after a few wrong passwords the login form stops checking them for a while.
 
 Counted in the database, since each Lambda process has its own memory. Three limits over a sliding window: one
 account from one network (someone guessing a password), one network over any accounts (credential stuffing from one
@@ -14,7 +16,7 @@ from django.conf import settings
 from django.http import HttpRequest
 from django.utils import timezone
 
-from web.accounts.models import FailedLogin
+from web.accounts.models import FailedLogin, FormUse
 
 
 def client_ip(request: HttpRequest) -> str:
@@ -59,9 +61,20 @@ def login_failures_forget(*, email: str, ip: str) -> None:
     FailedLogin.objects.filter(email=email, ip=ip).delete()
 
 
-def login_failures_prune(*, older_than: timedelta = timedelta(days=1)) -> int:
-    deleted, _ = FailedLogin.objects.filter(created_at__lt=timezone.now() - older_than).delete()
-    return deleted
+def form_use_allowed(*, form: str, ip: str) -> bool:
+    """Record one use of an email-sending form (signup, password_reset) by this network, then say whether it stays
+    within DARKROOM_EMAIL_FORMS_PER_NETWORK_PER_HOUR: recorded first, so parallel uses see each other."""
+    FormUse.objects.create(form=form, ip=ip)
+    used = FormUse.objects.filter(form=form, ip=ip, created_at__gte=timezone.now() - timedelta(hours=1)).count()
+    return used <= settings.DARKROOM_EMAIL_FORMS_PER_NETWORK_PER_HOUR
+
+
+def throttle_prune(*, older_than: timedelta = timedelta(days=1)) -> int:
+    """Delete failed logins and form uses older than a day (the sweeper's)."""
+    cutoff = timezone.now() - older_than
+    failures, _ = FailedLogin.objects.filter(created_at__lt=cutoff).delete()
+    uses, _ = FormUse.objects.filter(created_at__lt=cutoff).delete()
+    return failures + uses
 
 
 def _window() -> timedelta:
