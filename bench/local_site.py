@@ -88,7 +88,7 @@ class LocalSite:
             "DARKROOM_SITE_URL": self.url + "/",
             # settings.py makes SQLite transactions IMMEDIATE; 300 uploads at once wait longer than its 20 s default.
             "DATABASE_URL": f"sqlite:///{self.database}?timeout=30",
-            # Every simulated user signs up from 127.0.0.1: the per-network cap on signups would stop the twelfth.
+            # Every simulated user signs up from 127.0.0.1: the per-network cap on signups would refuse the eleventh.
             "DARKROOM_EMAIL_FORMS_PER_NETWORK_PER_HOUR": "1000000",
             "PYTHONPATH": str(ROOT),
         }

@@ -71,12 +71,18 @@ def test_a_certificate_puts_the_custom_domain_in_the_stage_for_zappa_certify(aws
     assert completed.returncode == 0, completed.stderr
     stage = json.loads(target.read_text())["dev"]
     assert (stage["domain"], stage["certificate_arn"]) == ("photos.example.com", arn)
+    # No Route 53 zone unless told: Zappa would create the domain, then fail looking for the zone
+    assert stage["route53_enabled"] is False
     assert "zappa certify dev" in completed.stdout
+    with_zone = zappa_env(aws, "dev", "--output", str(target), "--certificate-arn", arn, "--route53")
+    assert with_zone.returncode == 0, with_zone.stderr
+    assert json.loads(target.read_text())["dev"]["route53_enabled"] is True
 
 
 def test_without_a_certificate_it_says_what_a_custom_domain_needs(aws, outputs):
     completed = zappa_env(aws, "dev", "--output", str(BUILD / "zappa_settings_nodomain.json"))
 
+    assert completed.returncode == 0, completed.stderr
     assert "domain" not in json.loads((BUILD / "zappa_settings_nodomain.json").read_text())["dev"]
     assert "pass --certificate-arn" in completed.stdout
 
