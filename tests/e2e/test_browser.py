@@ -330,3 +330,30 @@ def test_a_forgotten_password_is_reset_from_the_emailed_link(page):
     reset.fill("input[name=password]", "a fresh passphrase")
     reset.click("form.card-form button[type=submit]")
     expect(reset).to_have_url(GALLERY_URL)
+
+
+def test_an_account_is_deleted_from_its_account_page(page, photo_file):
+    # GIVEN a user with a photo
+    sign_up(page, "leaving@example.com")
+    page.set_input_files("#file-input", str(photo_file))
+    expect(page.locator("#gallery figure.photo")).to_have_count(1, timeout=30_000)
+
+    # WHEN they delete their account from the Account page, with their password
+    page.click("nav >> text=Account")
+    expect(page.locator(".facts")).to_contain_text("leaving@example.com")
+    page.click("text=Delete your account")
+    expect(page.locator("main")).to_contain_text("all 1 of your photos")
+    page.fill("input[name=password]", "wrong")
+    page.click("form.card-form button[type=submit]")
+    expect(page.locator("main")).to_contain_text("That is not your password.")
+    page.fill("input[name=password]", "correct horse battery")
+    page.click("form.card-form button[type=submit]")
+
+    # THEN they are logged out, told what happens next, and cannot log in again
+    expect(page.locator(".flash")).to_contain_text("Your account is deleted")
+    expect(page.locator("nav")).to_contain_text("Log in")
+    page.goto("/login/")
+    page.fill("input[name=username]", "leaving@example.com")
+    page.fill("input[name=password]", "correct horse battery")
+    page.click("form.card-form button[type=submit]")
+    expect(page.locator("main")).to_contain_text("Please enter a correct email and password")
