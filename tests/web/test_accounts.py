@@ -2,6 +2,7 @@
 
 import pytest
 
+from web import contracts
 from web.accounts.models import User
 from web.outbox.models import OutboxMessage
 
@@ -105,6 +106,14 @@ def test_staff_deleting_photos_and_users_in_the_admin_also_deletes_their_objects
         second.original_key
     ]
 
+    # AND an upload never confirmed and an email still on record: the admin's deletion forgets them as well
+    s3.put_object(
+        Bucket=settings.DARKROOM_BUCKET, Key=f"uploads/{user.pk}/0508d24d-1c2b-4f3a-9e8d-7c6b5a4f3e2d", Body=b"x"
+    )
+    welcome = contracts.welcome_email(user_id=user.pk, to=user.email, site_url="http://t/", correlation_id="c")
+    OutboxMessage.objects.create(queue="notify", body=welcome)
+
     client.post(f"/admin/accounts/user/{user.pk}/delete/", {"post": "yes"})
     assert s3.list_objects_v2(Bucket=settings.DARKROOM_BUCKET).get("KeyCount") == 0
     assert not Photo.objects.exists() and not User.objects.filter(pk=user.pk).exists()
+    assert not OutboxMessage.objects.filter(body__to="ada@example.com").exists()

@@ -13,6 +13,7 @@ import ipaddress
 from datetime import timedelta
 
 from django.conf import settings
+from django.db.models import Count, Q
 from django.http import HttpRequest
 from django.utils import timezone
 
@@ -48,11 +49,16 @@ def login_attempt_allowed(*, email: str, ip: str) -> bool:
     checked: recording first means parallel attempts each see the others. Refused attempts stay counted, so
     guessing on through a block keeps it."""
     FailedLogin.objects.create(email=email, ip=ip)
-    recent = FailedLogin.objects.filter(created_at__gte=timezone.now() - _window())
+    window = timezone.now() - timedelta(seconds=settings.DARKROOM_LOGIN_FAILURE_WINDOW_SECONDS)
+    counts = FailedLogin.objects.filter(Q(email=email) | Q(ip=ip), created_at__gte=window).aggregate(
+        pair=Count("pk", filter=Q(email=email, ip=ip)),
+        network=Count("pk", filter=Q(ip=ip)),
+        account=Count("pk", filter=Q(email=email)),
+    )  # one query for the three limits
     return not (
-        recent.filter(email=email, ip=ip).count() > settings.DARKROOM_LOGIN_FAILURES_PER_ACCOUNT_AND_NETWORK
-        or recent.filter(ip=ip).count() > settings.DARKROOM_LOGIN_FAILURES_PER_NETWORK
-        or recent.filter(email=email).count() > settings.DARKROOM_LOGIN_FAILURES_PER_ACCOUNT
+        counts["pair"] > settings.DARKROOM_LOGIN_FAILURES_PER_ACCOUNT_AND_NETWORK
+        or counts["network"] > settings.DARKROOM_LOGIN_FAILURES_PER_NETWORK
+        or counts["account"] > settings.DARKROOM_LOGIN_FAILURES_PER_ACCOUNT
     )
 
 
@@ -75,7 +81,3 @@ def throttle_prune(*, older_than: timedelta = timedelta(days=1)) -> int:
     failures, _ = FailedLogin.objects.filter(created_at__lt=cutoff).delete()
     uses, _ = FormUse.objects.filter(created_at__lt=cutoff).delete()
     return failures + uses
-
-
-def _window() -> timedelta:
-    return timedelta(seconds=settings.DARKROOM_LOGIN_FAILURE_WINDOW_SECONDS)

@@ -17,7 +17,7 @@ def photo_list(*, owner: User) -> QuerySet[Photo]:
 
 
 def photo_count(*, owner: User) -> int:
-    return Photo.objects.filter(owner=owner).count()
+    return photo_list(owner=owner).count()
 
 
 def photo_get(*, owner: User, photo_id: uuid.UUID) -> Photo | None:

@@ -156,10 +156,13 @@ def photo_keep_originals() -> dict[str, int]:
 
 
 def user_delete(*, user: User) -> None:
-    """Delete an account and everything it stored: each photo's objects first, then the rows."""
-    for photo in Photo.objects.filter(owner=user):
-        photo_delete(photo=photo)
-    user.delete()
+    """Delete an account and everything it stored, now: the admin's path. An owner's own deletion goes through the
+    sweeper instead (accounts_delete_requested), which spreads the S3 work over as many sweeps as it takes."""
+    while True:
+        for photo in Photo.objects.filter(owner=user):
+            photo_delete(photo=photo)
+        if _account_forget(user=user) != "busy":
+            return
 
 
 def accounts_delete_requested(*, deadline: float) -> dict[str, int]:
@@ -178,8 +181,7 @@ def accounts_delete_requested(*, deadline: float) -> dict[str, int]:
 
 
 def _account_delete_some(*, user: User, deadline: float, counts: dict[str, int]) -> bool:
-    """Delete this account's photos, then its uploads never confirmed, its emails and its row; False when the
-    deadline came first."""
+    """Delete this account's photos, then what is left of it; False when the deadline came first."""
     if time.monotonic() >= deadline:
         return False
     for photo in Photo.objects.filter(owner=user).order_by("created_at"):
@@ -187,18 +189,24 @@ def _account_delete_some(*, user: User, deadline: float, counts: dict[str, int])
             return False
         photo_delete(photo=photo)
         counts["photos"] += 1
+    if _account_forget(user=user) == "deleted":
+        counts["accounts"] += 1
+    return True
+
+
+def _account_forget(*, user: User) -> str:
+    """Once an account's photos are gone: its uploads never confirmed, its emails in the outbox, then its row.
+    "deleted"; "gone" if another sweep deleted it meanwhile; "busy" if a photo was recorded meanwhile."""
     aws.delete_objects(keys=aws.list_keys(prefix=keys.user_uploads_prefix(user_id=user.pk)))
     with transaction.atomic():
-        # A confirm that was in flight when the account was deactivated may have added a row since the loop read
-        # them: deleting the user now would cascade over it and leave its objects in S3. Locking the user row waits
-        # for such an insert to commit (it holds a key-share lock on it), then the check sees it; the next sweep
-        # takes the photo.
+        # A confirm that was in flight when the account was deactivated may have added a row since the photos were
+        # read: deleting the user now would cascade over it and leave its objects in S3. Locking the user row waits
+        # for such an insert to commit (it holds a key-share lock on it), then the check sees it.
         if not User.objects.select_for_update().filter(pk=user.pk).values_list("pk", flat=True):
-            return True  # another sweep deleted it meanwhile
+            return "gone"
         if Photo.objects.filter(owner=user).exists():
-            return True
+            return "busy"
         outbox_forget_recipient(email=user.email)
         user.delete()
-    counts["accounts"] += 1
     logger.info("account deleted user_id=%s", user.pk)
-    return True
+    return "deleted"
