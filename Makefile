@@ -56,6 +56,16 @@ $(CHROMIUM):
 .PHONY: browser
 browser: $(CHROMIUM) ## Install Debian's Chromium for the browser tests, if it is missing
 
+# The front-end test and benchmark tools (axe-core, Lighthouse) from package-lock.json. `make run` never needs npm:
+# the browser's third-party files are committed under web/static/vendor/ (scripts/vendor-static).
+node_modules/.package-lock.json: package.json package-lock.json
+	@command -v npm >/dev/null || { echo "The tests and benchmarks need Node.js 20 and npm: https://nodejs.org/"; exit 1; }
+	npm ci --no-audit --no-fund
+	touch $@
+
+.PHONY: node
+node: node_modules/.package-lock.json ## Install the front-end test and benchmark tools (npm ci)
+
 .PHONY: run
 run: setup ## Set up and run all of Darkroom locally on moto (no AWS account needed)
 	$(BIN)/python -m devstack
@@ -66,14 +76,14 @@ superuser: setup ## Create a staff user in the local database (for /admin/ under
 	DARKROOM_LOCAL=1 DATABASE_URL=sqlite:///$(CURDIR)/db.sqlite3 $(BIN)/python manage.py createsuperuser
 
 .PHONY: test
-test: setup tools browser ## Set up and run every test: SQLite, then the web tests again on a real PostgreSQL
+test: setup tools browser node ## Set up and run every test: SQLite, then the web tests again on a real PostgreSQL
 	$(BIN)/ruff check . scripts/zappa-env scripts/site-requirements
 	$(BIN)/ruff format --check . scripts/zappa-env scripts/site-requirements
 	$(BIN)/pytest
 	scripts/with-postgres $(BIN)/pytest tests/web
 
 .PHONY: bench
-bench: setup ## Run every benchmark and write the figures and chart under bench/results/ (about 4 minutes)
+bench: setup node ## Run every benchmark and write the figures and chart under bench/results/ (about 4 minutes)
 	$(BIN)/python -m bench
 
 .PHONY: load-run
