@@ -4,7 +4,9 @@ Samples of each shape live in tests/events/; the web tests assert these builders
 functions' tests consume the same files.
 """
 
-from dataclasses import dataclass
+import re
+from dataclasses import dataclass, field
+from datetime import datetime
 
 VERSION = 1
 RESIZE_QUEUE = "resize"
@@ -100,6 +102,25 @@ class Manifest:
     height: int | None
     error_code: str
     error_message: str
+    # Added to version 1 later, so absent from older manifests: each is optional and checked, never trusted.
+    taken_at: datetime | None = None  # the camera's wall-clock time, naive
+    taken_offset: int | None = None  # that clock's UTC offset in minutes, when recorded
+    camera: dict = field(default_factory=dict)
+    thumbhash: str = ""
+    color: str = ""
+
+
+CAMERA_FIELDS = {
+    "make": str,
+    "model": str,
+    "lens": str,
+    "exposure_time": str,
+    "f_number": (int, float),
+    "iso": int,
+    "focal_length_mm": (int, float),
+}
+_THUMBHASH = re.compile(r"[A-Za-z0-9+/]{4,60}={0,2}")
+_COLOR = re.compile(r"#[0-9a-f]{6}")
 
 
 def parse_manifest(document: dict) -> Manifest:
@@ -114,6 +135,8 @@ def parse_manifest(document: dict) -> Manifest:
         ]
     except (KeyError, TypeError) as error:
         raise ManifestError(f"malformed rendition entry: {error!r}") from error
+    taken_at, taken_offset = _taken(source.get("taken_at"))
+    placeholder = document.get("placeholder") if isinstance(document.get("placeholder"), dict) else {}
     return Manifest(
         status=document["status"],
         renditions=renditions,
@@ -121,4 +144,37 @@ def parse_manifest(document: dict) -> Manifest:
         height=source.get("height"),
         error_code=error.get("code", ""),
         error_message=error.get("message", ""),
+        taken_at=taken_at,
+        taken_offset=taken_offset,
+        camera=_camera(source.get("camera")),
+        thumbhash=_matching(placeholder.get("thumbhash"), _THUMBHASH),
+        color=_matching(placeholder.get("color"), _COLOR),
     )
+
+
+def _taken(value) -> tuple[datetime | None, int | None]:
+    """The wall-clock time of "2024-06-01T14:03:22" (or with an offset, "+02:00"), and the offset in minutes."""
+    if not isinstance(value, str):
+        return None, None
+    try:
+        moment = datetime.fromisoformat(value)
+    except ValueError:
+        return None, None
+    offset = moment.utcoffset()
+    minutes = None if offset is None else int(offset.total_seconds() // 60)
+    return moment.replace(tzinfo=None), minutes
+
+
+def _camera(value) -> dict:
+    if not isinstance(value, dict):
+        return {}
+    kept = {}
+    for name, kind in CAMERA_FIELDS.items():
+        item = value.get(name)
+        if isinstance(item, kind) and not isinstance(item, bool) and item != "":
+            kept[name] = item[:64] if isinstance(item, str) else item
+    return kept
+
+
+def _matching(value, pattern: re.Pattern) -> str:
+    return value if isinstance(value, str) and pattern.fullmatch(value) else ""

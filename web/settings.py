@@ -182,9 +182,14 @@ DARKROOM_RENDITION_URL_EXPIRY_SECONDS = 900
 DARKROOM_OUTBOX_RETRY_AFTER_SECONDS = 120
 DARKROOM_PROCESSING_DEADLINE_SECONDS = 600
 DARKROOM_MAX_RESIZE_ATTEMPTS = 3
-DARKROOM_PHOTOS_PER_PAGE = 24
-# A sweep stops deleting the photos of deleted accounts (about 3 S3 calls a photo) this long after it began, well
-# inside the site function's 30 s timeout; what is left waits for the next sweep.
+# The gallery's page: what one scroll step loads (about two phone screens of tiles).
+DARKROOM_PHOTOS_PER_PAGE = 60
+# Deleted photos wait in the Trash this long, restorable, before the sweeper deletes them for good.
+DARKROOM_TRASH_DAYS = 30
+# The Trash page shows this many, most recently trashed first; the rest wait for the next visit.
+DARKROOM_TRASH_PAGE_SIZE = 300
+# A sweep stops deleting the photos of deleted accounts and of the Trash (about 3 S3 calls a photo) this long after
+# it began, well inside the site function's 30 s timeout; what is left waits for the next sweep.
 DARKROOM_ACCOUNT_DELETION_BUDGET_SECONDS = 15
 # Sent outbox messages are kept this long for the admin (what went out, when), then pruned by the sweeper.
 DARKROOM_OUTBOX_KEEP_SENT_DAYS = 7

@@ -1,5 +1,8 @@
 """The site produces exactly the sample messages in tests/events/, which the functions' tests consume."""
 
+import copy
+from datetime import datetime
+
 import pytest
 
 from tests.samples import load_event
@@ -100,3 +103,66 @@ def test_failed_manifest_sample_parses():
 def test_unknown_manifests_are_refused(document):
     with pytest.raises(contracts.ManifestError):
         contracts.parse_manifest(document)
+
+
+def _ready_with(**changes) -> dict:
+    document = copy.deepcopy(load_event("manifest_ready.json"))
+    for path, value in changes.items():
+        target = document
+        *parents, name = path.split("__")
+        for parent in parents:
+            target = target.setdefault(parent, {})
+        target[name] = value
+    return document
+
+
+def test_a_manifest_without_the_later_fields_still_parses():
+    document = copy.deepcopy(load_event("manifest_ready.json"))
+    document.pop("placeholder", None)
+    for name in ("taken_at", "camera"):
+        document["source"].pop(name, None)
+
+    manifest = contracts.parse_manifest(document)
+
+    assert (manifest.taken_at, manifest.taken_offset, manifest.camera) == (None, None, {})
+    assert (manifest.thumbhash, manifest.color) == ("", "")
+
+
+@pytest.mark.parametrize(
+    ("taken_at", "expected"),
+    [
+        ("2024-06-01T14:03:22+02:00", (datetime(2024, 6, 1, 14, 3, 22), 120)),
+        ("2024-06-01T14:03:22-05:30", (datetime(2024, 6, 1, 14, 3, 22), -330)),
+        ("2024-06-01T14:03:22", (datetime(2024, 6, 1, 14, 3, 22), None)),
+        ("yesterday", (None, None)),
+        (20240601, (None, None)),
+        (None, (None, None)),
+    ],
+)
+def test_taken_at_is_the_cameras_wall_clock_and_its_offset(taken_at, expected):
+    manifest = contracts.parse_manifest(_ready_with(source__taken_at=taken_at))
+
+    assert (manifest.taken_at, manifest.taken_offset) == expected
+
+
+def test_camera_fields_of_the_wrong_type_are_dropped_and_long_text_cut():
+    camera = {"make": "Canon", "model": "x" * 500, "lens": 42, "iso": "200", "f_number": True, "gps": "51.5,-0.1"}
+
+    manifest = contracts.parse_manifest(_ready_with(source__camera=camera))
+
+    assert manifest.camera == {"make": "Canon", "model": "x" * 64}
+
+
+@pytest.mark.parametrize(
+    "placeholder",
+    [
+        {"thumbhash": "<script>", "color": "red"},
+        {"thumbhash": "YJqGPQw7sFlslqhFafSE+Q6oJ1h2iHB2Rw==\n", "color": "#ABCDEF"},
+        {"thumbhash": ["x"], "color": None},
+        "not an object",
+    ],
+)
+def test_a_malformed_placeholder_is_ignored(placeholder):
+    manifest = contracts.parse_manifest(_ready_with(placeholder=placeholder))
+
+    assert (manifest.thumbhash, manifest.color) == ("", "")

@@ -135,8 +135,8 @@ def test_confirm_refuses_an_upload_stored_more_than_a_day_ago(user, s3, settings
 @pytest.mark.parametrize(
     ("body", "content_type", "message"),
     [
-        (b"%!PS", "application/postscript", "Unsupported file type 'application/postscript'"),
-        (b"x" * 2048, "image/jpeg", "too large"),
+        (b"%!PS", "application/postscript", "POSTSCRIPT files aren't supported"),
+        (b"x" * 2048, "image/jpeg", "larger than"),
         (b"", "image/jpeg", "empty"),
     ],
 )

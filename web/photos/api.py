@@ -10,6 +10,8 @@ from django.views.csrf import csrf_failure as page_csrf_failure
 from django.views.decorators.http import require_GET, require_POST
 
 from web.photos import selectors, services, uploads
+from web.photos.failures import failure_text
+from web.photos.templatetags.photos import tile_context
 
 MAX_STATUS_IDS = 100
 
@@ -55,13 +57,23 @@ def _field(body: dict, name: str, kind: type):
 
 
 # The markup a photo has on each page that shows it, so the page can swap it in place when the photo settles.
-VIEW_TEMPLATES = {"gallery": "photos/_card.html", "detail": "photos/_detail_media.html"}
+VIEW_TEMPLATES = {"gallery": "photos/_tile.html", "detail": "photos/_detail_media.html"}
 
 
 def card_html(request: HttpRequest, photo, view: str = "gallery") -> str:
-    return render_to_string(
-        VIEW_TEMPLATES[view], {"photo": photo, "images": selectors.photo_images(photo=photo)}, request=request
-    )
+    context = tile_context(photo=photo) if view == "gallery" else {"photo": photo}
+    context.setdefault("images", selectors.photo_images(photo=photo))
+    return render_to_string(VIEW_TEMPLATES[view], context, request=request)
+
+
+def _state(request: HttpRequest, photo, view: str = "gallery") -> dict:
+    """A photo as the upload tray and the gallery follow it: its status, why it failed, its markup."""
+    return {
+        "id": str(photo.pk),
+        "status": photo.status,
+        "failure": failure_text(photo=photo),
+        "html": card_html(request, photo, view),
+    }
 
 
 @require_POST
@@ -93,8 +105,7 @@ def upload_confirm(request: HttpRequest) -> JsonResponse:
         )
     except uploads.UploadError as error:
         return _error(error.message, error.status)
-    payload = {"id": str(photo.pk), "status": photo.status, "html": card_html(request, photo)}
-    return JsonResponse(payload, status=201 if created else 200)
+    return JsonResponse(_state(request, photo), status=201 if created else 200)
 
 
 @require_GET
@@ -115,10 +126,4 @@ def photo_status(request: HttpRequest) -> JsonResponse:
         services.photo_refresh(photo=photo)
         for photo in selectors.photo_list_by_ids(owner=request.user, photo_ids=photo_ids)
     ]
-    return JsonResponse(
-        {
-            "photos": {
-                str(photo.pk): {"status": photo.status, "html": card_html(request, photo, view)} for photo in photos
-            }
-        }
-    )
+    return JsonResponse({"photos": {str(photo.pk): _state(request, photo, view) for photo in photos}})

@@ -31,11 +31,28 @@ class Photo(models.Model):
     resize_requested_at = models.DateTimeField(default=timezone.now)
     correlation_id = models.CharField(max_length=64, blank=True)
     created_at = models.DateTimeField(default=timezone.now)
+    # What the resize function read from the photo (manifest "source" and "placeholder"); empty until it is ready.
+    # taken_at is the camera's wall-clock time stored as if UTC, so the day it shows is the day it was taken there;
+    # taken_offset is that clock's UTC offset in minutes, when the camera recorded one.
+    taken_at = models.DateTimeField(null=True, blank=True)
+    taken_offset = models.SmallIntegerField(null=True, blank=True)
+    camera = models.JSONField(default=dict, blank=True)
+    thumbhash = models.CharField(max_length=64, blank=True)
+    color = models.CharField(max_length=7, blank=True)
+    # Where the photo sits in the timeline: when it was taken, or when it was uploaded until that is known.
+    timeline_at = models.DateTimeField(default=timezone.now)
+    # Set while the photo waits in the Trash; the sweeper deletes it for good DARKROOM_TRASH_DAYS later.
+    trashed_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
-        ordering = ["-created_at", "-id"]
+        ordering = ["-timeline_at", "-id"]
         indexes = [
-            models.Index(fields=["owner", "-created_at"], name="photo_owner_newest_idx"),
+            models.Index(
+                fields=["owner", "-timeline_at", "-id"],
+                name="photo_owner_timeline_idx",
+                condition=models.Q(trashed_at__isnull=True),
+            ),
+            models.Index(fields=["trashed_at"], name="photo_trashed_idx", condition=models.Q(trashed_at__isnull=False)),
             models.Index(
                 fields=["resize_requested_at"], name="photo_processing_idx", condition=models.Q(status="processing")
             ),

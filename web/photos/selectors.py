@@ -2,9 +2,10 @@
 
 import uuid
 from dataclasses import dataclass
+from datetime import date, datetime, timedelta
 
 from django.conf import settings
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
 from django.utils.http import content_disposition_header
 
 from web import aws
@@ -13,11 +14,13 @@ from web.photos.models import Photo
 
 
 def photo_list(*, owner: User) -> QuerySet[Photo]:
-    return Photo.objects.filter(owner=owner).order_by("-created_at", "-id")
+    """The owner's timeline: newest first by when each photo was taken (or uploaded), the Trash left out."""
+    return Photo.objects.filter(owner=owner, trashed_at__isnull=True).order_by("-timeline_at", "-id")
 
 
 def photo_count(*, owner: User) -> int:
-    return photo_list(owner=owner).count()
+    """Every photo the account stores, the Trash included."""
+    return Photo.objects.filter(owner=owner).count()
 
 
 def photo_get(*, owner: User, photo_id: uuid.UUID) -> Photo | None:
@@ -28,15 +31,71 @@ def photo_list_by_ids(*, owner: User, photo_ids: list[uuid.UUID]) -> list[Photo]
     return list(photo_list(owner=owner).filter(pk__in=photo_ids))
 
 
+def photo_page(*, owner: User, after: uuid.UUID | None, size: int) -> tuple[list[Photo], Photo | None]:
+    """One step of the timeline: up to `size` photos after the photo `after` (from the top when None), and the last
+    of them when more follow. Keyed on the photo, not a page number, so uploads and deletions never shift it."""
+    photos = photo_list(owner=owner)
+    if after is not None:
+        anchor = Photo.objects.filter(owner=owner, pk=after).values("timeline_at", "id").first()
+        if anchor is None:
+            raise Photo.DoesNotExist(f"no photo {after}")
+        photos = photos.filter(
+            Q(timeline_at__lt=anchor["timeline_at"]) | Q(timeline_at=anchor["timeline_at"], id__lt=anchor["id"])
+        )
+    page = list(photos[: size + 1])
+    return page[:size], (page[size - 1] if len(page) > size else None)
+
+
+def photo_neighbours(*, owner: User, photo: Photo) -> tuple[Photo | None, Photo | None]:
+    """The photos before (newer) and after (older) this one in the timeline."""
+    newer = Q(timeline_at__gt=photo.timeline_at) | Q(timeline_at=photo.timeline_at, id__gt=photo.id)
+    older = Q(timeline_at__lt=photo.timeline_at) | Q(timeline_at=photo.timeline_at, id__lt=photo.id)
+    previous = photo_list(owner=owner).filter(newer).order_by("timeline_at", "id").first()
+    following = photo_list(owner=owner).filter(older).first()
+    return previous, following
+
+
+def trash_list(*, owner: User) -> QuerySet[Photo]:
+    """The owner's Trash, most recently trashed first."""
+    return Photo.objects.filter(owner=owner, trashed_at__isnull=False).order_by("-trashed_at", "-id")
+
+
+def trash_expires_at(*, photo: Photo) -> datetime:
+    return photo.trashed_at + timedelta(days=settings.DARKROOM_TRASH_DAYS)
+
+
+@dataclass(frozen=True)
+class Day:
+    day: date
+    photos: list[Photo]
+
+
+def photo_days(*, photos: list[Photo]) -> list[Day]:
+    """Consecutive photos grouped by the day of their place in the timeline (taken, else uploaded)."""
+    days: list[Day] = []
+    for photo in photos:
+        day = photo.timeline_at.date()
+        if not days or days[-1].day != day:
+            days.append(Day(day=day, photos=[]))
+        days[-1].photos.append(photo)
+    return days
+
+
 @dataclass(frozen=True)
 class PhotoImages:
-    """Short-lived URLs for a ready photo's renditions, ready for <img src/srcset> and a WebP <source>."""
+    """Short-lived URLs for a ready photo's renditions: a gallery tile's, and the photo page's <picture>."""
 
+    tile_src: str
+    tile_srcset: str
     src: str
-    thumbnail: str
     srcset_jpeg: str
     srcset_webp: str
     largest_width: int
+    largest_height: int
+
+
+# Tiles are at most about 240 CSS pixels wide, so 960 covers a 4x screen; larger renditions are the viewer's.
+TILE_MAX_WIDTH = 960
 
 
 def photo_original_url(*, photo: Photo) -> str:
@@ -49,23 +108,54 @@ def photo_original_url(*, photo: Photo) -> str:
     )
 
 
-def photo_images(*, photo: Photo) -> PhotoImages | None:
-    if photo.status != Photo.Status.READY or not photo.renditions:
-        return None
-    expiry = settings.DARKROOM_RENDITION_URL_EXPIRY_SECONDS
-    by_format: dict[str, list[tuple[int, str]]] = {"jpeg": [], "webp": []}
+def rendition_url(*, key: str) -> str:
+    return aws.presigned_get(key=key, expires_in=settings.DARKROOM_RENDITION_URL_EXPIRY_SECONDS)
+
+
+def photo_renditions(*, photo: Photo) -> dict[str, list[dict]]:
+    """A ready photo's renditions by format, narrowest first; empty when it has none."""
+    if photo.status != Photo.Status.READY:
+        return {}
+    by_format: dict[str, list[dict]] = {}
     for rendition in sorted(photo.renditions, key=lambda item: item["width"]):
-        url = aws.presigned_get(key=rendition["key"], expires_in=expiry)
-        by_format.setdefault(rendition["format"], []).append((rendition["width"], url))
-    jpegs = by_format["jpeg"] or by_format["webp"]
+        by_format.setdefault(rendition["format"], []).append(rendition)
+    return by_format
+
+
+def photo_rendition_key(*, photo: Photo, width: int) -> str | None:
+    """The key of the viewer's rendition this wide: WebP, which every browser in use shows, else JPEG."""
+    by_format = photo_renditions(photo=photo)
+    for rendition in by_format.get("webp", []) + by_format.get("jpeg", []):
+        if rendition["width"] == width:
+            return rendition["key"]
+    return None
+
+
+def photo_viewer_widths(*, photo: Photo) -> list[int]:
+    by_format = photo_renditions(photo=photo)
+    return [rendition["width"] for rendition in by_format.get("webp") or by_format.get("jpeg") or []]
+
+
+def photo_images(*, photo: Photo) -> PhotoImages | None:
+    by_format = photo_renditions(photo=photo)
+    jpegs = by_format.get("jpeg") or by_format.get("webp")
     if not jpegs:
         return None
-    # The gallery's thumbnail: the smallest rendition at least 320 px wide, else the largest there is.
-    thumbnail = next((url for width, url in jpegs if width >= 320), jpegs[-1][1])
+    expiry = settings.DARKROOM_RENDITION_URL_EXPIRY_SECONDS
+    urls = {item["key"]: aws.presigned_get(key=item["key"], expires_in=expiry) for item in photo.renditions}
+
+    def srcset(renditions: list[dict]) -> str:
+        return ", ".join(f"{urls[item['key']]} {item['width']}w" for item in renditions)
+
+    tiles = [item for item in (by_format.get("webp") or jpegs) if item["width"] <= TILE_MAX_WIDTH] or jpegs[:1]
+    # The fallback src: the smallest tile rendition at least 320 px wide, else the largest there is.
+    tile_src = next((item for item in tiles if item["width"] >= 320), tiles[-1])
     return PhotoImages(
-        src=jpegs[-1][1],
-        thumbnail=thumbnail,
-        srcset_jpeg=", ".join(f"{url} {width}w" for width, url in jpegs),
-        srcset_webp=", ".join(f"{url} {width}w" for width, url in by_format["webp"]),
-        largest_width=jpegs[-1][0],
+        tile_src=urls[tile_src["key"]],
+        tile_srcset=srcset(tiles),
+        src=urls[jpegs[-1]["key"]],
+        srcset_jpeg=srcset(jpegs),
+        srcset_webp=srcset(by_format.get("webp", [])),
+        largest_width=jpegs[-1]["width"],
+        largest_height=jpegs[-1]["height"],
     )

@@ -2,7 +2,8 @@
 
 import logging
 import time
-from datetime import timedelta
+import uuid
+from datetime import UTC, timedelta
 
 from botocore.exceptions import BotoCoreError, ClientError
 from django.conf import settings
@@ -66,7 +67,11 @@ def photo_refresh(*, photo: Photo) -> Photo:
     photo.renditions = manifest.renditions
     photo.width, photo.height = manifest.width, manifest.height
     photo.failure_code = photo.failure_message = ""
-    photo.save(update_fields=["status", "renditions", "width", "height", "failure_code", "failure_message"])
+    photo.camera, photo.thumbhash, photo.color = manifest.camera, manifest.thumbhash, manifest.color
+    photo.taken_offset = manifest.taken_offset
+    if manifest.taken_at is not None:
+        photo.taken_at = photo.timeline_at = manifest.taken_at.replace(tzinfo=UTC)
+    photo.save(update_fields=[*_READY_FIELDS])
     logger.info(
         "photo ready photo_id=%s renditions=%s correlation_id=%s",
         photo.pk,
@@ -74,6 +79,22 @@ def photo_refresh(*, photo: Photo) -> Photo:
         photo.correlation_id,
     )
     return photo
+
+
+_READY_FIELDS = (
+    "status",
+    "renditions",
+    "width",
+    "height",
+    "failure_code",
+    "failure_message",
+    "camera",
+    "thumbhash",
+    "color",
+    "taken_at",
+    "taken_offset",
+    "timeline_at",
+)
 
 
 def _photo_fail(*, photo: Photo, code: str, message: str) -> Photo:
@@ -98,6 +119,44 @@ def photo_delete(*, photo: Photo) -> None:
     aws.delete_objects(keys=prefix_keys)
     photo.delete()
     logger.info("photo deleted photo_id=%s objects=%s", photo.pk, 1 + len(prefix_keys))
+
+
+@transaction.atomic
+def photo_trash(*, owner: User, photo_ids: list[uuid.UUID]) -> int:
+    """Move the owner's photos to the Trash: hidden everywhere but the Trash, restorable for DARKROOM_TRASH_DAYS."""
+    return Photo.objects.filter(owner=owner, pk__in=photo_ids, trashed_at__isnull=True).update(
+        trashed_at=timezone.now()
+    )
+
+
+@transaction.atomic
+def photo_restore(*, owner: User, photo_ids: list[uuid.UUID]) -> int:
+    return Photo.objects.filter(owner=owner, pk__in=photo_ids, trashed_at__isnull=False).update(trashed_at=None)
+
+
+def trash_delete(*, owner: User, photo_ids: list[uuid.UUID]) -> int:
+    """Delete photos in the owner's Trash for good, now; photos outside the Trash are never touched."""
+    photos = Photo.objects.filter(owner=owner, pk__in=photo_ids, trashed_at__isnull=False)
+    for photo in photos:
+        photo_delete(photo=photo)
+    return len(photos)
+
+
+def trash_purge(*, deadline: float, now=None) -> dict[str, int]:
+    """Delete for good the photos trashed more than DARKROOM_TRASH_DAYS ago, oldest first, until `deadline`
+    (time.monotonic()); the next sweep goes on. One photo's trouble is logged and counted; the rest still go."""
+    cutoff = (now or timezone.now()) - timedelta(days=settings.DARKROOM_TRASH_DAYS)
+    counts = {"photos": 0, "errors": 0}
+    for photo in Photo.objects.filter(trashed_at__lte=cutoff).order_by("trashed_at"):
+        if time.monotonic() >= deadline:
+            break
+        try:
+            photo_delete(photo=photo)
+            counts["photos"] += 1
+        except Exception:
+            logger.exception("sweep error: could not empty photo_id=%s from the Trash; the next sweep tries", photo.pk)
+            counts["errors"] += 1
+    return counts
 
 
 def photo_recover_stuck(*, now=None) -> dict[str, int]:

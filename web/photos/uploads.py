@@ -1,6 +1,7 @@
 """Uploads: presign a direct-to-S3 POST, then confirm what the browser stored and ask for the slow work."""
 
 import logging
+import re
 import unicodedata
 import uuid
 from dataclasses import dataclass
@@ -53,11 +54,17 @@ def clean_filename(filename: str) -> str:
 
 def _check_declared(*, content_type: str, size: int) -> None:
     if content_type not in ALLOWED_CONTENT_TYPES:
-        raise UploadError(f"Unsupported file type {content_type!r}: upload a JPEG, PNG, WebP, GIF or HEIC image.")
+        raise UploadError(f"{_type_name(content_type)} aren't supported: upload JPEG, PNG, WebP, GIF or HEIC photos.")
     if size > settings.DARKROOM_MAX_UPLOAD_BYTES:
-        raise UploadError(f"The file is too large: the limit is {settings.DARKROOM_MAX_UPLOAD_BYTES // 2**20} MB.")
+        raise UploadError(f"The file is larger than {settings.DARKROOM_MAX_UPLOAD_BYTES // 2**20} MB, the limit.")
     if size < 1:
         raise UploadError("The file is empty.")
+
+
+def _type_name(content_type: str) -> str:
+    """A content type's files in the upload page's words: image/bmp is "BMP files", anything odd "These files"."""
+    subtype = content_type.partition("/")[2]
+    return f"{subtype.upper()} files" if re.fullmatch(r"[a-z0-9.+-]{1,20}", subtype) else "These files"
 
 
 @dataclass(frozen=True)
@@ -142,9 +149,12 @@ def _delete_rejected(*, key: str) -> None:
 def _photo_create(
     *, owner: User, photo_id: uuid.UUID, key: str, filename: str, head: dict, correlation_id: str
 ) -> Photo:
+    now = timezone.now()
     photo = Photo.objects.create(
         id=photo_id,
         owner=owner,
+        created_at=now,
+        timeline_at=now,
         original_key=key,
         etag=head.get("ETag", ""),
         filename=filename,

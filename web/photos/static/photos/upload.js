@@ -1,135 +1,365 @@
-// Uploads each chosen or dropped file straight to S3 with a presigned POST, then confirms it with the site.
-(function () {
-  "use strict";
-  const uploader = document.getElementById("uploader");
-  if (!uploader) return;
-  const input = document.getElementById("file-input");
-  const list = document.getElementById("upload-list");
-  const gallery = document.getElementById("gallery");
-  const csrf = document.querySelector("input[name=csrfmiddlewaretoken]").value;
-  // Some browsers leave File.type empty for HEIC; the server checks the real type again on confirm.
-  const typeByExtension = { heic: "image/heic", heif: "image/heif", jpg: "image/jpeg", jpeg: "image/jpeg",
-    png: "image/png", webp: "image/webp", gif: "image/gif" };
+// The upload tray. Each picked or dropped file shows in the gallery at once (its own pixels, from an object URL),
+// goes straight to S3 with a presigned POST, is confirmed with the site, and is followed until it is developed.
+const uploader = document.getElementById("uploader");
+const gallery = document.getElementById("gallery");
+const tray = document.getElementById("tray");
 
-  function contentType(file) {
-    if (file.type) return file.type;
-    const extension = file.name.split(".").pop().toLowerCase();
-    return typeByExtension[extension] || "application/octet-stream";
+const ALLOWED = { jpg: "image/jpeg", jpeg: "image/jpeg", png: "image/png", webp: "image/webp", gif: "image/gif",
+  heic: "image/heic", heif: "image/heif" };
+const ALLOWED_TYPES = new Set(Object.values(ALLOWED));
+// Each file is presigned just before its POST, and only a few travel at once: a presigned policy lasts minutes,
+// and a browser queues requests beyond about six per host.
+const PARALLEL_UPLOADS = 3;
+// Confirm is idempotent on the server: a busy moment (5xx) or a dropped connection is worth a few tries.
+const CONFIRM_RETRY_DELAYS_MS = [1000, 2000, 4000];
+const CLEAR_AFTER_MS = 4000;
+const IN_FLIGHT = new Set(["queued", "uploading", "confirming"]);
+const STATE_TEXT = { queued: "Waiting", uploading: "Uploading", confirming: "Uploading", developing: "Developing",
+  ready: "Ready", failed: "Failed", cancelled: "Cancelled" };
+
+const entries = [];
+let running = 0;
+let clearTimer = null;
+
+class UploadFailed extends Error {
+  constructor(message, retryable) {
+    super(message);
+    this.retryable = retryable;
   }
+}
 
-  async function postJSON(url, body) {
-    const response = await fetch(url, {
+function csrfToken() {
+  return document.querySelector("input[name=csrfmiddlewaretoken]").value;
+}
+
+function contentType(file) {
+  if (file.type) return file.type;
+  return ALLOWED[file.name.split(".").pop().toLowerCase()] || "application/octet-stream";
+}
+
+// The same checks and words as the server's, so most refusals cost no request at all.
+function refusal(file) {
+  const type = contentType(file);
+  if (!ALLOWED_TYPES.has(type)) {
+    const extension = file.name.includes(".") ? file.name.split(".").pop() : "";
+    const name = (extension || type.split("/")[1] || "").toUpperCase();
+    const files = /^[A-Z0-9.+-]{1,20}$/.test(name) ? `${name} files` : "These files";
+    return `${files} aren't supported: upload JPEG, PNG, WebP, GIF or HEIC photos.`;
+  }
+  if (file.size > Number(uploader.dataset.maxBytes)) {
+    return `The file is larger than ${uploader.dataset.maxMb} MB, the limit.`;
+  }
+  if (file.size === 0) return "The file is empty.";
+  return "";
+}
+
+async function postJSON(url, body) {
+  let response;
+  try {
+    response = await fetch(url, {
       method: "POST", credentials: "same-origin",
-      headers: { "Content-Type": "application/json", "X-CSRFToken": csrf },
+      headers: { "Content-Type": "application/json", "X-CSRFToken": csrfToken() },
       body: JSON.stringify(body),
     });
-    const payload = await response.json().catch(() => ({ error: "The server answered " + response.status }));
-    if (!response.ok) {
-      throw Object.assign(new Error(payload.error || "The server answered " + response.status),
-        { status: response.status });
-    }
-    return payload;
+  } catch (error) {
+    throw new UploadFailed("The connection dropped.", true);
   }
-
-  // Confirm is idempotent on the server, so a busy moment (5xx) or a dropped connection is worth a few tries:
-  // given up, the file would sit in storage unconfirmed until the bucket's expiry removes it.
-  const CONFIRM_RETRY_DELAYS_MS = [1000, 2000, 4000];
-
-  async function confirm(body, view) {
-    for (let attempt = 0; ; attempt += 1) {
-      try {
-        return await postJSON(uploader.dataset.confirmUrl, body);
-      } catch (error) {
-        const retryable = error.status === undefined || error.status >= 500;  // no status: the network failed
-        if (!retryable || attempt >= CONFIRM_RETRY_DELAYS_MS.length) throw error;
-        view.state.textContent = "processing (trying again)";
-        await new Promise((resolve) => setTimeout(resolve, CONFIRM_RETRY_DELAYS_MS[attempt]));
-      }
-    }
+  const payload = await response.json().catch(() => ({}));
+  if (!response.ok) {
+    const retryable = response.status >= 500 || response.status === 429 || response.status === 408;
+    throw new UploadFailed(payload.error || `The server answered ${response.status}.`, retryable);
   }
+  return payload;
+}
 
-  function sendToS3(presigned, file, onProgress) {
-    return new Promise((resolve, reject) => {
-      const form = new FormData();
-      Object.entries(presigned.fields).forEach(([name, value]) => form.append(name, value));
-      form.append("file", file);  // S3 requires the file to be the last field
-      const request = new XMLHttpRequest();
-      request.open("POST", presigned.url);
-      request.upload.addEventListener("progress", (event) => {
-        if (event.lengthComputable) onProgress(event.loaded / event.total);
-      });
-      request.addEventListener("load", () => (request.status < 300 ? resolve() : reject(new Error(
-        "The storage refused the file (" + request.status + ")."))));
-      request.addEventListener("error", () => reject(new Error("The upload failed: network error.")));
-      request.send(form);
+function sendToS3(entry, presigned) {
+  return new Promise((resolve, reject) => {
+    const form = new FormData();
+    Object.entries(presigned.fields).forEach(([name, value]) => form.append(name, value));
+    form.append("file", entry.file); // S3 requires the file to be the last field
+    const request = new XMLHttpRequest();
+    entry.request = request;
+    request.open("POST", presigned.url);
+    request.upload.addEventListener("progress", (event) => {
+      if (event.lengthComputable) update(entry, { progress: event.loaded / event.total });
     });
-  }
+    request.addEventListener("load", () => (request.status < 300 ? resolve()
+      : reject(new UploadFailed(`The storage refused the file (${request.status}).`, request.status >= 500))));
+    request.addEventListener("error", () => reject(new UploadFailed("The connection dropped.", true)));
+    request.addEventListener("abort", () => reject(new UploadFailed("Cancelled.", false)));
+    request.send(form);
+  });
+}
 
-  function row(file) {
-    const item = document.createElement("li");
-    item.className = "upload";
-    const name = document.createElement("span");
-    name.textContent = file.name;
-    const bar = document.createElement("progress");
-    bar.max = 1; bar.value = 0;
-    const state = document.createElement("span");
-    state.className = "state";
-    state.textContent = "waiting";
-    item.append(name, bar, state);
-    list.append(item);
-    return { item, bar, state };
-  }
-
-  // Each file is presigned just before its POST, and only a few files travel at once: a presigned policy is valid
-  // for minutes, and a browser queues requests beyond about six per host, so presigning a hundred files up front
-  // let the last ones reach S3 after their policy had expired ("Policy expired", 403).
-  const PARALLEL_UPLOADS = 3;
-  const waiting = [];  // { file, view } not started yet, in the order chosen
-  let running = 0;
-
-  async function upload(file, view) {
+async function confirm(entry, key) {
+  for (let attempt = 0; ; attempt += 1) {
     try {
-      view.state.textContent = "uploading";
-      const presigned = await postJSON(uploader.dataset.presignUrl,
-        { filename: file.name, content_type: contentType(file), size: file.size });
-      await sendToS3(presigned, file, (fraction) => { view.bar.value = fraction; });
-      view.bar.value = 1;
-      view.state.textContent = "processing";
-      const photo = await confirm({ key: presigned.key, filename: file.name }, view);
-      const empty = document.getElementById("gallery-empty");
-      if (empty) empty.remove();
-      if (!gallery.querySelector('[data-photo-id="' + photo.id + '"]')) {
-        gallery.insertAdjacentHTML("afterbegin", photo.html);
-      }
-      view.item.classList.add("done");
-      view.state.textContent = "done";
-      document.dispatchEvent(new CustomEvent("darkroom:photo-added"));
+      return await postJSON(uploader.dataset.confirmUrl, { key, filename: entry.file.name });
     } catch (error) {
-      view.item.classList.add("error");
-      view.state.textContent = error.message;
+      if (!error.retryable || attempt >= CONFIRM_RETRY_DELAYS_MS.length || entry.state === "cancelled") throw error;
+      await new Promise((resolve) => setTimeout(resolve, CONFIRM_RETRY_DELAYS_MS[attempt]));
     }
   }
+}
 
-  async function work() {
-    running += 1;
-    while (waiting.length > 0) {
-      const { file, view } = waiting.shift();
-      await upload(file, view);  // never throws: a failure shows on the file's row
+async function upload(entry) {
+  try {
+    update(entry, { state: "uploading", progress: 0, reason: "" });
+    const presigned = await postJSON(uploader.dataset.presignUrl,
+      { filename: entry.file.name, content_type: contentType(entry.file), size: entry.file.size });
+    await sendToS3(entry, presigned);
+    entry.request = null;
+    update(entry, { state: "confirming", progress: 1 });
+    const photo = await confirm(entry, presigned.key);
+    entry.photoId = photo.id;
+    entry.tile.dataset.photoId = photo.id;
+    entry.tile.dataset.status = "processing";
+    settle(entry, photo);
+    document.dispatchEvent(new CustomEvent("darkroom:photo-added", { detail: photo }));
+  } catch (error) {
+    entry.request = null;
+    if (entry.state === "cancelled") return;
+    update(entry, { state: "failed", reason: error.message, retryable: error.retryable !== false });
+  }
+}
+
+// A confirmed photo is developing until the gallery's polling reports it ready or refused.
+function settle(entry, photo) {
+  if (photo.status === "ready") update(entry, { state: "ready" });
+  else if (photo.status === "failed") update(entry, { state: "failed", reason: photo.failure, retryable: false });
+  else update(entry, { state: "developing" });
+}
+
+async function work() {
+  running += 1;
+  for (let entry = next(); entry; entry = next()) await upload(entry); // never throws
+  running -= 1;
+}
+
+function next() {
+  return entries.find((entry) => entry.state === "queued");
+}
+
+function start() {
+  while (running < PARALLEL_UPLOADS && next()) work();
+}
+
+// ---- the gallery tile: the file's own pixels at once, upright as the browser shows them
+function uploadsHeading() {
+  let heading = gallery.querySelector('h2.day[data-day="uploads"]');
+  if (!heading) {
+    heading = document.createElement("h2");
+    heading.className = "day";
+    heading.dataset.day = "uploads";
+    heading.textContent = "Just added";
+    gallery.prepend(heading);
+  }
+  document.getElementById("gallery-empty")?.remove();
+  return heading;
+}
+
+function localTile(entry) {
+  const tile = document.createElement("div");
+  tile.className = "tile local";
+  const frame = document.createElement("span");
+  frame.className = "tile-link";
+  const name = document.createElement("span");
+  name.className = "tile-note";
+  name.textContent = entry.file.name;
+  if (entry.file.type.startsWith("image/") || /\.(jpe?g|png|webp|gif)$/i.test(entry.file.name)) {
+    entry.previewUrl = URL.createObjectURL(entry.file);
+    const image = document.createElement("img");
+    image.alt = entry.file.name;
+    image.src = entry.previewUrl;
+    image.className = "loaded";
+    // A file the browser cannot show (HEIC outside Safari, a text file named .jpg): a neutral tile with its name.
+    image.addEventListener("error", () => image.replaceWith(name), { once: true });
+    frame.append(image);
+  } else {
+    frame.append(name);
+  }
+  const state = document.createElement("span");
+  state.className = "tile-state";
+  const bar = document.createElement("span");
+  bar.className = "tile-progress";
+  tile.append(frame, bar, state);
+  return tile;
+}
+
+// ---- the tray: one summary line, per-file detail on demand
+function row(entry) {
+  const item = document.createElement("li");
+  item.className = "tray-file";
+  const name = document.createElement("span");
+  name.className = "tray-name";
+  name.textContent = entry.file.name;
+  name.title = entry.file.name;
+  const state = document.createElement("span");
+  state.className = "tray-state";
+  const retry = button("Retry", () => retryEntry(entry), entry.file.name);
+  const cancel = button("Cancel", () => cancelEntry(entry), entry.file.name);
+  item.append(name, state, retry, cancel);
+  return item;
+}
+
+function button(label, action, fileName) {
+  const element = document.createElement("button");
+  element.type = "button";
+  element.className = "button quiet small";
+  element.textContent = label;
+  element.setAttribute("aria-label", `${label} ${fileName}`);
+  element.hidden = true;
+  element.addEventListener("click", action);
+  return element;
+}
+
+function update(entry, changes) {
+  Object.assign(entry, changes);
+  const [, state, retry, cancel] = entry.row.children;
+  state.textContent = entry.state === "failed" ? entry.reason : STATE_TEXT[entry.state]
+    + (entry.state === "uploading" ? ` ${Math.round(entry.progress * 100)}%` : "");
+  entry.row.dataset.state = entry.state;
+  retry.hidden = !(entry.state === "failed" && entry.retryable);
+  cancel.hidden = !(entry.state === "queued" || entry.state === "uploading");
+  entry.tile.dataset.uploadState = entry.state;
+  const tileState = entry.tile.querySelector(".tile-state");
+  if (tileState) tileState.textContent = entry.state === "failed" ? entry.reason : STATE_TEXT[entry.state];
+  entry.tile.style.setProperty("--progress", String(entry.progress || 0));
+  summarize();
+}
+
+function count(state) {
+  return entries.filter((entry) => (Array.isArray(state) ? state.includes(entry.state) : entry.state === state))
+    .length;
+}
+
+function summarize() {
+  const active = entries.filter((entry) => entry.state !== "cancelled");
+  const sending = count(["queued", "uploading", "confirming"]);
+  const developing = count("developing");
+  const failed = count("failed");
+  const ready = count("ready");
+  const parts = [];
+  if (sending) parts.push(`Uploading ${Math.min(active.length - sending + 1, active.length)} of ${active.length}`);
+  if (developing) parts.push(`${developing} developing`);
+  if (ready && (sending || developing)) parts.push(`${ready} ready`);
+  if (!sending && !developing && ready) parts.push(ready === 1 ? "1 photo ready" : `${ready} photos ready`);
+  if (failed) parts.push(`${failed} failed`);
+  tray.querySelector(".tray-summary").textContent = parts.join(" · ");
+  const progress = active.reduce((sum, entry) => sum + (IN_FLIGHT.has(entry.state) ? entry.progress || 0 : 1), 0);
+  tray.querySelector(".tray-progress").value = active.length ? progress / active.length : 1;
+  tray.classList.toggle("has-failures", failed > 0);
+  tray.querySelector(".tray-close").hidden = sending + developing > 0;
+  clearTimeout(clearTimer);
+  // Everything developed: the tray has nothing left to say. Failures stay until the owner closes the tray.
+  if (active.length && ready === active.length) clearTimer = setTimeout(clearTray, CLEAR_AFTER_MS);
+  if (!active.length) clearTray();
+}
+
+function clearTray() {
+  if (entries.some((entry) => IN_FLIGHT.has(entry.state) || entry.state === "developing")) return;
+  entries.splice(0).forEach((entry) => {
+    entry.row.remove();
+    if (entry.state !== "ready" && entry.tile.classList.contains("local")) entry.tile.remove();
+  });
+  tray.hidden = true;
+  document.body.classList.remove("tray-open");
+}
+
+function retryEntry(entry) {
+  update(entry, { state: "queued", reason: "", progress: 0 });
+  start();
+}
+
+function cancelEntry(entry) {
+  const request = entry.request;
+  update(entry, { state: "cancelled" });
+  request?.abort();
+  entry.row.remove();
+  entry.tile.remove();
+  if (entry.previewUrl) URL.revokeObjectURL(entry.previewUrl);
+  entries.splice(entries.indexOf(entry), 1);
+  summarize();
+}
+
+function add(files) {
+  const heading = uploadsHeading();
+  let after = heading;
+  Array.from(files).forEach((file) => {
+    const entry = { file, state: "queued", progress: 0, reason: "", retryable: true };
+    entry.tile = localTile(entry);
+    entry.row = row(entry);
+    after.after(entry.tile);
+    after = entry.tile;
+    tray.querySelector(".tray-files").append(entry.row);
+    entries.push(entry);
+    const refused = refusal(file);
+    update(entry, refused ? { state: "failed", reason: refused, retryable: false } : {});
+  });
+  tray.hidden = false;
+  document.body.classList.add("tray-open");
+  document.dispatchEvent(new CustomEvent("darkroom:tiles-changed"));
+  start();
+}
+
+function onSettled(event) {
+  const photo = event.detail;
+  entries.filter((entry) => entry.photoId === photo.id).forEach((entry) => {
+    // The gallery swapped the local tile for the developed one: the tray follows that tile from now on.
+    entry.tile = gallery.querySelector(`[data-photo-id="${photo.id}"]`) || entry.tile;
+    if (entry.previewUrl) URL.revokeObjectURL(entry.previewUrl);
+    settle(entry, photo);
+  });
+}
+
+function toggleDetails() {
+  const toggle = tray.querySelector(".tray-toggle");
+  const open = toggle.getAttribute("aria-expanded") !== "true";
+  toggle.setAttribute("aria-expanded", String(open));
+  toggle.textContent = open ? "Hide details" : "Details";
+  tray.querySelector(".tray-files").hidden = !open;
+}
+
+function closeTray() {
+  entries.filter((entry) => entry.state === "failed").forEach((entry) => update(entry, { state: "cancelled" }));
+  entries.filter((entry) => entry.state === "cancelled").forEach((entry) => {
+    if (entry.tile.classList.contains("local")) entry.tile.remove();
+  });
+  clearTray();
+}
+
+function hasFiles(event) {
+  return Array.from(event.dataTransfer?.types || []).includes("Files");
+}
+
+if (uploader && gallery && tray) {
+  const input = document.getElementById("file-input");
+  input.addEventListener("change", () => {
+    add(input.files);
+    input.value = "";
+  });
+  document.addEventListener("dragover", (event) => {
+    if (!hasFiles(event)) return;
+    event.preventDefault();
+    document.body.classList.add("dropping");
+  });
+  document.addEventListener("dragleave", (event) => {
+    if (event.relatedTarget === null) document.body.classList.remove("dropping");
+  });
+  document.addEventListener("drop", (event) => {
+    document.body.classList.remove("dropping");
+    if (!hasFiles(event)) return;
+    event.preventDefault();
+    add(event.dataTransfer.files);
+  });
+  tray.querySelector(".tray-toggle").addEventListener("click", toggleDetails);
+  tray.querySelector(".tray-close").addEventListener("click", closeTray);
+  document.addEventListener("darkroom:photo-settled", onSettled);
+  // Leaving mid-upload would lose the files not sent yet: the browser asks first.
+  window.addEventListener("beforeunload", (event) => {
+    if (entries.some((entry) => IN_FLIGHT.has(entry.state))) {
+      event.preventDefault();
+      event.returnValue = "";
     }
-    running -= 1;
-  }
-
-  function uploadAll(files) {
-    Array.from(files).forEach((file) => waiting.push({ file, view: row(file) }));
-    while (running < PARALLEL_UPLOADS && waiting.length > 0) work();
-  }
-
-  input.addEventListener("change", () => { uploadAll(input.files); input.value = ""; });
-  ["dragenter", "dragover"].forEach((name) => uploader.addEventListener(name, (event) => {
-    event.preventDefault(); uploader.classList.add("over");
-  }));
-  ["dragleave", "drop"].forEach((name) => uploader.addEventListener(name, (event) => {
-    event.preventDefault(); uploader.classList.remove("over");
-  }));
-  uploader.addEventListener("drop", (event) => uploadAll(event.dataTransfer.files));
-})();
+  });
+}

@@ -1,0 +1,55 @@
+import json
+import math
+from datetime import timedelta
+
+from django import template
+from django.urls import reverse
+from django.utils import timezone
+
+from web.photos import selectors
+from web.photos.facts import photo_facts
+from web.photos.failures import failure_text
+from web.photos.models import Photo
+
+register = template.Library()
+
+
+def tile_context(*, photo: Photo) -> dict:
+    """What a gallery tile shows, and what the viewer opened from it needs (its images by width, its details)."""
+    widths = selectors.photo_viewer_widths(photo=photo)
+    urls = [(reverse("photo_rendition", args=[photo.pk, width]), width) for width in widths]
+    return {
+        "photo": photo,
+        "images": selectors.photo_images(photo=photo),
+        "facts_json": json.dumps(photo_facts(photo=photo), ensure_ascii=False),
+        "failure": failure_text(photo=photo),
+        "viewer_src": urls[-1][0] if urls else "",
+        "viewer_srcset": ", ".join(f"{url} {width}w" for url, width in urls),
+    }
+
+
+@register.inclusion_tag("photos/_tile.html")
+def photo_tile(photo: Photo) -> dict:
+    return tile_context(photo=photo)
+
+
+@register.simple_tag
+def photo_failure(photo: Photo) -> str:
+    return failure_text(photo=photo)
+
+
+@register.simple_tag
+def photo_facts_list(photo: Photo) -> list[tuple[str, str]]:
+    return photo_facts(photo=photo)
+
+
+@register.simple_tag
+def photo_images_for(photo: Photo):
+    return selectors.photo_images(photo=photo)
+
+
+@register.simple_tag
+def photo_days_left(photo: Photo) -> str:
+    """How long a photo in the Trash stays restorable, in days begun: the last day counts as "1 day left"."""
+    days = max(1, math.ceil((selectors.trash_expires_at(photo=photo) - timezone.now()) / timedelta(days=1)))
+    return "1 day left" if days == 1 else f"{days} days left"
