@@ -5,8 +5,8 @@ from web.photos.models import Photo
 
 @admin.register(Photo)
 class PhotoAdmin(admin.ModelAdmin):
-    list_display = ["filename", "owner", "status", "failure_message", "resize_attempts", "created_at"]
-    list_filter = ["status", "failure_code"]
+    list_display = ["filename", "owner", "status", "failure_message", "resize_attempts", "created_at", "trashed_at"]
+    list_filter = ["status", "failure_code", ("trashed_at", admin.EmptyFieldListFilter)]
     search_fields = ["filename", "owner__email", "id", "correlation_id"]
     list_select_related = ["owner"]
     readonly_fields = [
@@ -22,6 +22,12 @@ class PhotoAdmin(admin.ModelAdmin):
         "correlation_id",
         "created_at",
         "resize_requested_at",
+        "taken_at",
+        "taken_offset",
+        "camera",
+        "thumbhash",
+        "color",
+        "timeline_at",
     ]
 
     # Deleting here removes the photo's S3 objects too, exactly like the site's Delete button.

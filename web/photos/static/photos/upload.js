@@ -205,7 +205,7 @@ function row(entry) {
 function button(label, action, fileName) {
   const element = document.createElement("button");
   element.type = "button";
-  element.className = "button quiet small";
+  element.className = "button button--secondary small";
   element.textContent = label;
   element.setAttribute("aria-label", `${label} ${fileName}`);
   element.hidden = true;
