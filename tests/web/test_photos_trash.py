@@ -112,10 +112,11 @@ def test_another_users_photo_can_be_neither_trashed_restored_nor_deleted(user_cl
     ],
 )
 @pytest.mark.parametrize("path", ["/photos/trash/move/", "/photos/trash/restore/", "/photos/trash/delete/"])
-def test_a_bad_selection_is_a_400_with_a_reason(user_client, path, ids, message):
-    response = user_client.post(path, {"ids": ids})
+def test_a_bad_selection_is_said_on_the_page_it_came_from(user_client, path, ids, message):
+    response = user_client.post(path, {"ids": ids, "next": "/photos/trash/"}, follow=True)
 
-    assert response.status_code == 400 and message in response.content.decode()
+    assert response.redirect_chain == [("/photos/trash/", 302)]
+    assert message in response.content.decode()
 
 
 @pytest.mark.parametrize("path", ["/photos/trash/move/", "/photos/trash/restore/", "/photos/trash/delete/"])

@@ -1,9 +1,10 @@
 import uuid
+from functools import wraps
 
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import Http404, HttpRequest, HttpResponseBadRequest
+from django.http import Http404, HttpRequest
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
@@ -111,13 +112,25 @@ def _count(number: int) -> str:
     return "1 photo" if number == 1 else f"{number} photos"
 
 
-@require_POST
-@login_required
-def photos_trash(request: HttpRequest):
-    try:
-        photo_ids = _selected_ids(request)
-    except ValueError as error:
-        return HttpResponseBadRequest(str(error))
+def selection_view(view):
+    """A POST acting on the photos selected with the tiles' checkboxes; a bad selection is said on the page."""
+
+    @require_POST
+    @login_required
+    @wraps(view)
+    def wrapper(request: HttpRequest):
+        try:
+            photo_ids = _selected_ids(request)
+        except ValueError as error:
+            messages.error(request, str(error))
+            return _back(request, "gallery")
+        return view(request, photo_ids)
+
+    return wrapper
+
+
+@selection_view
+def photos_trash(request: HttpRequest, photo_ids: list[uuid.UUID]):
     moved = services.photo_trash(owner=request.user, photo_ids=photo_ids)
     if moved:
         request.session[UNDO_SESSION_KEY] = [str(photo_id) for photo_id in photo_ids]
@@ -125,13 +138,8 @@ def photos_trash(request: HttpRequest):
     return _back(request, "gallery")
 
 
-@require_POST
-@login_required
-def photos_restore(request: HttpRequest):
-    try:
-        photo_ids = _selected_ids(request)
-    except ValueError as error:
-        return HttpResponseBadRequest(str(error))
+@selection_view
+def photos_restore(request: HttpRequest, photo_ids: list[uuid.UUID]):
     restored = services.photo_restore(owner=request.user, photo_ids=photo_ids)
     if restored:
         messages.success(request, f"Restored {_count(restored)}.")
@@ -154,14 +162,9 @@ def trash(request: HttpRequest):
     )
 
 
-@require_POST
-@login_required
-def trash_delete(request: HttpRequest):
+@selection_view
+def trash_delete(request: HttpRequest, photo_ids: list[uuid.UUID]):
     """Delete for good what is selected in the Trash, after one confirmation page."""
-    try:
-        photo_ids = _selected_ids(request)
-    except ValueError as error:
-        return HttpResponseBadRequest(str(error))
     if request.POST.get("confirm") != "yes":
         photos = list(selectors.trash_list(owner=request.user).filter(pk__in=photo_ids))
         if not photos:
