@@ -3,7 +3,8 @@
 The pipeline decodes once, as small as the largest rendition allows (JPEG draft mode lets libjpeg scale by 1/2,
 1/4 or 1/8 while decoding), resamples once (bicubic), and then halves with `reduce()` for each smaller width.
 Orientation, colour profile and mode are fixed on the largest rendition, the smallest image they can be fixed on
-that every other rendition derives from.
+that every other rendition derives from. The placeholder (placeholder.py) is made from the smallest rendition's
+picture.
 """
 
 import io
@@ -15,6 +16,7 @@ from dataclasses import dataclass
 from PIL import GifImagePlugin, Image, ImageCms, JpegImagePlugin, PngImagePlugin, WebPImagePlugin  # noqa: F401
 from pillow_heif import register_heif_opener
 
+from placeholder import Placeholder, make_placeholder
 from rendition_spec import ALLOWED_INPUT_FORMATS, MAX_PIXELS, SPEC, OutputFormat, Spec
 
 register_heif_opener(thumbnails=False, depth_images=False, aux_images=False)
@@ -71,6 +73,7 @@ class Rendered:
     width: int  # as displayed, after EXIF orientation
     height: int
     renditions: tuple[Rendition, ...]
+    placeholder: Placeholder  # what the gallery shows until a rendition loads
 
 
 def render(data: bytes, spec: Spec = SPEC) -> Rendered:
@@ -90,13 +93,19 @@ def render(data: bytes, spec: Spec = SPEC) -> Rendered:
     if orientation is None:
         orientation = _orientation(image)
     width, height = _turned(source_size, orientation)
-    sizes = plan_sizes(width, height, spec)
-    renditions = tuple(
-        Rendition(width=picture.width, height=picture.height, format=output, data=_encode(picture, output))
-        for picture in _cascade(_resizable(image), sizes, orientation)
-        for output in spec.formats
+    renditions = []
+    for picture in _cascade(_resizable(image), plan_sizes(width, height, spec), orientation):
+        renditions += [
+            Rendition(width=picture.width, height=picture.height, format=output, data=_encode(picture, output))
+            for output in spec.formats
+        ]
+    return Rendered(
+        source_format=source_format,
+        width=width,
+        height=height,
+        renditions=tuple(renditions),
+        placeholder=make_placeholder(picture),  # the smallest: upright, sRGB, alpha kept
     )
-    return Rendered(source_format=source_format, width=width, height=height, renditions=renditions)
 
 
 def plan_sizes(width: int, height: int, spec: Spec = SPEC) -> list[tuple[int, int]]:

@@ -3,8 +3,11 @@
 Shape (version 1, read by web/contracts.parse_manifest; samples in tests/events/manifest_*.json):
     {"version": 1, "photo_id", "status": "ready" | "failed",
      "source": {"key", "etag", and when ready "width", "height", "format"},
+     and when ready "placeholder": {"thumbhash": standard base64 of the ThumbHash bytes, "color": "#rrggbb"},
      "renditions": [{"key", "width", "height", "format": "jpeg" | "webp", "bytes"}],
      "error": null | {"code", "message"}}
+The placeholder came after the first release: readers treat it as optional, and older manifests without it stay
+valid under the same version.
 """
 
 from renditions import Rendered
@@ -26,6 +29,7 @@ def ready_manifest(*, request: ResizeRequest, etag: str, rendered: Rendered) -> 
             "height": rendered.height,
             "format": rendered.source_format,
         },
+        "placeholder": {"thumbhash": rendered.placeholder.thumbhash, "color": rendered.placeholder.color},
         "renditions": [
             {
                 "key": rendition_key(request, item.name),

@@ -1,6 +1,7 @@
 """Inputs made on the spot for the resize tests: images in every shape, hostile headers, ICC profiles, SQS
 records, and an S3 client that fails on demand (moto has no fault injection)."""
 
+import hashlib
 import io
 import struct
 import uuid
@@ -129,3 +130,16 @@ class FlakyS3:
             return attribute(**kwargs)
 
         return call
+
+
+def noise(size: tuple[int, int], mode: str = "RGB", seed: str = "darkroom") -> Image.Image:
+    """Pixels from SHA-256, the same on every machine: no coefficient of its ThumbHash is zero by symmetry."""
+    length = size[0] * size[1] * len(mode)
+    blocks = (hashlib.sha256(f"{seed}/{index}".encode()).digest() for index in range(-(-length // 32)))
+    return Image.frombytes(mode, size, b"".join(blocks)[:length])
+
+
+def blocks(size: tuple[int, int], mode: str = "RGB", seed: str = "darkroom") -> Image.Image:
+    """A 4 x 3 grid of colours from SHA-256 with noise over it: smooth areas and edges, like a picture."""
+    grid = noise((4, 3), mode, seed).resize(size, Image.Resampling.NEAREST)
+    return Image.blend(grid, noise(size, mode, seed + "/noise"), 0.15)

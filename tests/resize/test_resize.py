@@ -44,6 +44,7 @@ def test_a_photo_becomes_renditions_and_a_ready_manifest(s3, sqs_event, resize_m
         "height": 1500,
         "format": "JPEG",
     }
+    assert set(manifest["placeholder"]) == {"thumbhash", "color"}
     widths = sorted({item["width"] for item in manifest["renditions"]})
     assert widths == [240, 480, 960, 1920]
     for item in manifest["renditions"]:

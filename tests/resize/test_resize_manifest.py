@@ -27,14 +27,15 @@ def shape(document):
 
 
 def test_ready_manifest_has_the_samples_shape_and_values():
+    # The sample's placeholder is this picture's.
     rendered = renditions.render(encode(quadrants((4000, 3000)), "JPEG"))
 
     manifest = ready_manifest(request=REQUEST, etag=ETAG, rendered=rendered)
 
     sample = load_event("manifest_ready.json")
     assert shape(manifest) == shape(sample)
-    assert {key: manifest[key] for key in ("version", "photo_id", "status", "error")} == {
-        key: sample[key] for key in ("version", "photo_id", "status", "error")
+    assert {key: manifest[key] for key in ("version", "photo_id", "status", "placeholder", "error")} == {
+        key: sample[key] for key in ("version", "photo_id", "status", "placeholder", "error")
     }
     assert manifest["source"] == {**sample["source"], "width": 4000, "height": 3000}
     assert [(item["key"], item["width"], item["format"]) for item in manifest["renditions"]] == [
