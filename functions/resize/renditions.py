@@ -3,8 +3,8 @@
 The pipeline decodes once, as small as the largest rendition allows (JPEG draft mode lets libjpeg scale by 1/2,
 1/4 or 1/8 while decoding), resamples once (bicubic), and then halves with `reduce()` for each smaller width.
 Orientation, colour profile and mode are fixed on the largest rendition, the smallest image they can be fixed on
-that every other rendition derives from. The placeholder (placeholder.py) is made from the smallest rendition's
-picture.
+that every other rendition derives from. The photo's facts (photo_facts.py) are read from the decoded image before
+its metadata is dropped, and the placeholder (placeholder.py) is made from the smallest rendition's picture.
 """
 
 import io
@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from PIL import GifImagePlugin, Image, ImageCms, JpegImagePlugin, PngImagePlugin, WebPImagePlugin  # noqa: F401
 from pillow_heif import register_heif_opener
 
+from photo_facts import PhotoFacts, read_facts
 from placeholder import Placeholder, make_placeholder
 from rendition_spec import ALLOWED_INPUT_FORMATS, MAX_PIXELS, SPEC, OutputFormat, Spec
 
@@ -73,6 +74,7 @@ class Rendered:
     width: int  # as displayed, after EXIF orientation
     height: int
     renditions: tuple[Rendition, ...]
+    facts: PhotoFacts  # from EXIF: when, and with what camera
     placeholder: Placeholder  # what the gallery shows until a rendition loads
 
 
@@ -93,6 +95,7 @@ def render(data: bytes, spec: Spec = SPEC) -> Rendered:
     if orientation is None:
         orientation = _orientation(image)
     width, height = _turned(source_size, orientation)
+    facts = read_facts(image)  # before _resizable drops the metadata
     renditions = []
     for picture in _cascade(_resizable(image), plan_sizes(width, height, spec), orientation):
         renditions += [
@@ -104,6 +107,7 @@ def render(data: bytes, spec: Spec = SPEC) -> Rendered:
         width=width,
         height=height,
         renditions=tuple(renditions),
+        facts=facts,
         placeholder=make_placeholder(picture),  # the smallest: upright, sRGB, alpha kept
     )
 

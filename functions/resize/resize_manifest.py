@@ -2,13 +2,18 @@
 
 Shape (version 1, read by web/contracts.parse_manifest; samples in tests/events/manifest_*.json):
     {"version": 1, "photo_id", "status": "ready" | "failed",
-     "source": {"key", "etag", and when ready "width", "height", "format"},
+     "source": {"key", "etag", and when ready "width", "height", "format",
+                "taken_at": "2024-06-01T14:03:22+02:00" | "2024-06-01T14:03:22" | null,
+                "camera": null | {"make", "model", "lens": str | null, "exposure_time": "1/250" | "0.6" | "2" | null,
+                                  "f_number": float | null, "iso": int | null, "focal_length_mm": float | null}},
      and when ready "placeholder": {"thumbhash": standard base64 of the ThumbHash bytes, "color": "#rrggbb"},
      "renditions": [{"key", "width", "height", "format": "jpeg" | "webp", "bytes"}],
      "error": null | {"code", "message"}}
-The placeholder came after the first release: readers treat it as optional, and older manifests without it stay
-valid under the same version.
+taken_at, camera and the placeholder came after the first release: readers treat them as optional, and older
+manifests without them stay valid under the same version.
 """
+
+from dataclasses import asdict
 
 from renditions import Rendered
 from resize_request import ResizeRequest
@@ -28,6 +33,8 @@ def ready_manifest(*, request: ResizeRequest, etag: str, rendered: Rendered) -> 
             "width": rendered.width,
             "height": rendered.height,
             "format": rendered.source_format,
+            "taken_at": rendered.facts.taken_at,
+            "camera": asdict(rendered.facts.camera) if rendered.facts.camera else None,
         },
         "placeholder": {"thumbhash": rendered.placeholder.thumbhash, "color": rendered.placeholder.color},
         "renditions": [

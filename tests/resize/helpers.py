@@ -143,3 +143,78 @@ def blocks(size: tuple[int, int], mode: str = "RGB", seed: str = "darkroom") -> 
     """A 4 x 3 grid of colours from SHA-256 with noise over it: smooth areas and edges, like a picture."""
     grid = noise((4, 3), mode, seed).resize(size, Image.Resampling.NEAREST)
     return Image.blend(grid, noise(size, mode, seed + "/noise"), 0.15)
+
+
+# ---------------------------------------------------------------- EXIF written by hand
+# Pillow's Image.Exif writes each known tag with its standard type; hostile EXIF needs any type, count and bytes.
+# An entry is (tag, TIFF type, count, value bytes), little-endian.
+
+
+def ascii_tag(tag: int, text: str | bytes) -> tuple[int, int, int, bytes]:
+    data = (text.encode() if isinstance(text, str) else text) + b"\0"
+    return tag, 2, len(data), data
+
+
+def undefined_tag(tag: int, data: bytes) -> tuple[int, int, int, bytes]:
+    return tag, 7, len(data), data
+
+
+def short_tag(tag: int, *values: int) -> tuple[int, int, int, bytes]:
+    return tag, 3, len(values), struct.pack(f"<{len(values)}H", *values)
+
+
+def rational_tag(tag: int, *fractions: tuple[int, int]) -> tuple[int, int, int, bytes]:
+    return tag, 5, len(fractions), b"".join(struct.pack("<II", *fraction) for fraction in fractions)
+
+
+def exif_block(ifd0=(), exif=(), gps=()) -> bytes:
+    """An APP1 EXIF payload ("Exif\\0\\0" and a TIFF structure): IFD0 pointing to an Exif IFD and a GPS IFD."""
+
+    def ifd(entries, start: int) -> bytes:
+        table_size = 2 + 12 * len(entries) + 4
+        table, data = struct.pack("<H", len(entries)), b""
+        for tag, kind, count, value in sorted(entries):
+            if len(value) <= 4:
+                table += struct.pack("<HHI", tag, kind, count) + value.ljust(4, b"\0")
+            else:
+                table += struct.pack("<HHII", tag, kind, count, start + table_size + len(data))
+                data += value + b"\0" * (len(value) % 2)
+        return table + b"\0\0\0\0" + data
+
+    def pointers(exif_at: int, gps_at: int) -> list:
+        return [(0x8769, 4, 1, struct.pack("<I", exif_at))] * bool(exif) + [
+            (0x8825, 4, 1, struct.pack("<I", gps_at))
+        ] * bool(gps)
+
+    first_size = len(ifd([*ifd0, *pointers(0, 0)], 8))
+    exif_at = 8 + first_size
+    exif_ifd = ifd(exif, exif_at)
+    gps_at = exif_at + len(exif_ifd) * bool(exif)
+    first = ifd([*ifd0, *pointers(exif_at, gps_at)], 8)
+    return b"Exif\0\0II*\0" + struct.pack("<I", 8) + first + exif_ifd * bool(exif) + ifd(gps, gps_at) * bool(gps)
+
+
+def phone_exif(*, private: bool = False) -> Image.Exif:
+    """What a phone writes for a photo (the values of tests/events/manifest_ready.json); with `private`, also what
+    must never reach the manifest: a GPS position and serial numbers."""
+    exif = Image.Exif()
+    exif[0x010F] = "Apple"  # Make
+    exif[0x0110] = "iPhone 13"  # Model
+    exif[0x0132] = "2024:06:02 08:00:00"  # DateTime: when the file last changed
+    details = exif.get_ifd(0x8769)  # the Exif IFD
+    details[0x9003] = "2024:06:01 14:03:22"  # DateTimeOriginal
+    details[0x9011] = "+02:00"  # OffsetTimeOriginal
+    details[0x829A] = 1 / 120  # ExposureTime
+    details[0x829D] = 1.6  # FNumber
+    details[0x8827] = 50  # ISOSpeedRatings
+    details[0x920A] = 5.1  # FocalLength
+    details[0xA434] = "iPhone 13 back dual wide camera 5.1mm f/1.6"  # LensModel
+    if private:
+        details[0xA430] = "Jane Q. Private"  # CameraOwnerName
+        details[0xA431] = "SN-BODY-7731-0042"  # BodySerialNumber
+        details[0xA435] = "SN-LENS-5502-0099"  # LensSerialNumber
+        details[0xA420] = "4f1c0b2e9a7d4e6b8c3a5d7e9f1a2b3c"  # ImageUniqueID
+        gps = exif.get_ifd(0x8825)
+        gps.update({1: "N", 2: (48.0, 51.0, 29.1234), 3: "E", 4: (2.0, 17.0, 40.5678), 6: 35.4321})
+        gps.update({29: "2024:06:01", 0x001B: b"ASCII\0\0\0GPS-NETWORK"})  # GPSDateStamp, GPSProcessingMethod
+    return exif

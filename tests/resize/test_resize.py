@@ -9,7 +9,7 @@ from botocore.stub import Stubber
 from PIL import Image
 
 import resize
-from tests.resize.helpers import BUCKET, FlakyS3, encode, png_header_only, quadrants
+from tests.resize.helpers import BUCKET, FlakyS3, encode, phone_exif, png_header_only, quadrants
 
 
 def upload(s3, message: dict, data: bytes, content_type: str = "image/jpeg") -> str:
@@ -43,6 +43,8 @@ def test_a_photo_becomes_renditions_and_a_ready_manifest(s3, sqs_event, resize_m
         "width": 2000,
         "height": 1500,
         "format": "JPEG",
+        "taken_at": None,  # a JPEG without EXIF
+        "camera": None,
     }
     assert set(manifest["placeholder"]) == {"thumbhash", "color"}
     widths = sorted({item["width"] for item in manifest["renditions"]})
@@ -57,6 +59,27 @@ def test_a_photo_becomes_renditions_and_a_ready_manifest(s3, sqs_event, resize_m
     expected_keys = {item["key"] for item in manifest["renditions"]} | {f"{message['output_prefix']}manifest.json"}
     assert keys_under(s3, "renditions/") == expected_keys
     assert keys_under(s3, "uploads/") == {message["source_key"]}  # the original is never touched
+
+
+def test_the_manifest_never_carries_a_position_nor_serial_numbers(s3, sqs_event, resize_message, lambda_context):
+    # GIVEN a phone's photo with a GPS position, serial numbers and its owner's name in its EXIF
+    message = resize_message()
+    upload(s3, message, encode(quadrants((1200, 900)), "JPEG", exif=phone_exif(private=True)))
+
+    resize.lambda_handler(sqs_event(message), lambda_context)
+
+    # THEN the manifest has the camera and the time, and nothing else from the EXIF, anywhere in it
+    text = s3.get_object(Bucket=BUCKET, Key=f"{message['output_prefix']}manifest.json")["Body"].read().decode()
+    manifest = json.loads(text)
+    assert manifest["source"]["camera"]["model"] == "iPhone 13"
+    assert manifest["source"]["taken_at"] == "2024-06-01T14:03:22+02:00"
+    private = ["Jane", "SN-", "7731", "5502", "4f1c0b2e", "48.8", "29.12", "2.29", "40.56", "35.43", "GPS", "gps"]
+    private += ["serial", "Serial", "owner", "latitude", "longitude", "altitude"]
+    assert [value for value in private if value in text] == []
+    # and the renditions carry no metadata at all
+    for item in manifest["renditions"]:
+        data = s3.get_object(Bucket=BUCKET, Key=item["key"])["Body"].read()
+        assert b"Exif" not in data and b"SN-" not in data and b"Jane" not in data, item["key"]
 
 
 HOSTILE = {

@@ -1,11 +1,12 @@
 """The manifest: the exact shape of the samples the site reads, and the ETag check that makes retries free."""
 
 import pytest
+from PIL import Image
 
 import renditions
 from resize_manifest import failed_manifest, is_current, ready_manifest
 from resize_request import ResizeRequest
-from tests.resize.helpers import encode, quadrants
+from tests.resize.helpers import encode, phone_exif, quadrants
 from tests.samples import load_event
 
 REQUEST = ResizeRequest(
@@ -27,8 +28,8 @@ def shape(document):
 
 
 def test_ready_manifest_has_the_samples_shape_and_values():
-    # The sample's placeholder is this picture's.
-    rendered = renditions.render(encode(quadrants((4000, 3000)), "JPEG"))
+    # The sample's photo: a phone's 12 MP JPEG with its EXIF; the sample's placeholder is this picture's.
+    rendered = renditions.render(encode(quadrants((4000, 3000)), "JPEG", exif=phone_exif()))
 
     manifest = ready_manifest(request=REQUEST, etag=ETAG, rendered=rendered)
 
@@ -37,12 +38,40 @@ def test_ready_manifest_has_the_samples_shape_and_values():
     assert {key: manifest[key] for key in ("version", "photo_id", "status", "placeholder", "error")} == {
         key: sample[key] for key in ("version", "photo_id", "status", "placeholder", "error")
     }
-    assert manifest["source"] == {**sample["source"], "width": 4000, "height": 3000}
+    assert manifest["source"] == sample["source"]
     assert [(item["key"], item["width"], item["format"]) for item in manifest["renditions"]] == [
         (item["key"], item["width"], item["format"]) for item in sample["renditions"]
     ]
     sizes = {item.name: len(item.data) for item in rendered.renditions}
     assert all(item["bytes"] == sizes[item["key"].rsplit("/", 1)[1]] for item in manifest["renditions"])
+
+
+def test_a_photo_without_exif_has_null_facts_and_still_a_placeholder():
+    rendered = renditions.render(encode(quadrants((400, 300)), "PNG"))
+
+    manifest = ready_manifest(request=REQUEST, etag=ETAG, rendered=rendered)
+
+    assert (manifest["source"]["taken_at"], manifest["source"]["camera"]) == (None, None)
+    assert set(manifest["placeholder"]) == {"thumbhash", "color"}
+
+
+def test_a_camera_with_some_settings_has_null_for_the_others():
+    exif = Image.Exif()
+    exif[0x0110] = "DMC-GX80"  # Model, and nothing else
+
+    manifest = ready_manifest(
+        request=REQUEST, etag=ETAG, rendered=renditions.render(encode(quadrants(), "JPEG", exif=exif))
+    )
+
+    assert manifest["source"]["camera"] == {
+        "make": None,
+        "model": "DMC-GX80",
+        "lens": None,
+        "exposure_time": None,
+        "f_number": None,
+        "iso": None,
+        "focal_length_mm": None,
+    }
 
 
 def test_failed_manifest_is_the_sample():
