@@ -350,7 +350,7 @@ def test_an_account_is_deleted_from_its_account_page(page, photo_file):
     page.click("form.card-form button[type=submit]")
 
     # THEN they are logged out, told what happens next, and cannot log in again
-    expect(page.locator(".flash")).to_contain_text("Your account is deleted")
+    expect(page.locator(".messages .message")).to_contain_text("Your account is deleted")
     expect(page.locator("nav")).to_contain_text("Log in")
     page.goto("/login/")
     page.fill("input[name=username]", "leaving@example.com")

@@ -1,0 +1,133 @@
+"""The site's own pages: layout, theme and menu markup, messages, error pages, and nothing a CSP would block."""
+
+from html.parser import HTMLParser
+
+import pytest
+
+pytestmark = pytest.mark.django_db
+
+
+class Page(HTMLParser):
+    """The tags of a rendered page, in order, with the ones inside <head> marked."""
+
+    def __init__(self, html: str):
+        super().__init__()
+        self.tags: list[tuple[str, dict, bool]] = []
+        self.inline_scripts = 0
+        self._in_head = False
+        self._script_without_src = False
+        self.feed(html)
+
+    def handle_starttag(self, tag, attrs):
+        attributes = dict(attrs)
+        if tag == "head":
+            self._in_head = True
+        self.tags.append((tag, attributes, self._in_head))
+        self._script_without_src = tag == "script" and "src" not in attributes
+
+    def handle_endtag(self, tag):
+        if tag == "head":
+            self._in_head = False
+        if tag == "script":
+            self._script_without_src = False
+
+    def handle_data(self, data):
+        if self._script_without_src and data.strip():
+            self.inline_scripts += 1
+
+    def find(self, tag: str, **attributes) -> list[tuple[dict, bool]]:
+        return [
+            (attrs, in_head)
+            for name, attrs, in_head in self.tags
+            if name == tag and all(attrs.get(key) == value for key, value in attributes.items())
+        ]
+
+    def index(self, tag: str, **attributes) -> int:
+        for position, (name, attrs, _) in enumerate(self.tags):
+            if name == tag and all(attrs.get(key) == value for key, value in attributes.items()):
+                return position
+        raise AssertionError(f"no <{tag} {attributes}>")
+
+
+@pytest.fixture
+def staff_client(client, django_user_model):
+    staff = django_user_model.objects.create_superuser(email="root@example.com", password="a-long-enough-passphrase")
+    client.force_login(staff)
+    return client
+
+
+LOGGED_OUT_PAGES = ["/", "/login/", "/signup/", "/password/reset/", "/password/reset/sent/"]
+LOGGED_OUT_PAGES += ["/password/reset/complete/", "/password/reset/MQ/bad-token/"]
+LOGGED_IN_PAGES = ["/account/", "/account/delete/", "/password/change/", "/password/change/done/", "/photos/"]
+
+
+@pytest.mark.parametrize("path", LOGGED_OUT_PAGES)
+def test_pages_load_the_theme_script_blocking_in_head_before_the_stylesheet(client, path):
+    page = Page(client.get(path).content.decode())
+
+    [(theme, in_head)] = page.find("script", src="/static/theme.js")
+    assert in_head and "defer" not in theme and "async" not in theme and "type" not in theme
+    assert page.index("script", src="/static/theme.js") < page.index("link", rel="stylesheet")
+    assert page.find("link", rel="icon", href="/static/favicon.svg")
+    assert {attrs["media"] for attrs, _ in page.find("meta", name="theme-color")} == {
+        "(prefers-color-scheme: dark)",
+        "(prefers-color-scheme: light)",
+    }
+
+
+def test_the_menu_button_controls_the_navigation(client):
+    page = Page(client.get("/").content.decode())
+
+    [(button, _)] = page.find("button", **{"class": "menu-button"})
+    assert button["aria-expanded"] == "false"
+    assert page.find("nav", id=button["aria-controls"])
+    assert page.find("script", src="/static/menu.js")
+
+
+def test_navigation_of_a_visitor(client):
+    page = Page(client.get("/login/").content.decode())
+
+    assert page.find("a", href="/login/") and page.find("a", href="/signup/")
+    assert not page.find("a", href="/photos/") and not page.find("form", action="/logout/")
+
+
+def test_navigation_of_a_member(user_client):
+    page = Page(user_client.get("/account/").content.decode())
+
+    for href in ["/photos/", "/photos/trash/", "/account/"]:
+        assert page.find("a", href=href)
+    assert page.find("a", href="/account/", **{"aria-current": "page"})
+    assert page.find("form", method="post", action="/logout/")
+    assert not page.find("a", href="/admin/")
+
+
+def test_navigation_of_staff(staff_client):
+    assert Page(staff_client.get("/account/").content.decode()).find("a", href="/admin/")
+
+
+@pytest.mark.parametrize("path", LOGGED_OUT_PAGES)
+def test_no_inline_script_or_style_on_visitor_pages(client, path):
+    _assert_nothing_inline(client.get(path).content.decode())
+
+
+@pytest.mark.parametrize("path", LOGGED_IN_PAGES)
+def test_no_inline_script_or_style_on_member_pages(user_client, path):
+    _assert_nothing_inline(user_client.get(path).content.decode())
+
+
+def _assert_nothing_inline(html: str) -> None:
+    page = Page(html)
+    assert page.inline_scripts == 0, "a CSP forbids inline scripts"
+    assert not [tag for tag, attrs, _ in page.tags if "style" in attrs], "no style attributes"
+    assert not [tag for tag, attrs, _ in page.tags if any(name.startswith("on") for name in attrs)], "no handlers"
+
+
+def test_stylesheet_keeps_the_token_names_the_photo_pages_use(settings):
+    css = (settings.BASE_DIR / "web" / "static" / "darkroom.css").read_text()
+
+    tokens = ["--bg", "--surface", "--surface-2", "--ink", "--muted", "--line", "--accent", "--accent-ink"]
+    tokens += ["--danger", "--ok", "--focus", "--radius", "--radius-lg", "--font"]
+    tokens += [f"--space-{step}" for step in range(1, 7)] + [f"--step-{step}" for step in ["-1", "0", "1", "2", "3"]]
+    for token in tokens:
+        assert f"  {token}: " in css, token
+    assert "font-display: swap" in css
