@@ -12,10 +12,14 @@ pytestmark = pytest.mark.django_db
 @pytest.mark.parametrize(
     ("data", "message"),
     [
-        ({"email": "not-an-email", "password": "correct horse battery"}, "Enter a valid email address."),
+        (
+            {"email": "not-an-email", "password": "correct horse battery"},
+            "Enter an email address in the correct format, like name@example.com",
+        ),
         ({"email": "new@example.com", "password": "123"}, "This password is too short."),
         ({"email": "new@example.com", "password": "password123"}, "This password is too common."),
-        ({"email": "", "password": ""}, "This field is required."),
+        ({"email": "", "password": ""}, "Enter your email address"),
+        ({"email": "new@example.com", "password": ""}, "Enter a password"),
     ],
 )
 def test_signup_rejects_bad_input(client, data, message):

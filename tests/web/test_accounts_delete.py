@@ -65,7 +65,7 @@ def test_delete_page_says_what_goes(user_client, user):
     assert "all 2 of your photos" in page and "There is no undo" in page
 
 
-@pytest.mark.parametrize(("password", "error"), [("wrong", "That is not your password."), ("", "required")])
+@pytest.mark.parametrize(("password", "error"), [("wrong", "That is not your password."), ("", "Enter your password")])
 def test_delete_needs_the_password(user_client, user, password, error):
     response = user_client.post("/account/delete/", {"password": password})
 

@@ -218,7 +218,9 @@ def test_reset_link_ignores_a_forged_host_header(
     assert sent_reset_link().startswith("https://photos.example/password/reset/")
 
 
-@pytest.mark.parametrize(("email", "error"), [("", "This field is required."), ("ada", "Enter a valid email")])
+@pytest.mark.parametrize(
+    ("email", "error"), [("", "Enter your email address"), ("ada", "Enter an email address in the correct format")]
+)
 def test_reset_form_rejects_bad_input(client, email, error):
     response = client.post("/password/reset/", {"email": email})
 
@@ -332,3 +334,11 @@ def test_the_notice_is_recorded_with_the_password_or_not_at_all(user_client, use
     assert response.status_code == 500
     user.refresh_from_db()
     assert user.check_password(OLD_PASSWORD)  # the new password was rolled back with the missing notice
+
+
+def test_password_forms_say_what_is_missing_in_plain_words(user_client):
+    page = user_client.post("/password/change/", {}).content.decode()
+
+    for words in ["Current password", "Enter your current password", "Enter a new password", "New password again"]:
+        assert words in page
+    assert "This field is required" not in page

@@ -1,6 +1,7 @@
 from django import forms
 from django.conf import settings
 from django.contrib.admin.forms import AdminAuthenticationForm
+from django.contrib.auth import forms as auth_forms
 from django.contrib.auth import password_validation
 from django.contrib.auth.forms import AuthenticationForm
 
@@ -8,12 +9,26 @@ from web.accounts import throttle
 from web.accounts.addresses import mailable_address, stored_form
 from web.accounts.models import User
 
+# GOV.UK's plain words for a missing or malformed field, instead of Django's "This field is required."
+EMAIL_ERRORS = {
+    "required": "Enter your email address",
+    "invalid": "Enter an email address in the correct format, like name@example.com",
+}
+NEW_PASSWORD_HINT = "Use 8 characters or more. A few words you will remember make a strong one."
+
 
 class SignupForm(forms.Form):
     email = forms.EmailField(
-        max_length=254, widget=forms.EmailInput(attrs={"autocomplete": "email", "autofocus": True})
+        max_length=254,
+        error_messages=EMAIL_ERRORS,
+        widget=forms.EmailInput(attrs={"autocomplete": "email", "autofocus": True}),
     )
-    password = forms.CharField(strip=False, widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}))
+    password = forms.CharField(
+        strip=False,
+        help_text=NEW_PASSWORD_HINT,
+        error_messages={"required": "Enter a password"},
+        widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
+    )
 
     def clean_email(self) -> str:
         email = mailable_address(self.cleaned_data["email"])
@@ -38,8 +53,13 @@ class LoginForm(AuthenticationForm):
     username = forms.EmailField(
         label="Email",
         max_length=254,
+        error_messages=EMAIL_ERRORS,
         widget=forms.EmailInput(attrs={"autocomplete": "email", "autofocus": True}),
     )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["password"].error_messages["required"] = "Enter your password"
 
     def clean_username(self) -> str:
         # As the account was stored (lower case, punycode domain), so the throttle counts one spelling per account.
@@ -67,7 +87,9 @@ class AdminLoginForm(LoginForm, AdminAuthenticationForm):
 
 class PasswordResetRequestForm(forms.Form):
     email = forms.EmailField(
-        max_length=254, widget=forms.EmailInput(attrs={"autocomplete": "email", "autofocus": True})
+        max_length=254,
+        error_messages=EMAIL_ERRORS,
+        widget=forms.EmailInput(attrs={"autocomplete": "email", "autofocus": True}),
     )
 
     def clean_email(self) -> str:
@@ -79,6 +101,7 @@ class AccountDeleteForm(forms.Form):
     password = forms.CharField(
         label="Your password",
         strip=False,
+        error_messages={"required": "Enter your password"},
         widget=forms.PasswordInput(attrs={"autocomplete": "current-password", "autofocus": True}),
     )
 
@@ -91,3 +114,28 @@ class AccountDeleteForm(forms.Form):
         if not self.user.check_password(self.cleaned_data["password"]):
             raise forms.ValidationError("That is not your password.")
         return self.cleaned_data["password"]
+
+
+def _plain_password_words(fields: dict) -> None:
+    """Labels, hint and missing-field errors of Django's password forms, in the site's words."""
+    if "old_password" in fields:
+        fields["old_password"].label = "Current password"
+        fields["old_password"].error_messages["required"] = "Enter your current password"
+    fields["new_password1"].label = "New password"
+    fields["new_password1"].help_text = NEW_PASSWORD_HINT
+    fields["new_password1"].error_messages["required"] = "Enter a new password"
+    fields["new_password2"].label = "New password again"
+    fields["new_password2"].help_text = ""
+    fields["new_password2"].error_messages["required"] = "Enter the new password again"
+
+
+class PasswordChangeForm(auth_forms.PasswordChangeForm):
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        _plain_password_words(self.fields)
+
+
+class SetPasswordForm(auth_forms.SetPasswordForm):
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        _plain_password_words(self.fields)

@@ -10,7 +10,13 @@ from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_http_methods
 
 from web.accounts import throttle
-from web.accounts.forms import AccountDeleteForm, PasswordResetRequestForm, SignupForm
+from web.accounts.forms import (
+    AccountDeleteForm,
+    PasswordChangeForm,
+    PasswordResetRequestForm,
+    SetPasswordForm,
+    SignupForm,
+)
 from web.accounts.services import (
     account_delete_request,
     duration_text,
@@ -105,6 +111,7 @@ class _TellsTheOwner:
 
 class PasswordResetConfirmView(_TellsTheOwner, auth_views.PasswordResetConfirmView):
     template_name = "accounts/password_reset_confirm.html"
+    form_class = SetPasswordForm
     success_url = reverse_lazy("password_reset_complete")
 
     def get_user(self, uidb64):
@@ -115,4 +122,5 @@ class PasswordResetConfirmView(_TellsTheOwner, auth_views.PasswordResetConfirmVi
 
 class PasswordChangeView(_TellsTheOwner, auth_views.PasswordChangeView):
     template_name = "accounts/password_change.html"
+    form_class = PasswordChangeForm
     success_url = reverse_lazy("password_change_done")
