@@ -81,6 +81,10 @@ def test_ready_manifest_sample_parses():
     assert manifest.width and manifest.height
     assert {item["format"] for item in manifest.renditions} == {"jpeg", "webp"}
     assert all(set(item) == {"key", "width", "height", "format", "bytes"} for item in manifest.renditions)
+    # what the gallery and the viewer show, all of it read from the sample
+    assert (manifest.taken_at, manifest.taken_offset) == (datetime(2024, 6, 1, 14, 3, 22), 120)
+    assert manifest.camera == load_event("manifest_ready.json")["source"]["camera"]
+    assert manifest.thumbhash and manifest.color.startswith("#")
 
 
 def test_failed_manifest_sample_parses():
