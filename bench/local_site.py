@@ -35,6 +35,7 @@ class LocalSite:
         site_faults: dict | None = None,
         visibility_timeout: int | None = None,
         sweeper: dict | None = None,  # site_server's --sweep-every, --outbox-retry-after, --processing-deadline
+        site_environment: dict[str, str] | None = None,  # over the defaults below (Lighthouse: production settings)
     ):
         self.workdir = Path(workdir)
         self.site_port = free_port()
@@ -42,6 +43,7 @@ class LocalSite:
         self.database = self.workdir / "site.sqlite3"
         self.site_faults = site_faults
         self.sweeper = sweeper or {}
+        self.site_environment = site_environment or {}
         self.stack = LocalStack(
             moto_port=free_port(),
             site_origin=self.url,
@@ -91,6 +93,7 @@ class LocalSite:
             # Every simulated user signs up from 127.0.0.1: the per-network cap on signups would refuse the eleventh.
             "DARKROOM_EMAIL_FORMS_PER_NETWORK_PER_HOUR": "1000000",
             "PYTHONPATH": str(ROOT),
+            **self.site_environment,
         }
         environment.pop("DEVSTACK_FAULTS", None)
         if self.site_faults:
