@@ -1,8 +1,12 @@
 """Darkroom's figures in one command: upload latency, end-to-end throughput, cold start, package sizes, cost per
-1 M photos and the resize comparison. Prints a table; writes bench/results/figures.{png,json,md}.
+1 M photos, the resize comparison and Lighthouse on the pages. Prints a table; writes
+bench/results/figures.{png,json,md} and bench/results/lighthouse.{json,md}.
 
-    .venv/bin/python -m bench            # about 4 minutes (the resize comparison alone takes 2)
-    .venv/bin/python -m bench --quick    # about 1 minute: fewer samples, 30 photos, the 12 MP resize only
+    .venv/bin/python -m bench            # about 9 minutes (the resize comparison takes 2, Lighthouse 5)
+    .venv/bin/python -m bench --quick    # about 4 minutes: fewer samples, 30 photos, the 12 MP resize only, one
+                                         # Lighthouse run per page (lighthouse-quick.*)
+
+One benchmark alone: `.venv/bin/python -m bench.<name>`, e.g. bench.lighthouse or bench.upload_latency.
 """
 
 import argparse
@@ -15,6 +19,7 @@ from bench import (
     e2e_throughput,
     figures_chart,
     figures_report,
+    lighthouse,
     package_sizes,
     resize_summary,
     upload_latency,
@@ -35,6 +40,7 @@ def main() -> None:
         ("cold_start", lambda: cold_start.run(runs=3 if args.quick else 7)),
         ("package_sizes", package_sizes.run),
         ("resize_compare", lambda: resize_summary.run(quick=args.quick)),
+        ("lighthouse", lambda: lighthouse.bench_step(quick=args.quick)),  # writes lighthouse.{json,md} itself
     ]
     for name, step in steps:
         print(f"bench: {name} ...", flush=True)
