@@ -115,11 +115,30 @@ def test_no_inline_script_or_style_on_member_pages(user_client, path):
     _assert_nothing_inline(user_client.get(path).content.decode())
 
 
+def test_no_inline_script_or_style_on_forms_with_errors(client, user_client):
+    _assert_nothing_inline(client.post("/signup/", {"email": "", "password": ""}).content.decode())
+    _assert_nothing_inline(client.post("/login/", {"username": "", "password": ""}).content.decode())
+    _assert_nothing_inline(user_client.post("/password/change/", {}).content.decode())
+
+
 def _assert_nothing_inline(html: str) -> None:
     page = Page(html)
     assert page.inline_scripts == 0, "a CSP forbids inline scripts"
     assert not [tag for tag, attrs, _ in page.tags if "style" in attrs], "no style attributes"
     assert not [tag for tag, attrs, _ in page.tags if any(name.startswith("on") for name in attrs)], "no handlers"
+
+
+def test_form_errors_are_summed_up_with_links_to_their_fields(client):
+    html = client.post("/signup/", {"email": "not-an-email", "password": ""}).content.decode()
+    page = Page(html)
+
+    [(summary, _)] = page.find("div", **{"class": "error-summary"})
+    assert summary["role"] == "alert" and summary["tabindex"] == "-1"
+    assert page.find("a", href="#id_email") and page.find("a", href="#id_password")
+    assert html.count("Enter a password") == 2  # in the summary and above the field
+    [(email, _)] = page.find("input", id="id_email")
+    assert email["aria-invalid"] == "true" and "id_email_error" in email["aria-describedby"]
+    assert page.find("div", id="id_email_error")
 
 
 def test_stylesheet_keeps_the_token_names_the_photo_pages_use(settings):
