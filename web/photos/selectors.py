@@ -3,6 +3,7 @@
 import uuid
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
+from urllib.parse import urlsplit
 
 from django.conf import settings
 from django.db.models import Q, QuerySet
@@ -106,6 +107,12 @@ def photo_original_url(*, photo: Photo) -> str:
         expires_in=settings.DARKROOM_RENDITION_URL_EXPIRY_SECONDS,
         download_as=(disposition, photo.content_type),
     )
+
+
+def image_origin() -> str:
+    """Where the browser fetches images from (the bucket's endpoint), for a preconnect hint."""
+    url = urlsplit(aws.presigned_get(key="renditions/", expires_in=60))
+    return f"{url.scheme}://{url.netloc}"
 
 
 def rendition_url(*, key: str) -> str:

@@ -14,6 +14,7 @@ from web.photos import selectors, services, uploads
 from web.photos.models import Photo
 
 UNDO_SESSION_KEY = "darkroom_undo_trash"
+EAGER_TILES = 12
 MAX_SELECTED = 500
 
 
@@ -31,7 +32,9 @@ def _timeline_context(request: HttpRequest) -> dict:
         photos, last = selectors.photo_page(owner=request.user, after=after, size=settings.DARKROOM_PHOTOS_PER_PAGE)
     except (ValueError, Photo.DoesNotExist) as error:
         raise Http404("That place in your photos is gone: start again from the top.") from error
-    return {"days": selectors.photo_days(photos=photos), "more_after": last, "after": after}
+    # The first screenful loads at once (it holds the page's largest paint); the rest as it nears the screen.
+    eager = {photo.pk for photo in photos[:EAGER_TILES]} if after is None else set()
+    return {"days": selectors.photo_days(photos=photos), "more_after": last, "after": after, "eager_ids": eager}
 
 
 @require_GET
@@ -44,6 +47,7 @@ def gallery(request: HttpRequest):
             "max_upload_bytes": settings.DARKROOM_MAX_UPLOAD_BYTES,
             "max_upload_mb": settings.DARKROOM_MAX_UPLOAD_BYTES // 2**20,
             "undo_ids": request.session.pop(UNDO_SESSION_KEY, []),
+            "image_origin": selectors.image_origin(),
         }
     )
     return render(request, "photos/gallery.html", context)

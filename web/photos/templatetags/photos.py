@@ -14,12 +14,13 @@ from web.photos.models import Photo
 register = template.Library()
 
 
-def tile_context(*, photo: Photo) -> dict:
+def tile_context(*, photo: Photo, eager: bool = False) -> dict:
     """What a gallery tile shows, and what the viewer opened from it needs (its images by width, its details)."""
     widths = selectors.photo_viewer_widths(photo=photo)
     urls = [(reverse("photo_rendition", args=[photo.pk, width]), width) for width in widths]
     return {
         "photo": photo,
+        "eager": eager,
         "images": selectors.photo_images(photo=photo),
         "facts_json": json.dumps(photo_facts(photo=photo), ensure_ascii=False),
         "failure": failure_text(photo=photo),
@@ -28,9 +29,9 @@ def tile_context(*, photo: Photo) -> dict:
     }
 
 
-@register.inclusion_tag("photos/_tile.html")
-def photo_tile(photo: Photo) -> dict:
-    return tile_context(photo=photo)
+@register.inclusion_tag("photos/_tile.html", takes_context=True)
+def photo_tile(context, photo: Photo) -> dict:
+    return tile_context(photo=photo, eager=photo.pk in context.get("eager_ids", ()))
 
 
 @register.simple_tag

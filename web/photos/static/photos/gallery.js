@@ -9,19 +9,38 @@ function tilesChanged() {
   document.dispatchEvent(new CustomEvent("darkroom:tiles-changed"));
 }
 
-// ---- placeholders: a photo's ThumbHash (a few dozen bytes in the page) painted behind it until it loads
+// ---- placeholders: a photo's ThumbHash (a few dozen bytes in the page) painted behind it until it loads.
+// Only tiles whose image is still on its way, near the screen, a few per task: decoding costs the main thread.
+const PAINT_PER_TASK = 4;
 let thumbhash = null;
+const waiting = [];
 
-async function paintPlaceholders(root) {
-  const tiles = Array.from(root.querySelectorAll("[data-thumbhash]:not([data-painted])"));
-  root.querySelectorAll("[data-color]:not([data-painted])").forEach((tile) => {
-    tile.style.backgroundColor = tile.dataset.color;
+const nearForPaint = "IntersectionObserver" in window
+  ? new IntersectionObserver((entries) => entries.forEach((entry) => {
+    if (!entry.isIntersecting) return;
+    nearForPaint.unobserve(entry.target);
+    waiting.push(entry.target);
+    if (waiting.length === 1) setTimeout(paintSome, 0);
+  }), { rootMargin: "600px 0px" })
+  : null;
+
+function paintPlaceholders(root) {
+  root.querySelectorAll(":is([data-color], [data-thumbhash]):not([data-painted])").forEach((tile) => {
+    if (tile.dataset.color) tile.style.backgroundColor = tile.dataset.color;
+    tile.dataset.painted = "";
+    const image = tile.querySelector("img");
+    if (tile.dataset.thumbhash && nearForPaint && !(image?.complete && image.naturalWidth > 0)) {
+      nearForPaint.observe(tile);
+    }
   });
-  if (tiles.length === 0 || !gallery.dataset.thumbhash) return;
+}
+
+async function paintSome() {
   thumbhash = thumbhash || import(gallery.dataset.thumbhash);
   const { thumbHashToDataURL } = await thumbhash;
-  tiles.forEach((tile) => {
-    tile.dataset.painted = "";
+  waiting.splice(0, PAINT_PER_TASK).forEach((tile) => {
+    const image = tile.querySelector("img");
+    if (image?.complete && image.naturalWidth > 0) return; // loaded meanwhile: nothing to stand in for
     try {
       const bytes = Uint8Array.from(atob(tile.dataset.thumbhash), (char) => char.charCodeAt(0));
       tile.style.backgroundImage = `url(${thumbHashToDataURL(bytes)})`;
@@ -29,20 +48,7 @@ async function paintPlaceholders(root) {
       // a malformed hash leaves the dominant colour as the placeholder
     }
   });
-}
-
-// Images fade in over their placeholder once decoded (the stylesheet hides them until then, with JS only).
-function markLoaded(image) {
-  image.classList.add("loaded");
-}
-gallery?.addEventListener("load", (event) => {
-  if (event.target instanceof HTMLImageElement) markLoaded(event.target);
-}, true);
-
-function showLoadedImages(root) {
-  root.querySelectorAll("img").forEach((image) => {
-    if (image.complete && image.naturalWidth > 0) markLoaded(image);
-  });
+  if (waiting.length) setTimeout(paintSome, 0);
 }
 
 // ---- endless scrolling: the "Older photos" link is fetched as a fragment when it comes near the screen
@@ -121,7 +127,6 @@ async function ready(element) {
   probe.src = image.src;
   try {
     await probe.decode();
-    markLoaded(image);
   } catch (error) {
     // it will load (or fail and be refreshed) in place
   }
@@ -133,6 +138,7 @@ async function swap(current, photo) {
   const next = template.content.firstElementChild;
   await ready(next);
   if (!current.isConnected) return;
+  next.dataset.painted = ""; // its image is decoded: no placeholder needed
   const checkbox = current.querySelector(".pick input");
   if (checkbox?.checked) next.querySelector(".pick input").checked = true;
   current.replaceWith(next);
@@ -186,8 +192,10 @@ function imageFailed(image) {
 
 // ---- times: shown in the visitor's own time zone (the server writes UTC)
 function localTimes(root) {
+  const times = root.querySelectorAll("time[data-local-time]");
+  if (times.length === 0) return;
   const format = new Intl.DateTimeFormat(undefined, { dateStyle: "medium", timeStyle: "short" });
-  root.querySelectorAll("time[data-local-time]").forEach((time) => {
+  times.forEach((time) => {
     const moment = new Date(time.getAttribute("datetime"));
     if (!Number.isNaN(moment.getTime())) time.textContent = format.format(moment);
   });
@@ -203,7 +211,6 @@ if (gallery) {
   });
   document.addEventListener("darkroom:photo-added", schedulePoll);
   paintPlaceholders(gallery);
-  showLoadedImages(gallery);
   localTimes(document);
   watchMore();
   schedulePoll();

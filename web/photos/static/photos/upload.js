@@ -171,7 +171,6 @@ function localTile(entry) {
     const image = document.createElement("img");
     image.alt = entry.file.name;
     image.src = entry.previewUrl;
-    image.className = "loaded";
     // A file the browser cannot show (HEIC outside Safari, a text file named .jpg): a neutral tile with its name.
     image.addEventListener("error", () => image.replaceWith(name), { once: true });
     frame.append(image);
