@@ -83,7 +83,7 @@ test: setup tools browser node ## Set up and run every test: SQLite, then the we
 	scripts/with-postgres $(BIN)/pytest tests/web
 
 .PHONY: bench
-bench: setup node ## Run every benchmark and write the figures and chart under bench/results/ (about 4 minutes)
+bench: setup node browser ## Run every benchmark; figures, chart and Lighthouse under bench/results/ (about 9 min)
 	$(BIN)/python -m bench
 
 .PHONY: load-run
