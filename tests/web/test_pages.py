@@ -141,6 +141,29 @@ def test_form_errors_are_summed_up_with_links_to_their_fields(client):
     assert page.find("div", id="id_email_error")
 
 
+def test_signup_welcomes_the_new_member(client):
+    response = client.post("/signup/", {"email": "new@example.com", "password": "correct horse battery"}, follow=True)
+
+    assert response.redirect_chain == [("/photos/", 302)]
+    page = response.content.decode()
+    assert '<div class="messages" role="status">' in page
+    assert '<p class="message success">Welcome to Darkroom.' in page
+
+
+def test_logout_says_so(user_client):
+    response = user_client.post("/logout/", follow=True)
+
+    assert response.redirect_chain == [("/", 302)]
+    assert "You&#x27;re logged out." in response.content.decode()
+
+
+def test_account_deletion_says_only_its_own_message(user_client):
+    response = user_client.post("/account/delete/", {"password": "a-long-enough-passphrase"}, follow=True)
+
+    page = response.content.decode()
+    assert "Your account is deleted" in page and "logged out." not in page
+
+
 def test_stylesheet_keeps_the_token_names_the_photo_pages_use(settings):
     css = (settings.BASE_DIR / "web" / "static" / "darkroom.css").read_text()
 

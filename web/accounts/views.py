@@ -1,9 +1,10 @@
 from django.conf import settings
 from django.contrib import messages
-from django.contrib.auth import login, logout
+from django.contrib.auth import login, logout, user_logged_out
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
 from django.db import IntegrityError, transaction
+from django.dispatch import receiver
 from django.shortcuts import redirect, render
 from django.urls import reverse_lazy
 from django.views.decorators.debug import sensitive_post_parameters
@@ -46,8 +47,16 @@ def signup(request):
             form.add_error("email", "An account with this email already exists. Log in instead.")
         else:
             login(request, user, backend="django.contrib.auth.backends.ModelBackend")
+            messages.success(request, "Welcome to Darkroom. Choose some photos to upload: they appear here at once.")
             return redirect("gallery")
     return render(request, "accounts/signup.html", {"form": form}, status=400 if form.errors else 200)
+
+
+@receiver(user_logged_out, dispatch_uid="darkroom-logged-out-message")
+def _logged_out_message(sender, request, **kwargs):
+    # The signal, so web/urls.py keeps Django's LogoutView; only its Log out says this (account deletion has its own).
+    if request is not None and getattr(request.resolver_match, "url_name", None) == "logout":
+        messages.success(request, "You're logged out.")
 
 
 @require_http_methods(["GET", "POST"])
