@@ -153,3 +153,21 @@ def test_photo_page_links_its_neighbours_in_the_timeline(user_client, user):
     html = user_client.get(f"/photos/{this.pk}/").content.decode()
 
     assert f'rel="prev" href="/photos/{newer.pk}/"' in html and f'rel="next" href="/photos/{older.pk}/"' in html
+
+
+def test_the_first_screenful_loads_at_once_and_the_rest_lazily(user_client, user, s3, settings):
+    photos = photos_at(user, *range(14))
+    for photo in photos:
+        document = manifest_for(photo)
+        del document["source"]["taken_at"]  # each keeps its own place in the timeline
+        put_manifest(s3, settings.DARKROOM_BUCKET, photo, document)
+    user_client.get("/api/photos/status", {"ids": ",".join(str(photo.pk) for photo in photos)})
+
+    html = user_client.get("/photos/").content.decode()
+
+    tags = [html[html.index("<img", html.index(f'data-photo-id="{photo.pk}"')) :].split(">", 1)[0] for photo in photos]
+    assert ['fetchpriority="high"' in tag for tag in tags] == [True] * 3 + [False] * 11
+    assert ['loading="lazy"' in tag for tag in tags] == [False] * 12 + [True] * 2
+    # a later step is all lazy
+    more = user_client.get("/photos/more/", {"after": photos[0].pk}).content.decode()
+    assert 'fetchpriority="high"' not in more and more.count('loading="lazy"') == 13

@@ -15,6 +15,7 @@ from web.photos.models import Photo
 
 UNDO_SESSION_KEY = "darkroom_undo_trash"
 EAGER_TILES = 12
+URGENT_TILES = 3
 MAX_SELECTED = 500
 
 
@@ -32,9 +33,15 @@ def _timeline_context(request: HttpRequest) -> dict:
         photos, last = selectors.photo_page(owner=request.user, after=after, size=settings.DARKROOM_PHOTOS_PER_PAGE)
     except (ValueError, Photo.DoesNotExist) as error:
         raise Http404("That place in your photos is gone: start again from the top.") from error
-    # The first screenful loads at once (it holds the page's largest paint); the rest as it nears the screen.
-    eager = {photo.pk for photo in photos[:EAGER_TILES]} if after is None else set()
-    return {"days": selectors.photo_days(photos=photos), "more_after": last, "after": after, "eager_ids": eager}
+    # The first screenful loads at once, its first row first (it holds the largest paint); the rest as it nears.
+    first = photos[:EAGER_TILES] if after is None else []
+    return {
+        "days": selectors.photo_days(photos=photos),
+        "more_after": last,
+        "after": after,
+        "eager_ids": {photo.pk for photo in first},
+        "urgent_ids": {photo.pk for photo in first[:URGENT_TILES]},
+    }
 
 
 @require_GET

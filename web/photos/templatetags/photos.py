@@ -14,13 +14,13 @@ from web.photos.models import Photo
 register = template.Library()
 
 
-def tile_context(*, photo: Photo, eager: bool = False) -> dict:
+def tile_context(*, photo: Photo, loading: str = "lazy") -> dict:
     """What a gallery tile shows, and what the viewer opened from it needs (its images by width, its details)."""
     widths = selectors.photo_viewer_widths(photo=photo)
     urls = [(reverse("photo_rendition", args=[photo.pk, width]), width) for width in widths]
     return {
         "photo": photo,
-        "eager": eager,
+        "loading": loading,
         "images": selectors.photo_images(photo=photo),
         "facts_json": json.dumps(photo_facts(photo=photo), ensure_ascii=False),
         "failure": failure_text(photo=photo),
@@ -31,7 +31,9 @@ def tile_context(*, photo: Photo, eager: bool = False) -> dict:
 
 @register.inclusion_tag("photos/_tile.html", takes_context=True)
 def photo_tile(context, photo: Photo) -> dict:
-    return tile_context(photo=photo, eager=photo.pk in context.get("eager_ids", ()))
+    if photo.pk in context.get("urgent_ids", ()):
+        return tile_context(photo=photo, loading="urgent")
+    return tile_context(photo=photo, loading="eager" if photo.pk in context.get("eager_ids", ()) else "lazy")
 
 
 @register.simple_tag
