@@ -1,10 +1,25 @@
 """The site's own pages: layout, theme and menu markup, messages, error pages, and nothing a CSP would block."""
 
+import uuid
 from html.parser import HTMLParser
 
 import pytest
+from django.core.exceptions import PermissionDenied
+from django.template import loader
+from django.test import Client
+from django.urls import get_resolver, path
+
+from web import urls as site_urls
 
 pytestmark = pytest.mark.django_db
+
+
+def _boom(request):
+    raise RuntimeError("a bug")
+
+
+# The site's URLs plus one view that fails, for the 500 page (@pytest.mark.urls(__name__)).
+urlpatterns = [path("boom/", _boom), *site_urls.urlpatterns]
 
 
 class Page(HTMLParser):
@@ -47,6 +62,12 @@ class Page(HTMLParser):
             if name == tag and all(attrs.get(key) == value for key, value in attributes.items()):
                 return position
         raise AssertionError(f"no <{tag} {attributes}>")
+
+
+def _styled_with_a_way_home(html: str) -> None:
+    page = Page(html)
+    assert page.find("link", rel="stylesheet", href="/static/darkroom.css")
+    assert page.find("a", href="/")
 
 
 @pytest.fixture
@@ -162,6 +183,62 @@ def test_account_deletion_says_only_its_own_message(user_client):
 
     page = response.content.decode()
     assert "Your account is deleted" in page and "logged out." not in page
+
+
+def test_404_is_styled_with_a_way_home(client, settings):
+    settings.DEBUG = False
+    response = client.get("/no-such-page/")
+
+    assert response.status_code == 404
+    assert [template.name for template in response.templates][0] == "404.html"
+    _styled_with_a_way_home(response.content.decode())
+
+
+def test_404_of_a_missing_photo_is_the_same_page(user_client, settings):
+    settings.DEBUG = False
+    response = user_client.get(f"/photos/{uuid.uuid4()}/")
+
+    assert response.status_code == 404
+    assert [template.name for template in response.templates][0] == "404.html"
+    assert "We can’t find that page" in response.content.decode()
+    assert Page(response.content.decode()).find("a", href="/photos/")
+
+
+def test_500_renders_without_any_context():
+    html = loader.get_template("500.html").render()
+
+    _styled_with_a_way_home(html)
+    assert "Something went wrong" in html
+    assert 'action="/logout/"' not in html and "/login/" not in html  # it cannot know who is logged in
+
+
+@pytest.mark.urls(__name__)
+def test_500_from_a_failing_view_is_styled(client, settings):
+    settings.DEBUG = False
+    client.raise_request_exception = False
+    response = client.get("/boom/")
+
+    assert response.status_code == 500
+    _styled_with_a_way_home(response.content.decode())
+
+
+def test_403_is_styled_with_a_way_home(rf, user):
+    request = rf.get("/")
+    request.user = user
+    response = get_resolver().resolve_error_handler(403)(request, PermissionDenied())
+
+    assert response.status_code == 403
+    _styled_with_a_way_home(response.content.decode())
+    assert "You can’t open this page" in response.content.decode()
+
+
+def test_csrf_failure_page_is_styled(user):
+    client = Client(enforce_csrf_checks=True)
+    response = client.post("/login/", {"username": "ada@example.com", "password": "a-long-enough-passphrase"})
+
+    assert response.status_code == 403
+    _styled_with_a_way_home(response.content.decode())
+    assert "This page has expired" in response.content.decode()
 
 
 def test_stylesheet_keeps_the_token_names_the_photo_pages_use(settings):
