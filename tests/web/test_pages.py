@@ -250,3 +250,15 @@ def test_stylesheet_keeps_the_token_names_the_photo_pages_use(settings):
     for token in tokens:
         assert f"  {token}: " in css, token
     assert "font-display: swap" in css
+
+
+def test_home_shows_a_visitor_what_darkroom_does(client):
+    page = Page(client.get("/").content.decode())
+
+    assert len(page.find("li", **{"class": "step"})) == 3
+    assert page.find("a", href="/signup/", **{"class": "button button--large"})
+    assert not page.find("img")  # the pictures are CSS: no image requests
+
+
+def test_home_sends_a_member_to_their_photos(user_client):
+    assert user_client.get("/")["Location"] == "/photos/"
