@@ -196,7 +196,7 @@ def test_confirm_refuses_an_oversize_object(user_client, settings):
     response = post_json(user_client, "/api/uploads/confirm", {"key": presigned["key"], "filename": "a.jpg"})
 
     assert response.status_code == 400
-    assert "larger than" in response.json()["error"]
+    assert response.json()["error"] == "The file is larger than 1 KB, the limit."
     assert not Photo.objects.exists()
 
 

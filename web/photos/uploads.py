@@ -56,9 +56,15 @@ def _check_declared(*, content_type: str, size: int) -> None:
     if content_type not in ALLOWED_CONTENT_TYPES:
         raise UploadError(f"{_type_name(content_type)} aren't supported: upload JPEG, PNG, WebP, GIF or HEIC photos.")
     if size > settings.DARKROOM_MAX_UPLOAD_BYTES:
-        raise UploadError(f"The file is larger than {settings.DARKROOM_MAX_UPLOAD_BYTES // 2**20} MB, the limit.")
+        raise UploadError(f"The file is larger than {upload_limit_text()}, the limit.")
     if size < 1:
         raise UploadError("The file is empty.")
+
+
+def upload_limit_text() -> str:
+    """DARKROOM_MAX_UPLOAD_BYTES as people read it: "25 MB", "1.5 MB", "512 KB"."""
+    size = settings.DARKROOM_MAX_UPLOAD_BYTES
+    return f"{size / 2**20:.3g} MB" if size >= 2**20 else f"{size / 2**10:.3g} KB"
 
 
 def _type_name(content_type: str) -> str:

@@ -52,7 +52,7 @@ def gallery(request: HttpRequest):
         {
             "accept": ",".join(sorted(uploads.ALLOWED_CONTENT_TYPES)),
             "max_upload_bytes": settings.DARKROOM_MAX_UPLOAD_BYTES,
-            "max_upload_mb": settings.DARKROOM_MAX_UPLOAD_BYTES // 2**20,
+            "max_upload_text": uploads.upload_limit_text(),
             "undo_ids": request.session.pop(UNDO_SESSION_KEY, []),
             "image_origin": selectors.image_origin(),
         }

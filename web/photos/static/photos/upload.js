@@ -47,7 +47,7 @@ function refusal(file) {
     return `${files} aren't supported: upload JPEG, PNG, WebP, GIF or HEIC photos.`;
   }
   if (file.size > Number(uploader.dataset.maxBytes)) {
-    return `The file is larger than ${uploader.dataset.maxMb} MB, the limit.`;
+    return `The file is larger than ${uploader.dataset.maxText}, the limit.`;
   }
   if (file.size === 0) return "The file is empty.";
   return "";
