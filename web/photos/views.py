@@ -54,7 +54,7 @@ def gallery(request: HttpRequest):
             "max_upload_bytes": settings.DARKROOM_MAX_UPLOAD_BYTES,
             "max_upload_text": uploads.upload_limit_text(),
             "undo_ids": request.session.pop(UNDO_SESSION_KEY, []),
-            "image_origin": selectors.image_origin(),
+            "image_origin": selectors.image_origin() if context["days"] else "",
         }
     )
     return render(request, "photos/gallery.html", context)
