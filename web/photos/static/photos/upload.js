@@ -244,7 +244,9 @@ function summarize() {
   if (ready && (sending || developing)) parts.push(`${ready} ready`);
   if (!sending && !developing && ready) parts.push(ready === 1 ? "1 photo ready" : `${ready} photos ready`);
   if (failed) parts.push(`${failed} failed`);
-  tray.querySelector(".tray-summary").textContent = parts.join(" · ");
+  const summary = tray.querySelector(".tray-summary");
+  const text = parts.join(" · ");
+  if (summary.textContent !== text) summary.textContent = text; // a live region: speak changes, not progress ticks
   const progress = active.reduce((sum, entry) => sum + (IN_FLIGHT.has(entry.state) ? entry.progress || 0 : 1), 0);
   tray.querySelector(".tray-progress").value = active.length ? progress / active.length : 1;
   tray.classList.toggle("has-failures", failed > 0);
