@@ -355,3 +355,53 @@ def answer_confirm_with(page, statuses: list[int]) -> list[int]:
 
     page.route("**/api/uploads/confirm", route)
     return seen
+
+
+def test_leaving_with_uploads_in_flight_asks_first(gallery_page, local_stack, tmp_path):
+    # GIVEN a file held on its way to storage
+    page = gallery_page("leaving@example.com")
+    storage = hold_storage_posts(page, local_stack)
+    page.set_input_files("#file-input", small_photos(tmp_path, 1))
+    wait_until(page, lambda: len(storage["held"]) == 1)
+    page.locator("#tray .tray-toggle").click()  # Chromium asks before unload only on a page the user touched
+    asked = []
+    page.on("dialog", lambda dialog: (asked.append(dialog.type), dialog.dismiss()))
+
+    # WHEN the user tries to leave
+    page.evaluate("window.location.href = '/account/'")
+
+    # THEN the browser asks first, and staying keeps the upload going
+    wait_until(page, lambda: asked == ["beforeunload"])
+    assert page.url.endswith("/photos/")
+    storage["release_all"]()
+    expect(page.locator('#gallery .tile[data-status="ready"]')).to_have_count(1, timeout=60_000)
+
+    # AND once nothing is in flight, leaving asks nothing
+    page.goto("/account/")
+    assert asked == ["beforeunload"]
+
+
+def test_on_a_phone_the_tray_is_one_line_out_of_the_gallerys_way(gallery_page, local_stack, tmp_path):
+    page = gallery_page("tray-phone@example.com", viewport={"width": 390, "height": 844}, has_touch=True)
+    storage = hold_storage_posts(page, local_stack)
+    page.set_input_files("#file-input", small_photos(tmp_path, 6))
+    wait_until(page, lambda: len(storage["held"]) == 3)
+
+    # THEN the tray is a short bar at the bottom of the screen, its details folded away
+    tray = page.locator("#tray").bounding_box()
+    assert tray["height"] < 120 and tray["y"] + tray["height"] <= 844 and tray["y"] > 844 / 2, tray
+    expect(page.locator("#tray-files")).to_be_hidden()
+
+    # WHEN its details are opened, and folded again
+    toggle = page.locator("#tray .tray-toggle")
+    toggle.click()
+    expect(toggle).to_have_attribute("aria-expanded", "true")
+    expect(page.locator("#tray .tray-file")).to_have_count(6)
+    toggle.click()
+
+    # THEN it is one line again, and the gallery's first tiles are not under it
+    expect(toggle).to_have_attribute("aria-expanded", "false")
+    expect(page.locator("#tray-files")).to_be_hidden()
+    first_tile = page.locator("#gallery .tile").first.bounding_box()
+    assert first_tile["y"] + first_tile["height"] < page.locator("#tray").bounding_box()["y"]
+    storage["release_all"]()
