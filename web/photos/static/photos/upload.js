@@ -144,14 +144,19 @@ function start() {
   while (running < PARALLEL_UPLOADS && next()) work();
 }
 
+function element(tag, className, text = "") {
+  const made = document.createElement(tag);
+  made.className = className;
+  made.textContent = text;
+  return made;
+}
+
 // ---- the gallery tile: the file's own pixels at once, upright as the browser shows them
 function uploadsHeading() {
   let heading = gallery.querySelector('h2.day[data-day="uploads"]');
   if (!heading) {
-    heading = document.createElement("h2");
-    heading.className = "day";
+    heading = element("h2", "day", "Just added");
     heading.dataset.day = "uploads";
-    heading.textContent = "Just added";
     gallery.prepend(heading);
   }
   document.getElementById("gallery-empty")?.remove();
@@ -159,13 +164,9 @@ function uploadsHeading() {
 }
 
 function localTile(entry) {
-  const tile = document.createElement("div");
-  tile.className = "tile local";
-  const frame = document.createElement("span");
-  frame.className = "tile-link";
-  const name = document.createElement("span");
-  name.className = "tile-note";
-  name.textContent = entry.file.name;
+  const tile = element("div", "tile local");
+  const frame = element("span", "tile-link");
+  const name = element("span", "tile-note", entry.file.name);
   if (entry.file.type.startsWith("image/") || /\.(jpe?g|png|webp|gif)$/i.test(entry.file.name)) {
     entry.previewUrl = URL.createObjectURL(entry.file);
     const image = document.createElement("img");
@@ -177,24 +178,16 @@ function localTile(entry) {
   } else {
     frame.append(name);
   }
-  const state = document.createElement("span");
-  state.className = "tile-state";
-  const bar = document.createElement("span");
-  bar.className = "tile-progress";
-  tile.append(frame, bar, state);
+  tile.append(frame, element("span", "tile-progress"), element("span", "tile-state"));
   return tile;
 }
 
 // ---- the tray: one summary line, per-file detail on demand
 function row(entry) {
-  const item = document.createElement("li");
-  item.className = "tray-file";
-  const name = document.createElement("span");
-  name.className = "tray-name";
-  name.textContent = entry.file.name;
+  const item = element("li", "tray-file");
+  const name = element("span", "tray-name", entry.file.name);
   name.title = entry.file.name;
-  const state = document.createElement("span");
-  state.className = "tray-state";
+  const state = element("span", "tray-state");
   const retry = button("Retry", () => retryEntry(entry), entry.file.name);
   const cancel = button("Cancel", () => cancelEntry(entry), entry.file.name);
   item.append(name, state, retry, cancel);
@@ -202,14 +195,12 @@ function row(entry) {
 }
 
 function button(label, action, fileName) {
-  const element = document.createElement("button");
-  element.type = "button";
-  element.className = "button button--secondary small";
-  element.textContent = label;
-  element.setAttribute("aria-label", `${label} ${fileName}`);
-  element.hidden = true;
-  element.addEventListener("click", action);
-  return element;
+  const made = element("button", "button button--secondary small", label);
+  made.type = "button";
+  made.setAttribute("aria-label", `${label} ${fileName}`);
+  made.hidden = true;
+  made.addEventListener("click", action);
+  return made;
 }
 
 function update(entry, changes) {
