@@ -80,6 +80,10 @@ async function loadMore(link) {
     if (firstHeading?.matches("h2.day") && lastHeading && firstHeading.dataset.day === lastHeading.dataset.day) {
       firstHeading.remove();
     }
+    // A photo developed since the page loaded may have moved down to the day it was taken: show it once.
+    fragment.content.querySelectorAll("[data-photo-id]").forEach((tile) => {
+      if (gallery.querySelector(`[data-photo-id="${tile.dataset.photoId}"]`)) tile.remove();
+    });
     link.replaceWith(fragment.content);
     paintPlaceholders(gallery);
     watchMore();
@@ -143,6 +147,14 @@ async function swap(current, photo) {
   if (checkbox?.checked) next.querySelector(".pick input").checked = true;
   current.replaceWith(next);
   paintPlaceholders(next.parentElement || gallery);
+  localTimes(next);
+  tilesChanged();
+}
+
+// A photo the status leaves out was trashed or deleted meanwhile (another tab, another device): it leaves the page.
+function gone(id) {
+  gallery.querySelectorAll(`[data-photo-id="${id}"]`).forEach((element) => element.remove());
+  document.dispatchEvent(new CustomEvent("darkroom:photo-settled", { detail: { id, status: "gone", failure: "" } }));
   tilesChanged();
 }
 
@@ -152,6 +164,7 @@ async function poll() {
   if (ids.length === 0) return;
   try {
     const photos = await statusOf(ids);
+    ids.filter((id) => !(id in photos)).forEach(gone);
     await Promise.all(Object.values(photos).map(async (photo) => {
       if (photo.status === "processing") return;
       const current = gallery.querySelectorAll(`[data-photo-id="${photo.id}"]`);
