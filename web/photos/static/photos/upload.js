@@ -66,8 +66,9 @@ async function postJSON(url, body) {
   }
   const payload = await response.json().catch(() => ({}));
   if (!response.ok) {
-    const retryable = response.status >= 500 || response.status === 429 || response.status === 408;
-    throw new UploadFailed(payload.error || `The server answered ${response.status}.`, retryable);
+    const retryable = response.status >= 500 || [408, 410, 429].includes(response.status);
+    throw Object.assign(new UploadFailed(payload.error || `The server answered ${response.status}.`, retryable),
+      { status: response.status });
   }
   return payload;
 }
@@ -83,8 +84,10 @@ function sendToS3(entry, presigned) {
     request.upload.addEventListener("progress", (event) => {
       if (event.lengthComputable) update(entry, { progress: event.loaded / event.total });
     });
+    // A 403 is most often a policy that expired on a slow uplink: a retry presigns afresh.
     request.addEventListener("load", () => (request.status < 300 ? resolve()
-      : reject(new UploadFailed(`The storage refused the file (${request.status}).`, request.status >= 500))));
+      : reject(new UploadFailed(`The storage refused the file (${request.status}).`,
+        request.status >= 500 || request.status === 403))));
     request.addEventListener("error", () => reject(new UploadFailed("The connection dropped.", true)));
     request.addEventListener("abort", () => reject(new UploadFailed("Cancelled.", false)));
     request.send(form);
@@ -96,21 +99,34 @@ async function confirm(entry, key) {
     try {
       return await postJSON(uploader.dataset.confirmUrl, { key, filename: entry.file.name });
     } catch (error) {
-      if (!error.retryable || attempt >= CONFIRM_RETRY_DELAYS_MS.length || entry.state === "cancelled") throw error;
+      const busy = error.status === undefined || error.status >= 500 || error.status === 429;
+      if (!busy || attempt >= CONFIRM_RETRY_DELAYS_MS.length) throw error;
       await new Promise((resolve) => setTimeout(resolve, CONFIRM_RETRY_DELAYS_MS[attempt]));
     }
   }
 }
 
+class Cancelled extends Error {}
+
+function stopIfCancelled(entry) {
+  if (entry.state === "cancelled") throw new Cancelled();
+}
+
 async function upload(entry) {
   try {
-    update(entry, { state: "uploading", progress: 0, reason: "" });
-    const presigned = await postJSON(uploader.dataset.presignUrl,
-      { filename: entry.file.name, content_type: contentType(entry.file), size: entry.file.size });
-    await sendToS3(entry, presigned);
-    entry.request = null;
-    update(entry, { state: "confirming", progress: 1 });
-    const photo = await confirm(entry, presigned.key);
+    // A file already in storage whose confirm failed is only confirmed again: sending it anew could record it twice.
+    if (!entry.key) {
+      update(entry, { state: "uploading", progress: 0, reason: "" });
+      const presigned = await postJSON(uploader.dataset.presignUrl,
+        { filename: entry.file.name, content_type: contentType(entry.file), size: entry.file.size });
+      stopIfCancelled(entry);
+      await sendToS3(entry, presigned);
+      entry.request = null;
+      stopIfCancelled(entry);
+      entry.key = presigned.key;
+    }
+    update(entry, { state: "confirming", progress: 1, reason: "" });
+    const photo = await confirm(entry, entry.key);
     entry.photoId = photo.id;
     entry.tile.dataset.photoId = photo.id;
     entry.tile.dataset.status = "processing";
@@ -119,6 +135,7 @@ async function upload(entry) {
   } catch (error) {
     entry.request = null;
     if (entry.state === "cancelled") return;
+    if (error.status === 410) entry.key = null; // stored too long ago to confirm: a retry uploads it again
     update(entry, { state: "failed", reason: error.message, retryable: error.retryable !== false });
   }
 }
@@ -253,6 +270,7 @@ function clearTray() {
   entries.splice(0).forEach((entry) => {
     entry.row.remove();
     if (entry.state !== "ready" && entry.tile.classList.contains("local")) entry.tile.remove();
+    if (entry.previewUrl) URL.revokeObjectURL(entry.previewUrl);
   });
   tray.hidden = true;
   document.body.classList.remove("tray-open");
@@ -267,8 +285,13 @@ function cancelEntry(entry) {
   const request = entry.request;
   update(entry, { state: "cancelled" });
   request?.abort();
+  forget(entry);
+}
+
+// The file leaves the tray and, while it is still only a preview, the gallery.
+function forget(entry) {
   entry.row.remove();
-  entry.tile.remove();
+  if (entry.tile.classList.contains("local")) entry.tile.remove();
   if (entry.previewUrl) URL.revokeObjectURL(entry.previewUrl);
   entries.splice(entries.indexOf(entry), 1);
   summarize();
@@ -300,7 +323,8 @@ function onSettled(event) {
     // The gallery swapped the local tile for the developed one: the tray follows that tile from now on.
     entry.tile = gallery.querySelector(`[data-photo-id="${photo.id}"]`) || entry.tile;
     if (entry.previewUrl) URL.revokeObjectURL(entry.previewUrl);
-    settle(entry, photo);
+    if (photo.status === "gone") forget(entry);
+    else settle(entry, photo);
   });
 }
 
