@@ -14,8 +14,8 @@ from web.photos.models import Photo
 pytestmark = pytest.mark.django_db
 
 
-def trash(client, *photos, **extra):
-    return client.post("/photos/trash/move/", {"ids": [str(photo.pk) for photo in photos], **extra})
+def trash(client, *photos, follow=False, **extra):
+    return client.post("/photos/trash/move/", {"ids": [str(photo.pk) for photo in photos], **extra}, follow=follow)
 
 
 def test_moving_photos_to_the_trash_says_so_and_offers_undo(user_client, user):
@@ -183,3 +183,42 @@ def test_the_account_counts_photos_in_the_trash(user_client, user):
     make_photo(user, trashed_at=timezone.now())
 
     assert "<dd>2</dd>" in user_client.get("/account/").content.decode()
+
+
+def test_undo_restores_only_what_that_move_put_in_the_trash(user_client, user):
+    # GIVEN a photo already in the Trash, and a stale tab that still shows it beside another
+    earlier = make_photo(user, trashed_at=timezone.now() - timedelta(days=3))
+    now = make_photo(user)
+
+    trash(user_client, earlier, now)
+    undo_ids = user_client.session["darkroom_undo_trash"]
+
+    assert undo_ids == [str(now.pk)]
+
+
+def test_the_undo_offered_names_only_the_photos_just_moved(user_client, user):
+    earlier = make_photo(user, trashed_at=timezone.now() - timedelta(days=3))
+    now = make_photo(user)
+
+    response = trash(user_client, earlier, now, follow=True)
+
+    html = response.content.decode()
+    assert "Moved 1 photo to the Trash." in html
+    assert f'name="ids" value="{now.pk}"' in html and f'value="{earlier.pk}"' not in html
+
+
+def test_the_sweeper_leaves_a_photo_restored_while_it_was_emptying(user, monkeypatch):
+    # GIVEN two expired photos, the second restored by its owner while the sweeper deletes the first
+    first, second = (make_photo(user, trashed_at=timezone.now() - timedelta(days=40 - n)) for n in range(2))
+    real_delete = services.photo_delete
+
+    def delete_then_owner_restores(*, photo):
+        real_delete(photo=photo)
+        services.photo_restore(owner=user, photo_ids=[second.pk])
+
+    monkeypatch.setattr(services, "photo_delete", delete_then_owner_restores)
+
+    counts = services.trash_purge(deadline=time.monotonic() + 60)
+
+    assert counts == {"photos": 1, "errors": 0}
+    assert list(Photo.objects.values_list("pk", flat=True)) == [second.pk]

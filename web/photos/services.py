@@ -3,7 +3,7 @@
 import logging
 import time
 import uuid
-from datetime import UTC, timedelta
+from datetime import UTC, datetime, timedelta
 
 from botocore.exceptions import BotoCoreError, ClientError
 from django.conf import settings
@@ -122,11 +122,13 @@ def photo_delete(*, photo: Photo) -> None:
 
 
 @transaction.atomic
-def photo_trash(*, owner: User, photo_ids: list[uuid.UUID]) -> int:
-    """Move the owner's photos to the Trash: hidden everywhere but the Trash, restorable for DARKROOM_TRASH_DAYS."""
-    return Photo.objects.filter(owner=owner, pk__in=photo_ids, trashed_at__isnull=True).update(
-        trashed_at=timezone.now()
-    )
+def photo_trash(*, owner: User, photo_ids: list[uuid.UUID]) -> list[uuid.UUID]:
+    """Move the owner's photos to the Trash: hidden everywhere but the Trash, restorable for DARKROOM_TRASH_DAYS.
+    Returns the ids it moved (not those already in the Trash), which is what an undo may restore."""
+    moving = Photo.objects.select_for_update().filter(owner=owner, pk__in=photo_ids, trashed_at__isnull=True)
+    moved = list(moving.values_list("pk", flat=True))
+    Photo.objects.filter(pk__in=moved).update(trashed_at=timezone.now())
+    return moved
 
 
 @transaction.atomic
@@ -136,23 +138,33 @@ def photo_restore(*, owner: User, photo_ids: list[uuid.UUID]) -> int:
 
 def trash_delete(*, owner: User, photo_ids: list[uuid.UUID]) -> int:
     """Delete photos in the owner's Trash for good, now; photos outside the Trash are never touched."""
-    photos = Photo.objects.filter(owner=owner, pk__in=photo_ids, trashed_at__isnull=False)
-    for photo in photos:
+    deleted = 0
+    for photo_id in photo_ids:
+        deleted += _delete_if_still(Photo.objects.filter(owner=owner, pk=photo_id, trashed_at__isnull=False))
+    return deleted
+
+
+def _delete_if_still(photos) -> int:
+    """Delete the photo `photos` finds, if it still does once its row is locked: a restore that got there first
+    wins, and one that comes during the deletion waits for it, then finds nothing to restore."""
+    with transaction.atomic():
+        photo = photos.select_for_update().first()
+        if photo is None:
+            return 0
         photo_delete(photo=photo)
-    return len(photos)
+        return 1
 
 
-def trash_purge(*, deadline: float, now=None) -> dict[str, int]:
+def trash_purge(*, deadline: float, now: datetime | None = None) -> dict[str, int]:
     """Delete for good the photos trashed more than DARKROOM_TRASH_DAYS ago, oldest first, until `deadline`
     (time.monotonic()); the next sweep goes on. One photo's trouble is logged and counted; the rest still go."""
     cutoff = (now or timezone.now()) - timedelta(days=settings.DARKROOM_TRASH_DAYS)
     counts = {"photos": 0, "errors": 0}
-    for photo in Photo.objects.filter(trashed_at__lte=cutoff).order_by("trashed_at"):
+    for photo in Photo.objects.filter(trashed_at__lte=cutoff).order_by("trashed_at").only("pk"):
         if time.monotonic() >= deadline:
             break
         try:
-            photo_delete(photo=photo)
-            counts["photos"] += 1
+            counts["photos"] += _delete_if_still(Photo.objects.filter(pk=photo.pk, trashed_at__lte=cutoff))
         except Exception:
             logger.exception("sweep error: could not empty photo_id=%s from the Trash; the next sweep tries", photo.pk)
             counts["errors"] += 1

@@ -144,8 +144,8 @@ def selection_view(view):
 def photos_trash(request: HttpRequest, photo_ids: list[uuid.UUID]):
     moved = services.photo_trash(owner=request.user, photo_ids=photo_ids)
     if moved:
-        request.session[UNDO_SESSION_KEY] = [str(photo_id) for photo_id in photo_ids]
-        messages.success(request, f"Moved {_count(moved)} to the Trash.")
+        request.session[UNDO_SESSION_KEY] = [str(photo_id) for photo_id in moved]
+        messages.success(request, f"Moved {_count(len(moved))} to the Trash.")
     return _back(request, "gallery")
 
 
