@@ -11,7 +11,7 @@ from django.views.decorators.http import require_GET, require_POST
 
 from web.photos import selectors, services, uploads
 from web.photos.failures import failure_text
-from web.photos.templatetags.photos import tile_context
+from web.photos.tiles import tile_context
 
 MAX_STATUS_IDS = 100
 
