@@ -188,6 +188,39 @@ def test_a_long_press_on_a_touch_screen_selects(open_page, library):
     expect(page).to_have_url(GALLERY_URL)
 
 
+def touch_drag(page, points: list[list[tuple[float, float]]]) -> None:
+    """Fingers moving together through the given positions, one list of (x, y) a step, as a touch screen sends."""
+    session = page.context.new_cdp_session(page)
+
+    def send(kind: str, step: list[tuple[float, float]]) -> None:
+        fingers = [{"x": x, "y": y, "id": number} for number, (x, y) in enumerate(step)]
+        session.send("Input.dispatchTouchEvent", {"type": kind, "touchPoints": fingers})
+
+    send("touchStart", points[0])
+    for step in points[1:]:
+        send("touchMove", step)
+    session.send("Input.dispatchTouchEvent", {"type": "touchEnd", "touchPoints": []})
+
+
+def test_on_a_touch_screen_a_swipe_moves_and_a_pinch_zooms(open_page, library):
+    first, second = library.photo_ids[:2]
+    page = open_page(user=library.user, viewport={"width": 390, "height": 800}, has_touch=True, is_mobile=True)
+    page.goto("/photos/")
+    tile(page, first).locator(".tile-link").tap()
+    expect(page.locator(".pswp--open")).to_be_visible()
+    expect(page).to_have_url(photo_url(first))
+    page.wait_for_timeout(500)  # the opening animation
+
+    # WHEN a finger swipes from right to left THEN the next (older) photo shows, at its own address
+    touch_drag(page, [[(320 - 25 * step, 400)] for step in range(11)])
+    expect(page).to_have_url(photo_url(second))
+
+    # WHEN two fingers move apart THEN the photo is zoomed in
+    page.wait_for_timeout(500)
+    touch_drag(page, [[(195 - 10 - 12 * step, 400), (195 + 10 + 12 * step, 400)] for step in range(11)])
+    expect(page.locator(".pswp")).to_have_class(re.compile(r"\bpswp--zoomed-in\b"))
+
+
 # ---------------------------------------------------------------- endless scrolling
 def test_scrolling_down_loads_every_photo_once_without_a_reload(open_page, library, settings):
     settings.DARKROOM_PHOTOS_PER_PAGE = 10
