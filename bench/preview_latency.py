@@ -1,0 +1,132 @@
+"""Pick to preview, and pick to developed thumbnail, as a user sees them in the gallery (issue 14's 100 ms bound).
+
+Debian's Chromium (Playwright) on the deployed-like local stack of bench/gallery_site.py picks 1 photo, then 20 at
+once, a few rounds each. Both moments are taken in the page from the file input's change event: when each file's
+own pixels (its object URL) have loaded in its tile, and when its developed thumbnail has replaced them.
+
+    .venv/bin/python -m bench.preview_latency     # about a minute; writes bench/results/preview_latency.{json,md}
+"""
+
+import json
+import os
+import statistics
+import tempfile
+import time
+from pathlib import Path
+
+from playwright.sync_api import sync_playwright
+
+from bench.gallery_site import GallerySite, gallery_photos
+from bench.resize_compare import RESULTS
+
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = ["--no-sandbox", "--headless", "--disable-gpu", "--disable-background-networking", "--no-first-run"]
+BATCHES = {1: 5, 20: 2}  # files picked at once: rounds
+# Per picked file, on the page's clock: when it was picked, when its preview loaded, when it was developed.
+WATCH = """() => {
+  window.__picks = [];
+  let picked = null;
+  document.addEventListener("change", (event) => {
+    if (event.target.id === "file-input") picked = performance.now();
+  }, true);
+  new MutationObserver(() => {
+    document.querySelectorAll("#gallery .tile.local img:not([data-watched])").forEach((image) => {
+      const entry = {picked, shown: null, developed: null, name: image.alt};
+      image.dataset.watched = "";
+      window.__picks.push(entry);
+      const shown = () => { entry.shown = performance.now(); };
+      if (image.complete && image.naturalWidth > 0) shown(); else image.addEventListener("load", shown, {once: true});
+    });
+    document.querySelectorAll('#gallery .tile[data-status="ready"] img:not([data-counted])').forEach((image) => {
+      image.dataset.counted = "";
+      const entry = window.__picks.find((pick) => pick.name === image.alt && pick.developed === null);
+      if (entry) entry.developed = performance.now();
+    });
+  }).observe(document.getElementById("gallery"), {childList: true, subtree: true, attributes: true});
+}"""
+
+
+def percentile(values: list[float], share: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, round(share * (len(ordered) - 1)))]
+
+
+def summary(values: list[float]) -> dict:
+    median, p95 = statistics.median(values), percentile(values, 0.95)
+    return {"n": len(values), "p50_ms": round(median, 1), "p95_ms": round(p95, 1)}
+
+
+def measure(site: GallerySite, folder: Path) -> dict:
+    results = {}
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        context = browser.new_context(viewport={"width": 390, "height": 844}, base_url=site.url)
+        context.add_cookies([{"name": k, "value": v, "url": site.url} for k, v in site.cookies.items()])
+        for count, rounds in BATCHES.items():
+            picks = []
+            for round_number in range(rounds):
+                files = []
+                for index, (name, content) in enumerate(gallery_photos(count)):
+                    path = folder / f"{count}-{round_number}-{index}-{name}"
+                    path.write_bytes(content)
+                    files.append(str(path))
+                page = context.new_page()
+                page.goto("/photos/")
+                page.evaluate(WATCH)
+                page.set_input_files("#file-input", files)
+                page.wait_for_function(
+                    f"() => window.__picks.length === {count} && window.__picks.every((pick) => pick.developed)",
+                    timeout=300_000,
+                )
+                picks += page.evaluate("window.__picks")
+                page.close()
+            results[str(count)] = {
+                "rounds": rounds,
+                "pick_to_preview": summary([pick["shown"] - pick["picked"] for pick in picks]),
+                "pick_to_developed": summary([pick["developed"] - pick["picked"] for pick in picks]),
+            }
+        browser.close()
+    return results
+
+
+def run() -> dict:
+    with tempfile.TemporaryDirectory(prefix="darkroom-preview-") as workdir:
+        with GallerySite(Path(workdir), photos=1) as site:
+            started = time.strftime("%Y-%m-%d %H:%M:%S %Z")
+            batches = measure(site, Path(workdir))
+    return {"started": started, "cpus": os.cpu_count(), "batches": batches}
+
+
+def markdown(results: dict) -> str:
+    lines = [
+        f"Pick to preview and pick to developed thumbnail in Debian's Chromium at 390 px, on the local stack; "
+        f"{results['cpus']} CPUs; {results['started']}.",
+        "",
+        "| files picked at once | files measured | pick → preview p50 | p95 | pick → developed p50 | p95 |",
+        "|---:|---:|---:|---:|---:|---:|",
+    ]
+    for count, batch in results["batches"].items():
+        preview, developed = batch["pick_to_preview"], batch["pick_to_developed"]
+        lines.append(
+            f"| {count} | {preview['n']} | {preview['p50_ms']:.0f} ms | {preview['p95_ms']:.0f} ms "
+            f"| {developed['p50_ms'] / 1000:.1f} s | {developed['p95_ms'] / 1000:.1f} s |"
+        )
+    return "\n".join(lines) + "\n"
+
+
+def bench_step() -> dict:
+    """Measures, writes preview_latency.{json,md}, and returns the figures for figures.json."""
+    results = run()
+    RESULTS.mkdir(exist_ok=True)
+    (RESULTS / "preview_latency.json").write_text(json.dumps(results, indent=2) + "\n")
+    (RESULTS / "preview_latency.md").write_text(markdown(results))
+    return results
+
+
+def main() -> None:
+    print(markdown(bench_step()))
+    print(f"bench: wrote {RESULTS / 'preview_latency'}.json and .md")
+
+
+if __name__ == "__main__":
+    main()
