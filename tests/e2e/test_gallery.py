@@ -64,6 +64,22 @@ def test_each_photo_in_the_viewer_has_its_address_and_back_closes_it(open_page, 
     assert page.evaluate("window.__sameDocument === true")
 
 
+def test_an_arrow_pressed_while_the_viewer_opens_is_not_lost(open_page, library):
+    first, second = library.photo_ids[:2]
+    page = open_page(user=library.user)
+    page.goto("/photos/")
+    tile(page, first).locator(".tile-link").focus()
+
+    # WHEN Enter opens the viewer and → follows at once, before its opening animation has ended
+    page.keyboard.press("Enter")
+    page.keyboard.press("ArrowRight")
+
+    # THEN the viewer shows the next photo, one step on, not two
+    expect(page).to_have_url(photo_url(second))
+    page.wait_for_timeout(800)
+    expect(page).to_have_url(photo_url(second))
+
+
 def test_a_photo_address_reloaded_is_the_photo_page_with_its_neighbours(open_page, library):
     first, second, third = library.photo_ids[:3]
     page = open_page(user=library.user)

@@ -110,6 +110,7 @@ async function open(link, point, mode) {
   if (pswp() || ticket !== openings) return;
   items = links;
   historyMode = mode;
+  openedAt = index;
   box.loadAndOpen(index, items, point);
 }
 
@@ -122,6 +123,7 @@ function onGalleryClick(event) {
   if (pswp()) return; // a key press on the tile under the open viewer
   // Enter on a focused tile makes a click at 0,0: no point to zoom from, and PhotoSwipe takes the focus.
   const point = event.clientX || event.clientY ? { x: event.clientX, y: event.clientY } : null;
+  keepSteps();
   open(link, point, "push");
 }
 
@@ -153,6 +155,7 @@ function backOnGallery() {
 }
 
 function onClose() {
+  stopKeepingSteps();
   document.title = galleryTitle;
   lastLink = currentLink();
   if (ownEntry && !closingByBack) {
@@ -409,6 +412,30 @@ function keepFocusIn(event) {
   return true;
 }
 
+// While the viewer loads and opens (PhotoSwipe reads no key until its opening animation ends), an arrow pressed is
+// kept and played once it is open, so a fast keyboard user's step is not lost.
+let earlyStep = null;
+let openedAt = null;
+
+function keepEarlyStep(event) {
+  const step = { ArrowRight: "next", ArrowLeft: "prev" }[event.key];
+  if (!step || event.altKey || event.ctrlKey || event.metaKey || event.shiftKey) return;
+  earlyStep = step;
+  event.preventDefault();
+}
+
+function keepSteps() {
+  earlyStep = null;
+  document.addEventListener("keydown", keepEarlyStep, true);
+}
+
+function stopKeepingSteps() {
+  document.removeEventListener("keydown", keepEarlyStep, true);
+  const step = earlyStep;
+  earlyStep = null;
+  return step;
+}
+
 function setUp(box) {
   loaded = box;
   box.addFilter("domItemData", (itemData, element) => {
@@ -434,6 +461,9 @@ function setUp(box) {
     }
   });
   box.on("openingAnimationEnd", () => {
+    const step = stopKeepingSteps();
+    // After PhotoSwipe has finished opening: during this event it still counts itself as opening.
+    if (step) setTimeout(() => { if (pswp()?.currIndex === openedAt) pswp()[step](); }, 0);
     const viewer = pswp();
     // Keys work at once after a pointer opened it too; a key press never reaches the tile underneath.
     if (viewer?.element && !viewer.element.contains(document.activeElement)) viewer.element.focus({ preventScroll: true });
