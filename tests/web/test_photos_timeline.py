@@ -171,3 +171,17 @@ def test_the_first_screenful_loads_at_once_and_the_rest_lazily(user_client, user
     # a later step is all lazy
     more = user_client.get("/photos/more/", {"after": photos[0].pk}).content.decode()
     assert 'fetchpriority="high"' not in more and more.count('loading="lazy"') == 13
+
+
+def test_a_tile_signs_only_the_renditions_it_shows(user_client, user, s3, settings, monkeypatch):
+    photo = make_photo(user)
+    put_manifest(s3, settings.DARKROOM_BUCKET, photo, manifest_for(photo))
+    user_client.get("/api/photos/status", {"ids": str(photo.pk)})
+    signed = []
+    real = selectors.rendition_url
+    monkeypatch.setattr(selectors, "rendition_url", lambda *, key: signed.append(key) or real(key=key))
+
+    user_client.get("/photos/")
+
+    # the three WebP tile widths, each once; the largest ones are the viewer's, fetched through redirects
+    assert sorted(key.rsplit("/", 1)[1] for key in signed) == ["w240.webp", "w480.webp", "w960.webp"]

@@ -3,6 +3,7 @@
 import uuid
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
+from functools import cached_property
 from urllib.parse import urlsplit
 
 from django.conf import settings
@@ -82,19 +83,6 @@ def photo_days(*, photos: list[Photo]) -> list[Day]:
     return days
 
 
-@dataclass(frozen=True)
-class PhotoImages:
-    """Short-lived URLs for a ready photo's renditions: a gallery tile's, and the photo page's <picture>."""
-
-    tile_src: str
-    tile_srcset: str
-    src: str
-    srcset_jpeg: str
-    srcset_webp: str
-    largest_width: int
-    largest_height: int
-
-
 # Tiles are at most about 240 CSS pixels wide, so 960 covers a 4x screen; larger renditions are the viewer's.
 TILE_MAX_WIDTH = 960
 
@@ -143,26 +131,48 @@ def photo_viewer_widths(*, photo: Photo) -> list[int]:
     return [rendition["width"] for rendition in by_format.get("webp") or by_format.get("jpeg") or []]
 
 
+class PhotoImages:
+    """Short-lived URLs for a ready photo's renditions: a gallery tile's, and the photo page's <picture>. Each URL
+    is signed when a template first asks for it, so a gallery of tiles signs only the tiles' few."""
+
+    def __init__(self, *, by_format: dict[str, list[dict]], jpegs: list[dict]):
+        self._by_format, self._jpegs = by_format, jpegs
+        self._urls: dict[str, str] = {}
+        self.largest_width, self.largest_height = jpegs[-1]["width"], jpegs[-1]["height"]
+        tiles = [item for item in (by_format.get("webp") or jpegs) if item["width"] <= TILE_MAX_WIDTH]
+        self._tiles = tiles or jpegs[:1]
+
+    def _url(self, rendition: dict) -> str:
+        if rendition["key"] not in self._urls:
+            self._urls[rendition["key"]] = rendition_url(key=rendition["key"])
+        return self._urls[rendition["key"]]
+
+    def _srcset(self, renditions: list[dict]) -> str:
+        return ", ".join(f"{self._url(item)} {item['width']}w" for item in renditions)
+
+    @cached_property
+    def tile_src(self) -> str:
+        """The smallest tile rendition at least 320 px wide, else the largest there is."""
+        return self._url(next((item for item in self._tiles if item["width"] >= 320), self._tiles[-1]))
+
+    @cached_property
+    def tile_srcset(self) -> str:
+        return self._srcset(self._tiles)
+
+    @cached_property
+    def src(self) -> str:
+        return self._url(self._jpegs[-1])
+
+    @cached_property
+    def srcset_jpeg(self) -> str:
+        return self._srcset(self._jpegs)
+
+    @cached_property
+    def srcset_webp(self) -> str:
+        return self._srcset(self._by_format.get("webp", []))
+
+
 def photo_images(*, photo: Photo) -> PhotoImages | None:
     by_format = photo_renditions(photo=photo)
     jpegs = by_format.get("jpeg") or by_format.get("webp")
-    if not jpegs:
-        return None
-    expiry = settings.DARKROOM_RENDITION_URL_EXPIRY_SECONDS
-    urls = {item["key"]: aws.presigned_get(key=item["key"], expires_in=expiry) for item in photo.renditions}
-
-    def srcset(renditions: list[dict]) -> str:
-        return ", ".join(f"{urls[item['key']]} {item['width']}w" for item in renditions)
-
-    tiles = [item for item in (by_format.get("webp") or jpegs) if item["width"] <= TILE_MAX_WIDTH] or jpegs[:1]
-    # The fallback src: the smallest tile rendition at least 320 px wide, else the largest there is.
-    tile_src = next((item for item in tiles if item["width"] >= 320), tiles[-1])
-    return PhotoImages(
-        tile_src=urls[tile_src["key"]],
-        tile_srcset=srcset(tiles),
-        src=urls[jpegs[-1]["key"]],
-        srcset_jpeg=srcset(jpegs),
-        srcset_webp=srcset(by_format.get("webp", [])),
-        largest_width=jpegs[-1]["width"],
-        largest_height=jpegs[-1]["height"],
-    )
+    return PhotoImages(by_format=by_format, jpegs=jpegs) if jpegs else None
