@@ -42,6 +42,8 @@ CONNECTION_LIMIT = 1000
 # those over 512 KiB (in) or 1 MiB (out) to temporary files and reads 8 KiB at a time, which made a 2.5 MB PutObject
 # 19 ms instead of werkzeug's 14 (now 12). waitress's max_request_body_size, 1 GiB, is far above any upload.
 BUFFERED_BODY_BYTES = 32 * 1024 * 1024
+# How long stop() may wait for the serving thread to notice it: one poll() of the loop.
+STOP_POLL_SECONDS = 0.05
 
 
 def read_moto_modules_once() -> None:
@@ -76,13 +78,21 @@ class ThreadedServer:
     def __init__(self, *, port: int):
         self._sockets: dict = {}
         self._server = create(port=port, sockets=self._sockets)
-        # waitress's loop runs while its map holds a socket: only stop()'s close_all empties it.
-        self._thread = threading.Thread(target=self._server.run, name=f"moto-server-{port}", daemon=True)
+        self._stopping = threading.Event()
+        self._thread = threading.Thread(target=self._serve, name=f"moto-server-{port}", daemon=True)
         self._thread.start()
 
+    def _serve(self) -> None:
+        # Our own loop, not waitress's run(): stop() then needs no wake-up through waitress's trigger pipe, whose
+        # descriptor was found closed under it in a long test run, and the sockets are closed in this thread only.
+        try:
+            while not self._stopping.is_set():
+                wasyncore.loop(timeout=STOP_POLL_SECONDS, map=self._sockets, use_poll=True, count=1)
+        finally:
+            wasyncore.close_all(self._sockets)
+
     def stop(self) -> None:
-        # The trigger runs close_all in the loop's own thread, never under the feet of a poll() in progress.
-        self._server.trigger.pull_trigger(lambda: wasyncore.close_all(self._sockets))
+        self._stopping.set()
         self._thread.join()
         self._server.task_dispatcher.shutdown()  # waits up to 5 s for requests still running
 
