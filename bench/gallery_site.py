@@ -9,7 +9,6 @@ resize function running in the stack makes their renditions.
         site.url, site.cookies, site.newest_photo_id
 """
 
-import io
 import os
 import subprocess
 import sys
@@ -19,6 +18,7 @@ from pathlib import Path
 
 from PIL import Image, ImageEnhance
 
+from bench.camera_jpeg import camera_jpeg
 from bench.local_site import LocalSite
 from bench.resize_images import photo_like
 from bench.site_client import SiteClient
@@ -40,7 +40,7 @@ SHAPES = [(2400, 1800), (2400, 1600), (1350, 1800), (1800, 1800), (2400, 1350)]
 
 def gallery_photos(count: int = PHOTOS) -> list[tuple[str, bytes]]:
     """(file name, JPEG) pairs, oldest first: crops, mirrors and tints of three photo-like frames, each different,
-    taken over four days with camera, exposure and time offset in their EXIF."""
+    taken over four days with camera, exposure, time offset and a thumbnail in their EXIF, as a phone writes them."""
     bases = [photo_like(2400, 1800, seed=seed) for seed in (11, 12, 13)]
     photos = []
     for index in range(count):
@@ -53,9 +53,7 @@ def gallery_photos(count: int = PHOTOS) -> list[tuple[str, bytes]]:
         image = ImageEnhance.Color(image).enhance(0.6 + (index % 5) * 0.2)
         image = ImageEnhance.Brightness(image).enhance(0.85 + (index % 4) * 0.1)
         name = LONG_NAME if index == count - 1 else f"IMG_{4100 + index:04d}.JPG"
-        buffer = io.BytesIO()
-        image.save(buffer, "JPEG", quality=88, exif=_exif(index))
-        photos.append((name, buffer.getvalue()))
+        photos.append((name, camera_jpeg(image, _exif(index), quality=88)))
     return photos
 
 

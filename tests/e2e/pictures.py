@@ -7,6 +7,8 @@ import pillow_heif
 from PIL import Image, ImageOps
 from PIL.ExifTags import IFD, Base
 
+from bench.camera_jpeg import camera_jpeg
+
 # (shadows, highlights, midtones) for ImageOps.colorize: each picture gets one, so a gallery looks varied.
 PALETTES = [
     ("#0b2545", "#f4a259", "#8da9c4"),
@@ -54,6 +56,13 @@ def jpeg(number: int, *, taken: datetime | None = None, size: tuple[int, int] | 
     buffer = io.BytesIO()
     picture(number, size).save(buffer, "JPEG", quality=85, exif=exif)
     return buffer.getvalue()
+
+
+def camera_photo(number: int, *, orientation: int = 1, thumbnail: bytes | None = None) -> bytes:
+    """A 1200x800 JPEG as a camera writes it: EXIF Orientation and a thumbnail (`thumbnail`, else its own)."""
+    exif = Image.Exif()
+    exif[Base.Orientation] = orientation
+    return camera_jpeg(picture(number, (1200, 800)), exif, quality=85, thumbnail=thumbnail)
 
 
 def heic(number: int) -> bytes:

@@ -12,6 +12,7 @@ from PIL.ExifTags import IFD, Base
 from pillow_heif import register_heif_opener
 
 import renditions
+from bench.camera_jpeg import camera_jpeg
 from photo_facts import Camera, PhotoFacts, read_facts
 from tests.resize.helpers import (
     ascii_tag,
@@ -76,6 +77,15 @@ def test_a_cameras_jpeg_gives_when_and_with_what():
     facts = facts_of(jpeg(camera_exif()))
 
     assert facts == PhotoFacts(taken_at="2024-06-01T14:03:22+02:00", camera=FUJI)
+
+
+def test_a_cameras_embedded_thumbnail_changes_no_fact():
+    # GIVEN the camera's JPEG with the small copy cameras embed in a second EXIF directory (IFD1)
+    data = camera_jpeg(quadrants(), camera_exif())
+    assert Image.open(io.BytesIO(data)).getexif().get_ifd(IFD.IFD1)[Base.JpegIFByteCount] > 0
+
+    # THEN its facts are the photo's, none taken from the thumbnail's directory
+    assert facts_of(data) == PhotoFacts(taken_at="2024-06-01T14:03:22+02:00", camera=FUJI)
 
 
 def test_a_photo_without_exif_has_no_facts():
