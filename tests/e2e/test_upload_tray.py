@@ -4,12 +4,16 @@ Storage is moto behind the stack's URL; tests hold or fail its answers with Play
 confirm with routes on /api/uploads/confirm.
 """
 
+import io
 import re
 from pathlib import Path
 
 import pytest
+from PIL import Image, ImageOps
+from PIL.ExifTags import Base
 from playwright.sync_api import expect
 
+from bench.camera_jpeg import camera_jpeg
 from tests.e2e import pictures
 from tests.e2e.site_pages import count_requests, stays_true, wait_until
 
@@ -30,6 +34,20 @@ SAMPLE_TILE = """() => {
     else requestAnimationFrame(sample);
   };
   requestAnimationFrame(sample);
+}"""
+# Every picture a local tile has shown, in order: the EXIF thumbnail (a canvas) or the file (an image, which loads in
+# the tile, or is decoded first and then put in), with its size and inline transform.
+RECORD_PREVIEWS = """() => {
+  window.__previews = [];
+  const inLocalTile = (node) => node.closest?.("#gallery .tile.local");
+  const record = (picture) => window.__previews.push(picture.tagName === "CANVAS"
+    ? {kind: "thumbnail", width: picture.width, height: picture.height, transform: picture.style.transform}
+    : {kind: "file", width: picture.naturalWidth, height: picture.naturalHeight, transform: picture.style.transform});
+  document.addEventListener("load", (event) => { if (inLocalTile(event.target)) record(event.target); }, true);
+  new MutationObserver((changes) => changes.forEach((change) => change.addedNodes.forEach((node) => {
+    const loaded = node.tagName === "IMG" && node.complete && node.naturalWidth > 0;
+    if ((node.tagName === "CANVAS" || loaded) && inLocalTile(node)) record(node);
+  }))).observe(document.getElementById("gallery"), {childList: true, subtree: true});
 }"""
 # Every state and text the tray's rows take, in order.
 RECORD_TRAY = """() => {
@@ -117,6 +135,94 @@ def test_a_picked_photo_shows_at_once_and_its_thumbnail_takes_its_place(gallery_
     expect(tile).to_have_count(1)
     expect(tile).to_have_attribute("data-status", "ready")
     assert not tile.locator("img").evaluate("img => img.src.startsWith('blob:')")
+
+
+def previews_of(page, local_stack, path: str) -> list[dict]:
+    """The images the photo's tile showed, from the pick until it shows the whole file (nothing uploaded meanwhile)."""
+    hold_storage_posts(page, local_stack)
+    page.evaluate(RECORD_PREVIEWS)
+    page.set_input_files("#file-input", path)
+    page.wait_for_function("() => window.__previews.some((preview) => preview.kind === 'file')")
+    return page.evaluate("window.__previews")
+
+
+def test_a_camera_photo_shows_its_exif_thumbnail_upright_then_the_whole_file(gallery_page, local_stack, tmp_path):
+    # GIVEN a camera JPEG, stored sideways (EXIF Orientation 6), with its 160 px thumbnail
+    page = gallery_page("camera@example.com")
+    photo = write(tmp_path, "sideways.jpg", pictures.camera_photo(2, orientation=6))
+
+    # WHEN it is picked
+    previews = previews_of(page, local_stack, photo)
+
+    # THEN its tile shows the file's own thumbnail first, turned upright, then the file itself, upright as Chromium
+    # shows it (portrait: 800 wide)
+    assert previews == [
+        {"kind": "thumbnail", "width": 160, "height": 107, "transform": "rotate(90deg)"},
+        {"kind": "file", "width": 800, "height": 1200, "transform": ""},
+    ]
+
+
+QUADRANTS = {"top left": (220, 30, 30), "top right": (30, 200, 30), "bottom left": (30, 30, 220),
+             "bottom right": (240, 240, 240)}  # fmt: skip
+
+
+def quadrant_colours(image: Image.Image) -> dict[str, tuple[int, ...]]:
+    """The colour at the middle of each quarter of the square, centred crop a tile shows of `image`."""
+    side = min(image.size)
+    left, top = (image.width - side) // 2, (image.height - side) // 2
+    points = {"top left": (0.25, 0.25), "top right": (0.75, 0.25), "bottom left": (0.25, 0.75),
+              "bottom right": (0.75, 0.75)}  # fmt: skip
+    rgb = image.convert("RGB")
+    return {name: rgb.getpixel((left + int(x * side), top + int(y * side))) for name, (x, y) in points.items()}
+
+
+def close(found: tuple[int, ...], expected: tuple[int, ...]) -> bool:
+    return all(abs(a - b) <= 40 for a, b in zip(found, expected, strict=True))
+
+
+@pytest.mark.parametrize("orientation", range(1, 9))
+def test_an_exif_thumbnail_is_turned_upright_for_every_orientation(gallery_page, local_stack, tmp_path, orientation):
+    # GIVEN a photo of four coloured quarters, stored in one of EXIF's eight orientations, with its thumbnail
+    quarters = Image.new("RGB", (1200, 800))
+    for index, colour in enumerate(QUADRANTS.values()):
+        quarters.paste(colour, ((index % 2) * 600, (index // 2) * 400, (index % 2 + 1) * 600, (index // 2 + 1) * 400))
+    exif = Image.Exif()
+    exif[Base.Orientation] = orientation
+    photo = write(tmp_path, f"quarters-{orientation}.jpg", camera_jpeg(quarters, exif))
+    upright = ImageOps.exif_transpose(Image.open(photo))
+    page = gallery_page(f"orientation-{orientation}@example.com")
+    hold_storage_posts(page, local_stack)
+    page.evaluate("() => { HTMLImageElement.prototype.decode = () => new Promise(() => {}); }")  # thumbnail stays
+
+    # WHEN it is picked
+    page.set_input_files("#file-input", photo)
+    thumbnail = page.locator("#gallery .tile.local canvas")
+    expect(thumbnail).to_be_visible()
+
+    # THEN its tile shows the thumbnail as the photo is meant to be seen: each quarter's colour where it belongs
+    shown = Image.open(io.BytesIO(thumbnail.screenshot()))
+    found, expected = quadrant_colours(shown), quadrant_colours(upright)
+    assert all(close(found[name], expected[name]) for name in QUADRANTS), (found, expected)
+
+
+def test_a_letterboxed_exif_thumbnail_is_not_shown(gallery_page, local_stack, tmp_path):
+    # GIVEN a 3:2 photo whose camera wrote a 4:3 thumbnail (black bars above and below)
+    page = gallery_page("letterbox@example.com")
+    letterboxed = io.BytesIO()
+    pictures.picture(2, (160, 120)).save(letterboxed, "JPEG")
+    photo = write(tmp_path, "letterboxed.jpg", pictures.camera_photo(2, thumbnail=letterboxed.getvalue()))
+
+    # WHEN it is picked, THEN its tile goes straight to the whole file
+    assert previews_of(page, local_stack, photo) == [{"kind": "file", "width": 1200, "height": 800, "transform": ""}]
+
+
+def test_an_exif_thumbnail_that_is_not_an_image_is_skipped(gallery_page, local_stack, tmp_path):
+    # GIVEN a photo whose EXIF thumbnail pointer leads to bytes no browser can decode
+    page = gallery_page("broken-thumbnail@example.com")
+    photo = write(tmp_path, "broken.jpg", pictures.camera_photo(3, thumbnail=b"\xff\xd8 not a JPEG at all"))
+
+    # WHEN it is picked, THEN its tile shows the whole file instead
+    assert previews_of(page, local_stack, photo) == [{"kind": "file", "width": 1200, "height": 800, "transform": ""}]
 
 
 def test_a_text_file_named_jpg_fails_as_not_a_photo(gallery_page, tmp_path):

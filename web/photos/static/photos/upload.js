@@ -13,6 +13,7 @@ const PARALLEL_UPLOADS = 3;
 // Confirm is idempotent on the server: a busy moment (5xx) or a dropped connection is worth a few tries.
 const CONFIRM_RETRY_DELAYS_MS = [1000, 2000, 4000];
 const CLEAR_AFTER_MS = 4000;
+const PREVIEWS_FIRST_MS = 250;
 const IN_FLIGHT = new Set(["queued", "uploading", "confirming"]);
 const STATE_TEXT = { queued: "Waiting", uploading: "Uploading", confirming: "Uploading", developing: "Developing",
   ready: "Ready", failed: "Failed", cancelled: "Cancelled" };
@@ -185,18 +186,109 @@ function localTile(entry) {
   const frame = element("span", "tile-link");
   const name = element("span", "tile-note", entry.file.name);
   if (entry.file.type.startsWith("image/") || /\.(jpe?g|png|webp|gif)$/i.test(entry.file.name)) {
-    entry.previewUrl = URL.createObjectURL(entry.file);
     const image = document.createElement("img");
     image.alt = entry.file.name;
-    image.src = entry.previewUrl;
-    // A file the browser cannot show (HEIC outside Safari, a text file named .jpg): a neutral tile with its name.
-    image.addEventListener("error", () => image.replaceWith(name), { once: true });
     frame.append(image);
+    entry.previewed = preview(entry, image, name);
   } else {
     frame.append(name);
   }
   tile.append(frame, element("span", "tile-progress"), element("span", "tile-state"));
   return tile;
+}
+
+// The file's EXIF thumbnail first, when it has one (decoding a full-size camera JPEG takes longer than a pick should
+// wait), then the file itself once the browser has decoded it. Resolves once the tile has a picture.
+async function preview(entry, image, name) {
+  const showFile = () => {
+    if (entry.released) return;
+    entry.previewUrl ??= URL.createObjectURL(entry.file);
+    // A file the browser cannot show (HEIC outside Safari, a text file named .jpg): a neutral tile with its name.
+    image.addEventListener("error", () => image.replaceWith(name), { once: true });
+    image.src = entry.previewUrl;
+  };
+  const thumbnail = await exifThumbnail(entry.file);
+  if (!thumbnail || entry.released) {
+    thumbnail?.bitmap.close();
+    return showFile();
+  }
+  // A canvas shows the decoded thumbnail in the next frame; an <img> would wait for its own load and decode.
+  const canvas = document.createElement("canvas");
+  canvas.setAttribute("role", "img");
+  canvas.setAttribute("aria-label", entry.file.name);
+  canvas.style.transform = thumbnail.transform;
+  [canvas.width, canvas.height] = [thumbnail.bitmap.width, thumbnail.bitmap.height]; // else 300x150, stretched
+  canvas.getContext("bitmaprenderer").transferFromImageBitmap(thumbnail.bitmap);
+  image.replaceWith(canvas);
+  decodedInTurn(entry).then(() => {
+    if (entry.released) return;
+    showFile();
+    image.decode().then(() => canvas.replaceWith(image), () => canvas.replaceWith(name));
+  });
+}
+
+// { bitmap, transform } of the file's EXIF thumbnail, or null, from the workers of exif_thumbnail.js. Two of them,
+// taking a batch's files in turn, read and decode in parallel; each gets the batch in one message, since each
+// message costs the page about half a millisecond.
+const THUMBNAIL_WORKERS = 2;
+const thumbnailFinder = { workers: [], waiting: new Map(), next: 0, unsent: [] };
+function exifThumbnail(file) {
+  const finder = thumbnailFinder;
+  if (!finder.workers.length) return Promise.resolve(null);
+  const id = finder.next++;
+  if (!finder.unsent.length) queueMicrotask(() => sendThumbnailBatch(finder));
+  finder.unsent.push({ id, file });
+  return new Promise((resolve) => finder.waiting.set(id, resolve));
+}
+
+function sendThumbnailBatch(finder) {
+  const batch = finder.unsent.splice(0);
+  finder.workers.forEach((worker, index) => {
+    worker.postMessage(batch.filter((_, position) => position % finder.workers.length === index));
+  });
+  if (!finder.workers.length) batch.forEach(({ id }) => answerThumbnail(finder, id, null));
+}
+
+function answerThumbnail(finder, id, thumbnail) {
+  finder.waiting.get(id)?.(thumbnail);
+  finder.waiting.delete(id);
+}
+
+function startThumbnailFinder() {
+  const finder = thumbnailFinder;
+  for (let index = 0; index < THUMBNAIL_WORKERS; index++) {
+    const worker = new Worker(uploader.dataset.exifThumbnail);
+    worker.addEventListener("message", ({ data }) => answerThumbnail(finder, data.id, data.thumbnail));
+    worker.addEventListener("error", () => { // workers that cannot start: every file shows itself
+      finder.workers = [];
+      [...finder.waiting.keys()].forEach((id) => answerThumbnail(finder, id, null));
+    });
+    finder.workers.push(worker);
+  }
+}
+
+// Full-size files are decoded one at a time, each after a frame: reading one takes the page's thread for a few
+// milliseconds, which would hold back the frame that paints the batch's other thumbnails.
+let decoding = Promise.resolve();
+function decodedInTurn(entry) {
+  decoding = decoding.then(afterNextFrame).then(() => {
+    if (entry.released) return undefined;
+    entry.previewUrl ??= URL.createObjectURL(entry.file);
+    const full = new Image();
+    full.src = entry.previewUrl;
+    return full.decode().catch(() => {}); // a file that cannot be decoded ends as a neutral tile
+  });
+  return decoding;
+}
+
+function afterNextFrame() {
+  return new Promise((resolve) => requestAnimationFrame(() => setTimeout(resolve)));
+}
+
+function releasePreview(entry) {
+  if (entry.previewUrl) URL.revokeObjectURL(entry.previewUrl);
+  entry.previewUrl = null;
+  entry.released = true;
 }
 
 // ---- the tray: one summary line, per-file detail on demand
@@ -270,7 +362,7 @@ function clearTray() {
   entries.splice(0).forEach((entry) => {
     entry.row.remove();
     if (entry.state !== "ready" && entry.tile.classList.contains("local")) entry.tile.remove();
-    if (entry.previewUrl) URL.revokeObjectURL(entry.previewUrl);
+    releasePreview(entry);
   });
   tray.hidden = true;
   document.body.classList.remove("tray-open");
@@ -292,7 +384,7 @@ function cancelEntry(entry) {
 function forget(entry) {
   entry.row.remove();
   if (entry.tile.classList.contains("local")) entry.tile.remove();
-  if (entry.previewUrl) URL.revokeObjectURL(entry.previewUrl);
+  releasePreview(entry);
   entries.splice(entries.indexOf(entry), 1);
   summarize();
 }
@@ -314,7 +406,9 @@ function add(files) {
   tray.hidden = false;
   document.body.classList.add("tray-open");
   document.dispatchEvent(new CustomEvent("darkroom:tiles-changed"));
-  start();
+  // The previews first, for a moment at most: the uploads' requests and file reads would slow them down.
+  const previewed = Promise.all(entries.map((entry) => entry.previewed));
+  Promise.race([previewed, new Promise((resolve) => setTimeout(resolve, PREVIEWS_FIRST_MS))]).then(start);
 }
 
 function onSettled(event) {
@@ -322,7 +416,7 @@ function onSettled(event) {
   entries.filter((entry) => entry.photoId === photo.id).forEach((entry) => {
     // The gallery swapped the local tile for the developed one: the tray follows that tile from now on.
     entry.tile = gallery.querySelector(`[data-photo-id="${photo.id}"]`) || entry.tile;
-    if (entry.previewUrl) URL.revokeObjectURL(entry.previewUrl);
+    releasePreview(entry);
     if (photo.status === "gone") forget(entry);
     else settle(entry, photo);
   });
@@ -349,6 +443,7 @@ function hasFiles(event) {
 }
 
 if (uploader && gallery && tray) {
+  startThumbnailFinder();
   const input = document.getElementById("file-input");
   input.addEventListener("change", () => {
     add(input.files);
