@@ -29,6 +29,8 @@ RESOURCE_VARIABLES = {
     "ResizeDeadLetterQueue": "DARKROOM_RESIZE_DLQ_URL",
     "NotifyQueue": "DARKROOM_NOTIFY_QUEUE_URL",
     "NotifyDeadLetterQueue": "DARKROOM_NOTIFY_DLQ_URL",
+    "SiteTasksQueue": "DARKROOM_TASKS_QUEUE_URL",
+    "SiteTasksDeadLetterQueue": "DARKROOM_TASKS_DLQ_URL",
     "IdempotencyTable": "DARKROOM_IDEMPOTENCY_TABLE",
 }
 # The site's default bucket name (web/settings.py), so a bare `manage.py` finds the local bucket too.

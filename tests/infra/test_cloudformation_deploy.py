@@ -86,6 +86,7 @@ def test_queues_have_their_redrive_encryption_and_timeouts(stack, template):
     for queue, dead_letter_queue in (
         ("ResizeQueue", "ResizeDeadLetterQueue"),
         ("NotifyQueue", "NotifyDeadLetterQueue"),
+        ("SiteTasksQueue", "SiteTasksDeadLetterQueue"),
     ):
         attributes = sqs.get_queue_attributes(QueueUrl=physical[queue], AttributeNames=["All"])["Attributes"]
         dead_letter_arn = sqs.get_queue_attributes(QueueUrl=physical[dead_letter_queue], AttributeNames=["QueueArn"])
@@ -98,6 +99,8 @@ def test_queues_have_their_redrive_encryption_and_timeouts(stack, template):
         assert attributes["SqsManagedSseEnabled"] == "true"
     assert outputs["ResizeQueueUrl"] == physical["ResizeQueue"]
     assert outputs["NotifyQueueUrl"] == physical["NotifyQueue"]
+    assert outputs["SiteTasksQueueUrl"] == physical["SiteTasksQueue"]
+    assert outputs["SiteTasksDeadLetterQueueUrl"] == physical["SiteTasksDeadLetterQueue"]
 
 
 def test_bucket_is_encrypted(stack):

@@ -28,6 +28,8 @@ def test_provision_returns_the_environment_of_the_site_and_the_functions(provisi
         "DARKROOM_RESIZE_DLQ_URL",
         "DARKROOM_NOTIFY_QUEUE_URL",
         "DARKROOM_NOTIFY_DLQ_URL",
+        "DARKROOM_TASKS_QUEUE_URL",
+        "DARKROOM_TASKS_DLQ_URL",
         "DARKROOM_IDEMPOTENCY_TABLE",
         "DARKROOM_SENDER",
     }
@@ -35,8 +37,11 @@ def test_provision_returns_the_environment_of_the_site_and_the_functions(provisi
 
 
 def test_queues_carry_the_templates_attributes_and_redrive(provisioned, resources):
-    for queue, dead_letter_queue in (("RESIZE_QUEUE", "RESIZE_DLQ"), ("NOTIFY_QUEUE", "NOTIFY_DLQ")):
-        logical_id = "ResizeQueue" if queue.startswith("RESIZE") else "NotifyQueue"
+    for logical_id, queue, dead_letter_queue in (
+        ("ResizeQueue", "RESIZE_QUEUE", "RESIZE_DLQ"),
+        ("NotifyQueue", "NOTIFY_QUEUE", "NOTIFY_DLQ"),
+        ("SiteTasksQueue", "TASKS_QUEUE", "TASKS_DLQ"),
+    ):
         defined = resources[logical_id]["Properties"]
         attributes = queue_attributes(provisioned[f"DARKROOM_{queue}_URL"])
         for name in ("VisibilityTimeout", "MessageRetentionPeriod", "MaximumMessageSize"):

@@ -47,9 +47,20 @@ def test_each_consumed_queue_has_its_own_dead_letter_queue_after_five_receives(r
     assert len(set(dead_letter_queues)) == len(dead_letter_queues), "each queue needs a dead-letter queue of its own"
 
 
+def test_site_tasks_queue_is_consumed_by_the_site_with_its_own_dead_letter_queue(resources):
+    # The Zappa site consumes it (its `events` entry, scripts/zappa-env), so no function of the template does.
+    queue = resources["SiteTasksQueue"]["Properties"]
+    assert queue["RedrivePolicy"]["maxReceiveCount"] == 5
+    assert queue["RedrivePolicy"]["deadLetterTargetArn"] == {"Fn::GetAtt": ["SiteTasksDeadLetterQueue", "Arn"]}
+    assert resources["SiteTasksDeadLetterQueue"]["Properties"]["MessageRetentionPeriod"] == DEAD_LETTER_RETENTION
+    site_timeout = json.loads((ROOT / "zappa_settings.json").read_text())["common"]["timeout_seconds"]
+    assert queue["VisibilityTimeout"] >= 6 * site_timeout
+    assert "SiteTasksQueue" not in {source.queue_logical_id for source in devstack_template.event_sources()}
+
+
 def test_every_queue_is_encrypted_and_bounds_its_message_size(resources):
     queues = of_type(resources, "AWS::SQS::Queue")
-    assert len(queues) == 4
+    assert len(queues) == 6
     for name, queue in queues.items():
         properties = queue["Properties"]
         assert properties.get("SqsManagedSseEnabled") is True or "KmsMasterKeyId" in properties, name
@@ -276,6 +287,8 @@ def test_outputs_give_the_site_everything_it_needs(template):
     assert outputs["BucketName"]["Value"] == {"Ref": "PhotoBucket"}
     assert outputs["ResizeQueueUrl"]["Value"] == {"Ref": "ResizeQueue"}
     assert outputs["NotifyQueueUrl"]["Value"] == {"Ref": "NotifyQueue"}
+    assert outputs["SiteTasksQueueUrl"]["Value"] == {"Ref": "SiteTasksQueue"}
+    assert outputs["SiteTasksDeadLetterQueueUrl"]["Value"] == {"Ref": "SiteTasksDeadLetterQueue"}
     assert outputs["IdempotencyTableName"]["Value"] == {"Ref": "IdempotencyTable"}
     assert outputs["SiteRoleArn"]["Value"] == {"Fn::GetAtt": ["SiteRole", "Arn"]}
     assert {"SiteRoleName", "SiteOrigin", "AlarmTopicArn"} <= outputs.keys()
