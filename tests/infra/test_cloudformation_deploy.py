@@ -145,5 +145,6 @@ def test_site_role_has_the_stage_name_zappa_expects(stack):
     statements = policy_document(document["PolicyDocument"])["Statement"]
     send = next(s for s in statements if s["Sid"] == "SendToQueues")
     assert sorted(send["Resource"]) == sorted(
-        f"arn:aws:sqs:us-east-1:123456789012:{physical[q].rsplit('/', 1)[1]}" for q in ("ResizeQueue", "NotifyQueue")
+        f"arn:aws:sqs:us-east-1:123456789012:{physical[q].rsplit('/', 1)[1]}"
+        for q in ("ResizeQueue", "NotifyQueue", "SiteTasksQueue")
     )

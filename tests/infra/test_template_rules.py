@@ -198,16 +198,55 @@ def test_notify_sends_only_from_the_configured_identity_and_uses_only_its_table(
 
 def test_site_role_sends_to_the_queues_and_touches_only_its_prefixes(resources):
     allowed = iam.actions_on(iam.grants(resources), "SiteRole")
-    assert allowed["sqs:SendMessage"] == {"ResizeQueue.Arn", "NotifyQueue.Arn"}
+    assert allowed["sqs:SendMessage"] == {"ResizeQueue.Arn", "NotifyQueue.Arn", "SiteTasksQueue.Arn"}
     assert allowed["s3:PutObject"] == {"${PhotoBucket.Arn}/uploads/*"}  # presigned POSTs into uploads/ only
     assert allowed["s3:GetObject"] == {"${PhotoBucket.Arn}/uploads/*", "${PhotoBucket.Arn}/renditions/*"}
     assert allowed["s3:DeleteObject"] == {"${PhotoBucket.Arn}/uploads/*", "${PhotoBucket.Arn}/renditions/*"}
     assert not any(action.startswith(("ses:", "dynamodb:", "iam:")) for action in allowed)
-    assert {a for a in allowed if a.startswith("sqs:")} == {"sqs:SendMessage"}
     # API Gateway invokes the site with this role (Zappa sets it as the integration's credentials): only the site.
     site_function = "arn:${AWS::Partition}:lambda:${AWS::Region}:${AWS::AccountId}:function:darkroom-${Stage}"
     assert {a for a in allowed if a.startswith("lambda:")} == {"lambda:InvokeFunction"}
     assert allowed["lambda:InvokeFunction"] == {site_function}
+
+
+DEAD_LETTER_QUEUES = {"ResizeDeadLetterQueue.Arn", "NotifyDeadLetterQueue.Arn", "SiteTasksDeadLetterQueue.Arn"}
+
+
+def test_site_role_consumes_only_the_site_tasks_queue_and_reads_every_queue(resources):
+    allowed = iam.actions_on(iam.grants(resources), "SiteRole")
+    # What Lambda's SQS event source mapping needs of the function's role; never the functions' queues
+    for action in ("sqs:ReceiveMessage", "sqs:DeleteMessage"):
+        assert allowed[action] == {"SiteTasksQueue.Arn"} | DEAD_LETTER_QUEUES, action
+    assert allowed["sqs:ChangeMessageVisibility"] == {"SiteTasksQueue.Arn"}
+    queues = {f"{name}.Arn" for name in of_type(resources, "AWS::SQS::Queue")}
+    assert allowed["sqs:GetQueueAttributes"] == queues  # the staff page's queue depths
+    assert {a for a in allowed if a.startswith("sqs:")} == {
+        "sqs:SendMessage",
+        "sqs:ReceiveMessage",
+        "sqs:DeleteMessage",
+        "sqs:ChangeMessageVisibility",
+        "sqs:GetQueueAttributes",
+        "sqs:StartMessageMoveTask",
+        "sqs:ListMessageMoveTasks",
+    }
+
+
+def test_site_role_may_redrive_each_dead_letter_queue_into_its_source_queue(resources):
+    # AWS's minimum for StartMessageMoveTask ("Configuring queue permissions for dead-letter queue redrive"):
+    # StartMessageMoveTask, ReceiveMessage, DeleteMessage and GetQueueAttributes on the dead-letter queue, and
+    # SendMessage on the destination, here the queue the message came from.
+    allowed = iam.actions_on(iam.grants(resources), "SiteRole")
+    assert allowed["sqs:StartMessageMoveTask"] == allowed["sqs:ListMessageMoveTasks"] == DEAD_LETTER_QUEUES
+    sources = {
+        "{}.Arn".format(queue["Properties"]["RedrivePolicy"]["deadLetterTargetArn"]["Fn::GetAtt"][0]): f"{name}.Arn"
+        for name, queue in of_type(resources, "AWS::SQS::Queue").items()
+        if "RedrivePolicy" in queue["Properties"]
+    }
+    assert sources.keys() == DEAD_LETTER_QUEUES
+    for dead_letter_queue, source_queue in sources.items():
+        for action in ("sqs:ReceiveMessage", "sqs:DeleteMessage", "sqs:GetQueueAttributes"):
+            assert dead_letter_queue in allowed[action], (dead_letter_queue, action)
+        assert source_queue in allowed["sqs:SendMessage"], dead_letter_queue
 
 
 def test_site_role_is_assumable_by_the_services_zappa_hands_it_to(resources):
