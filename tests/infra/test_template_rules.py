@@ -263,12 +263,28 @@ def test_every_queue_has_alarms_on_dead_letters_and_message_age_to_the_topic(res
         for alarm in alarms
         if alarm["Namespace"] == "AWS/SQS" and alarm["AlarmActions"] == [{"Ref": "AlarmTopic"}]
     }
-    for dead_letter_queue in ("ResizeDeadLetterQueue", "NotifyDeadLetterQueue"):
+    for dead_letter_queue in ("ResizeDeadLetterQueue", "NotifyDeadLetterQueue", "SiteTasksDeadLetterQueue"):
         assert ("ApproximateNumberOfMessagesVisible", dead_letter_queue) in watched
         assert ("ApproximateAgeOfOldestMessage", dead_letter_queue) in watched
-    for queue in ("ResizeQueue", "NotifyQueue"):
+    for queue in ("ResizeQueue", "NotifyQueue", "SiteTasksQueue"):
         assert ("ApproximateAgeOfOldestMessage", queue) in watched
     assert resources["AlarmTopic"]["Type"] == "AWS::SNS::Topic"
+
+
+def test_site_tasks_waiting_unconsumed_raise_an_alarm_that_says_what_to_check(resources):
+    # The site's worker is an event source Zappa creates (or fails to, with only a log line), not a template function
+    [alarm] = [
+        alarm["Properties"]
+        for alarm in of_type(resources, "AWS::CloudWatch::Alarm").values()
+        if alarm["Properties"]["MetricName"] == "ApproximateAgeOfOldestMessage"
+        and alarm["Properties"]["Dimensions"][0]["Value"] == {"Fn::GetAtt": ["SiteTasksQueue", "QueueName"]}
+    ]
+    assert alarm["Statistic"] == "Maximum" and alarm["Period"] == 300
+    assert alarm["EvaluationPeriods"] == alarm["DatapointsToAlarm"] == 2  # two 5-minute periods running
+    assert alarm["Threshold"] == 300 and alarm["ComparisonOperator"] == "GreaterThanThreshold"
+    assert alarm["AlarmActions"] == [{"Ref": "AlarmTopic"}]
+    for hint in ("event source", "zappa update", "scripts/zappa-env"):
+        assert hint in alarm["AlarmDescription"]
 
 
 def test_an_email_ses_refused_for_good_raises_an_alarm(resources):
