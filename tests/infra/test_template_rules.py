@@ -344,6 +344,7 @@ def test_outputs_give_the_site_everything_it_needs(template):
     assert outputs["NotifyQueueUrl"]["Value"] == {"Ref": "NotifyQueue"}
     assert outputs["SiteTasksQueueUrl"]["Value"] == {"Ref": "SiteTasksQueue"}
     assert outputs["SiteTasksDeadLetterQueueUrl"]["Value"] == {"Ref": "SiteTasksDeadLetterQueue"}
+    assert outputs["SiteTasksQueueArn"]["Value"] == {"Fn::GetAtt": ["SiteTasksQueue", "Arn"]}  # the worker's source
     assert outputs["IdempotencyTableName"]["Value"] == {"Ref": "IdempotencyTable"}
     assert outputs["SiteRoleArn"]["Value"] == {"Fn::GetAtt": ["SiteRole", "Arn"]}
     assert {"SiteRoleName", "SiteOrigin", "AlarmTopicArn"} <= outputs.keys()

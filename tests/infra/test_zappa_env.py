@@ -11,6 +11,7 @@ import pytest
 
 from tests.infra.conftest import BUILD, ROOT, moto_environment
 from tests.infra.test_cloudformation_deploy import PARAMETERS, deploy
+from tests.samples import load_event
 
 SECRETS = {"DJANGO_SECRET_KEY": "a-secret-only-ssm-knows", "DATABASE_URL": "postgres://site:pw@db.internal/darkroom"}
 
@@ -52,6 +53,10 @@ def test_writes_the_stage_with_the_stacks_role_and_environment(aws, outputs):
         "DARKROOM_BUCKET": outputs["BucketName"],
         "DARKROOM_RESIZE_QUEUE_URL": outputs["ResizeQueueUrl"],
         "DARKROOM_NOTIFY_QUEUE_URL": outputs["NotifyQueueUrl"],
+        "DARKROOM_TASKS_QUEUE_URL": outputs["SiteTasksQueueUrl"],
+        "DARKROOM_RESIZE_DLQ_URL": outputs["ResizeDeadLetterQueueUrl"],
+        "DARKROOM_NOTIFY_DLQ_URL": outputs["NotifyDeadLetterQueueUrl"],
+        "DARKROOM_TASKS_DLQ_URL": outputs["SiteTasksDeadLetterQueueUrl"],
         "DARKROOM_SITE_URL": PARAMETERS["SiteOrigin"] + "/",
         "DJANGO_ALLOWED_HOSTS": "photos.example.com",
         "DJANGO_CSRF_TRUSTED_ORIGINS": PARAMETERS["SiteOrigin"],
@@ -60,6 +65,42 @@ def test_writes_the_stage_with_the_stacks_role_and_environment(aws, outputs):
     committed = json.loads((ROOT / "zappa_settings.json").read_text())
     assert settings["production"] == committed["production"] and settings["common"] == committed["common"]
     assert stat.S_IMODE(target.stat().st_mode) == 0o600, "it holds secrets"
+
+
+def test_the_stage_runs_the_tasks_worker_on_the_site_tasks_queue_and_keeps_the_sweeper(aws, outputs):
+    from zappa.cli import ZappaCLI
+    from zappa.handler import LambdaHandler
+
+    target = BUILD / "zappa_settings_events.json"
+    completed = zappa_env(aws, "dev", "--output", str(target))
+    assert completed.returncode == 0, completed.stderr
+    queue_arn = outputs["SiteTasksQueueArn"]
+    assert queue_arn.startswith("arn:aws:sqs:") and queue_arn.endswith(outputs["SiteTasksQueueUrl"].rsplit("/")[-1])
+
+    # WHEN Zappa itself reads the stage (its `extends` replaces the inherited `events` list, it does not merge it)
+    cli = ZappaCLI()
+    cli.api_stage = "dev"
+    cli.load_settings(settings_file=str(target))
+
+    # THEN the sweeper's schedule is still there, beside the worker's SQS event source
+    assert [dict(event) for event in cli.stage_config["events"]] == [
+        {"function": "web.scheduled.sweep", "expression": "rate(5 minutes)"},
+        {
+            "function": "web.tasks.worker.handle_sqs_event",
+            "event_source": {"arn": queue_arn, "batch_size": 10, "enabled": True},
+        },
+    ]
+    # AND the settings Zappa packs route an SQS record from that queue to the worker (Zappa's handler code)
+    packed: dict = {}
+    exec(cli.get_zappa_settings_string(), packed)
+    record = {**load_event("aws_sqs_record.json"), "eventSourceARN": queue_arn}
+    handler = LambdaHandler.__new__(LambdaHandler)  # its __init__ loads the package's zappa_settings module
+    handler.settings = type("Settings", (), {"AWS_EVENT_MAPPING": packed["AWS_EVENT_MAPPING"]})
+    routed = handler.get_function_for_aws_event(record)
+    assert routed in ("web.tasks.worker.handle_sqs_event", ["web.tasks.worker.handle_sqs_event"])
+    # AND running it again replaces the worker's event instead of adding a second one
+    assert zappa_env(aws, "dev", "--output", str(target)).returncode == 0
+    assert len(json.loads(target.read_text())["dev"]["events"]) == 2
 
 
 def test_a_certificate_puts_the_custom_domain_in_the_stage_for_zappa_certify(aws, outputs):
