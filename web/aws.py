@@ -16,6 +16,8 @@ from django.conf import settings
 # botocore otherwise builds its long one (SDK, OS, Python, features used) twice per call, about 0.3 ms of CPU on
 # every call a request waits for; this one also names the caller plainly in CloudTrail.
 USER_AGENT = "darkroom-site"
+# SQS's longest DelaySeconds.
+SQS_MAX_DELAY_SECONDS = 900
 _CLIENT_CONFIG = Config(
     retries={"mode": "standard", "max_attempts": 3},
     connect_timeout=2,
@@ -124,5 +126,5 @@ def list_keys(*, prefix: str) -> list[str]:
     ]
 
 
-def send_message(*, queue_url: str, body: str) -> str:
-    return sqs_client().send_message(QueueUrl=queue_url, MessageBody=body)["MessageId"]
+def send_message(*, queue_url: str, body: str, delay_seconds: int = 0) -> str:
+    return sqs_client().send_message(QueueUrl=queue_url, MessageBody=body, DelaySeconds=delay_seconds)["MessageId"]

@@ -4,6 +4,7 @@ Samples of each shape live in tests/events/; the web tests assert these builders
 functions' tests consume the same files.
 """
 
+import json
 import re
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -11,6 +12,7 @@ from datetime import datetime
 VERSION = 1
 RESIZE_QUEUE = "resize"
 NOTIFY_QUEUE = "notify"
+TASKS_QUEUE = "tasks"
 
 
 def resize_requested(*, photo_id: str, source_key: str, output_prefix: str, correlation_id: str) -> dict:
@@ -62,6 +64,55 @@ def password_changed_email(*, change_id: str, to: str, reset_page_url: str, corr
         to=to,
         data={"email": to, "reset_page_url": reset_page_url},
         correlation_id=correlation_id,
+    )
+
+
+def task_ready(*, task_id: str, task_path: str, token: str, correlation_id: str) -> dict:
+    """A site task to run: its arguments stay in the task's database row (web/tasks), the message only names it.
+    `token` names this message: a duplicate delivery, or a message a later one replaced, runs nothing."""
+    return {
+        "version": VERSION,
+        "kind": "task.ready",
+        "task_id": task_id,
+        "task": task_path,
+        "token": token,
+        "correlation_id": correlation_id,
+    }
+
+
+class TaskMessageError(ValueError):
+    """A site-tasks message this site cannot read: it goes to the dead-letter queue, never to a task."""
+
+
+@dataclass(frozen=True)
+class TaskMessage:
+    task_id: str
+    task_path: str
+    token: str
+    correlation_id: str
+
+
+_TASK_ID = re.compile(r"[A-Za-z0-9]{1,32}")
+
+
+def parse_task_message(body: str) -> TaskMessage:
+    try:
+        document = json.loads(body)
+    except ValueError as error:
+        raise TaskMessageError(f"not JSON: {error}") from error
+    if not isinstance(document, dict) or document.get("version") != VERSION or document.get("kind") != "task.ready":
+        kind = document.get("kind") if isinstance(document, dict) else type(document).__name__
+        raise TaskMessageError(f"not a version {VERSION} task.ready message: kind={kind!r}")
+    fields = {name: document.get(name) for name in ("task_id", "task", "token", "correlation_id")}
+    if not all(isinstance(value, str) and value for value in fields.values()):
+        raise TaskMessageError(f"missing or empty fields: {sorted(k for k, v in fields.items() if not v)}")
+    if not _TASK_ID.fullmatch(fields["task_id"]) or not _TASK_ID.fullmatch(fields["token"]):
+        raise TaskMessageError("task_id and token are 1-32 letters and digits")
+    return TaskMessage(
+        task_id=fields["task_id"],
+        task_path=fields["task"],
+        token=fields["token"],
+        correlation_id=fields["correlation_id"],
     )
 
 

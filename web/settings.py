@@ -49,6 +49,7 @@ INSTALLED_APPS = [
     "web.accounts",
     "web.outbox",
     "web.photos",
+    "web.tasks",
 ]
 if DARKROOM_LOCAL:
     INSTALLED_APPS.append("devstack")  # the local outbox page; the Zappa package does not even carry it
@@ -169,6 +170,8 @@ X_FRAME_OPTIONS = "DENY"
 DARKROOM_BUCKET = env("DARKROOM_BUCKET", "darkroom-local")
 DARKROOM_RESIZE_QUEUE_URL = env("DARKROOM_RESIZE_QUEUE_URL", "")
 DARKROOM_NOTIFY_QUEUE_URL = env("DARKROOM_NOTIFY_QUEUE_URL", "")
+DARKROOM_TASKS_QUEUE_URL = env("DARKROOM_TASKS_QUEUE_URL", "")
+DARKROOM_TASKS_DLQ_URL = env("DARKROOM_TASKS_DLQ_URL", "")
 # Public origin of the site, used for links in emails.
 DARKROOM_SITE_URL = env("DARKROOM_SITE_URL", "http://127.0.0.1:8000/")
 # Largest original accepted, enforced by the presigned POST policy and checked again on confirm.
@@ -193,6 +196,20 @@ DARKROOM_TRASH_PAGE_SIZE = 300
 DARKROOM_ACCOUNT_DELETION_BUDGET_SECONDS = 15
 # Sent outbox messages are kept this long for the admin (what went out, when), then pruned by the sweeper.
 DARKROOM_OUTBOX_KEEP_SENT_DAYS = 7
+
+# ---------------------------------------------------------------- background tasks (docs/tasks.md)
+# https://docs.djangoproject.com/en/6.1/topics/tasks/ — django.tasks on the site-tasks SQS queue; the site's own
+# Lambda runs them (web/tasks/worker.py).
+TASKS = {
+    "default": {
+        "BACKEND": "web.tasks.backend.SQSBackend",
+        "OPTIONS": {
+            "MAX_ATTEMPTS": 3,  # a task may say otherwise: @task(max_attempts=...)
+            # A RUNNING task whose worker has not finished it after this long was killed (the site's 30 s timeout).
+            "STALE_AFTER_SECONDS": 60,
+        },
+    }
+}
 
 # ---------------------------------------------------------------- logging
 # https://docs.djangoproject.com/en/6.1/topics/logging/ — one line per event, correlation id included.

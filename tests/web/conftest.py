@@ -18,6 +18,8 @@ def aws_mock(settings):
         settings.DARKROOM_BUCKET = resources["DARKROOM_BUCKET"]
         settings.DARKROOM_RESIZE_QUEUE_URL = resources["DARKROOM_RESIZE_QUEUE_URL"]
         settings.DARKROOM_NOTIFY_QUEUE_URL = resources["DARKROOM_NOTIFY_QUEUE_URL"]
+        settings.DARKROOM_TASKS_QUEUE_URL = resources["DARKROOM_TASKS_QUEUE_URL"]
+        settings.DARKROOM_TASKS_DLQ_URL = resources["DARKROOM_TASKS_DLQ_URL"]
         yield resources
     aws.clear_clients()
 
@@ -27,7 +29,7 @@ def s3():
     return boto3.client("s3")
 
 
-def _drain(queue_url: str) -> list[dict]:
+def _drain(queue_url: str, parse=json.loads) -> list:
     sqs = boto3.client("sqs")
     bodies = []
     while True:
@@ -35,7 +37,7 @@ def _drain(queue_url: str) -> list[dict]:
         if not batch:
             return bodies
         for message in batch:
-            bodies.append(json.loads(message["Body"]))
+            bodies.append(parse(message["Body"]))
             sqs.delete_message(QueueUrl=queue_url, ReceiptHandle=message["ReceiptHandle"])
 
 
@@ -47,6 +49,17 @@ def resize_messages(settings):
 @pytest.fixture
 def notify_messages(settings):
     return lambda: _drain(settings.DARKROOM_NOTIFY_QUEUE_URL)
+
+
+@pytest.fixture
+def task_messages(settings):
+    return lambda: _drain(settings.DARKROOM_TASKS_QUEUE_URL)
+
+
+@pytest.fixture
+def dead_task_messages(settings):
+    """The bodies in the site-tasks dead-letter queue, as sent: some are not JSON."""
+    return lambda: _drain(settings.DARKROOM_TASKS_DLQ_URL, parse=str)
 
 
 @pytest.fixture

@@ -105,10 +105,10 @@ def test_messages_of_one_transaction_are_sent_together_and_each_outcome_is_kept(
 ):
     real_send = aws.send_message
 
-    def resize_down(*, queue_url, body):
+    def resize_down(*, queue_url, **message):
         if "resize" in queue_url:
             raise ClientError({"Error": {"Code": "ServiceUnavailable", "Message": "resize queue down"}}, "SendMessage")
-        return real_send(queue_url=queue_url, body=body)
+        return real_send(queue_url=queue_url, **message)
 
     monkeypatch.setattr(aws, "send_message", resize_down)
     with django_capture_on_commit_callbacks(execute=True) as callbacks, transaction.atomic():

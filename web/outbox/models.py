@@ -7,9 +7,12 @@ class OutboxMessage(models.Model):
     class Queue(models.TextChoices):
         RESIZE = "resize"
         NOTIFY = "notify"
+        TASKS = "tasks"
 
     queue = models.CharField(max_length=16, choices=Queue.choices)
     body = models.JSONField()
+    # SQS holds the message back until then (15 minutes at most; web/tasks re-defers a longer wait).
+    deliver_after = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     sent_at = models.DateTimeField(null=True, blank=True)
     sqs_message_id = models.CharField(max_length=128, blank=True)

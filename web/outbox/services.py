@@ -2,8 +2,9 @@
 
 import json
 import logging
+import math
 from concurrent.futures import ThreadPoolExecutor
-from datetime import timedelta
+from datetime import datetime, timedelta
 from functools import cache
 
 from django.conf import settings
@@ -22,6 +23,7 @@ def _queue_url(queue: str) -> str:
     urls = {
         OutboxMessage.Queue.RESIZE: settings.DARKROOM_RESIZE_QUEUE_URL,
         OutboxMessage.Queue.NOTIFY: settings.DARKROOM_NOTIFY_QUEUE_URL,
+        OutboxMessage.Queue.TASKS: settings.DARKROOM_TASKS_QUEUE_URL,
     }
     return urls[queue]
 
@@ -33,11 +35,14 @@ def _send_pool() -> ThreadPoolExecutor:
     return ThreadPoolExecutor(max_workers=FLUSH_BATCH, thread_name_prefix="darkroom-outbox")
 
 
-def outbox_enqueue(*messages: tuple[str, dict]) -> list[OutboxMessage]:
-    """Record (queue, body) messages inside the caller's transaction; they are sent together once it commits."""
+def outbox_enqueue(*messages: tuple[str, dict], deliver_after: datetime | None = None) -> list[OutboxMessage]:
+    """Record (queue, body) messages inside the caller's transaction; they are sent together once it commits, and
+    SQS holds them back until `deliver_after` (at most 15 minutes ahead), when given."""
     if not transaction.get_connection().in_atomic_block:
         raise RuntimeError("outbox_enqueue must run inside the transaction that records what the message announces")
-    recorded = [OutboxMessage.objects.create(queue=queue, body=body) for queue, body in messages]
+    recorded = [
+        OutboxMessage.objects.create(queue=queue, body=body, deliver_after=deliver_after) for queue, body in messages
+    ]
     # robust: the rows are committed, so a send that crashes (SQLite's "database is locked" under concurrent
     # requests, say) is logged and left to the sweeper instead of failing a request whose work is recorded.
     transaction.on_commit(lambda: outbox_send_committed(messages=recorded), robust=True)
@@ -74,6 +79,13 @@ def _deliver_all(messages: list[OutboxMessage]) -> list[tuple[str, Exception | N
     return [_deliver(message) for message in messages]
 
 
+def _delay(message: OutboxMessage) -> int:
+    if message.deliver_after is None:
+        return 0
+    seconds = (message.deliver_after - timezone.now()).total_seconds()
+    return max(0, min(aws.SQS_MAX_DELAY_SECONDS, math.ceil(seconds)))
+
+
 def _record_outcomes(messages: list[OutboxMessage], outcomes: list[tuple[str, Exception | None]]) -> None:
     for message, (sqs_message_id, error) in zip(messages, outcomes, strict=True):
         _record_outcome(message, sqs_message_id=sqs_message_id, error=error)
@@ -83,7 +95,7 @@ def _deliver(message: OutboxMessage) -> tuple[str, Exception | None]:
     """One SQS send; no database work here, it may run on a pool thread."""
     try:
         body = json.dumps(message.body, separators=(",", ":"))
-        return aws.send_message(queue_url=_queue_url(message.queue), body=body), None
+        return aws.send_message(queue_url=_queue_url(message.queue), body=body, delay_seconds=_delay(message)), None
     except Exception as error:  # any failure: keep the row pending, the sweeper retries it
         return "", error
 

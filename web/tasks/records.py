@@ -1,0 +1,58 @@
+"""A task's database row: sending its message, and reading it back as Django's TaskResult."""
+
+from datetime import datetime
+
+from django.tasks import Task, TaskResult, TaskResultStatus
+from django.tasks.base import TaskError
+from django.utils.crypto import get_random_string
+from django.utils.module_loading import import_string
+
+from web import contracts
+from web.correlation import new_correlation_id
+from web.outbox.models import OutboxMessage
+from web.outbox.services import outbox_enqueue
+from web.tasks.models import TaskRecord
+
+
+def send_ready(record: TaskRecord, *, created: bool = False, run_after: datetime | None = None) -> None:
+    """Save `record` as READY with a new message token, and record the message that may run it (sent after the
+    caller's transaction commits; SQS holds it back until `run_after`, at most 15 minutes ahead)."""
+    record.status = TaskResultStatus.READY
+    record.message_token = get_random_string(32)
+    if run_after is not None:
+        record.run_after = run_after
+    record.save(force_insert=created)
+    message = contracts.task_ready(
+        task_id=record.id, task_path=record.task_path, token=record.message_token, correlation_id=new_correlation_id()
+    )
+    outbox_enqueue((OutboxMessage.Queue.TASKS, message), deliver_after=record.run_after)
+
+
+def task_of(path: str) -> Task:
+    """The Task a path names; ValueError when it names nothing, or something that is not a task."""
+    try:
+        task = import_string(path)
+    except ImportError as error:
+        raise ValueError(f"no task at {path!r}: {error}") from error
+    if not isinstance(task, Task):
+        raise ValueError(f"{path!r} is not a task (decorate it with @task)")
+    return task
+
+
+def task_result(record: TaskRecord, task: Task | None = None) -> TaskResult:
+    result = TaskResult(
+        task=task or task_of(record.task_path),
+        id=record.id,
+        status=TaskResultStatus(record.status),
+        enqueued_at=record.enqueued_at,
+        started_at=record.started_at,
+        finished_at=record.finished_at,
+        last_attempted_at=record.last_attempted_at,
+        args=list(record.args),
+        kwargs=dict(record.kwargs),
+        backend=record.backend,
+        errors=[TaskError(**error) for error in record.errors],
+        worker_ids=list(record.worker_ids),
+    )
+    object.__setattr__(result, "_return_value", record.return_value)
+    return result
