@@ -4,20 +4,21 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('outbox', '0001_initial'),
+        ("outbox", "0001_initial"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='outboxmessage',
-            name='deliver_after',
+            model_name="outboxmessage",
+            name="deliver_after",
             field=models.DateTimeField(blank=True, null=True),
         ),
         migrations.AlterField(
-            model_name='outboxmessage',
-            name='queue',
-            field=models.CharField(choices=[('resize', 'Resize'), ('notify', 'Notify'), ('tasks', 'Tasks')], max_length=16),
+            model_name="outboxmessage",
+            name="queue",
+            field=models.CharField(
+                choices=[("resize", "Resize"), ("notify", "Notify"), ("tasks", "Tasks")], max_length=16
+            ),
         ),
     ]

@@ -4,36 +4,46 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
-    dependencies = [
-    ]
+    dependencies = []
 
     operations = [
         migrations.CreateModel(
-            name='TaskRecord',
+            name="TaskRecord",
             fields=[
-                ('id', models.CharField(editable=False, max_length=32, primary_key=True, serialize=False)),
-                ('task_path', models.CharField(max_length=255)),
-                ('queue_name', models.CharField(default='default', max_length=64)),
-                ('backend', models.CharField(default='default', max_length=64)),
-                ('args', models.JSONField(default=list)),
-                ('kwargs', models.JSONField(default=dict)),
-                ('status', models.CharField(choices=[('READY', 'Ready'), ('RUNNING', 'Running'), ('FAILED', 'Failed'), ('SUCCESSFUL', 'Successful')], default='READY', max_length=10)),
-                ('enqueued_at', models.DateTimeField()),
-                ('run_after', models.DateTimeField(blank=True, null=True)),
-                ('started_at', models.DateTimeField(blank=True, null=True)),
-                ('finished_at', models.DateTimeField(blank=True, null=True)),
-                ('last_attempted_at', models.DateTimeField(blank=True, null=True)),
-                ('return_value', models.JSONField(blank=True, null=True)),
-                ('errors', models.JSONField(blank=True, default=list)),
-                ('worker_ids', models.JSONField(blank=True, default=list)),
-                ('message_token', models.CharField(max_length=32)),
+                ("id", models.CharField(editable=False, max_length=32, primary_key=True, serialize=False)),
+                ("task_path", models.CharField(max_length=255)),
+                ("queue_name", models.CharField(default="default", max_length=64)),
+                ("backend", models.CharField(default="default", max_length=64)),
+                ("args", models.JSONField(default=list)),
+                ("kwargs", models.JSONField(default=dict)),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[
+                            ("READY", "Ready"),
+                            ("RUNNING", "Running"),
+                            ("FAILED", "Failed"),
+                            ("SUCCESSFUL", "Successful"),
+                        ],
+                        default="READY",
+                        max_length=10,
+                    ),
+                ),
+                ("enqueued_at", models.DateTimeField()),
+                ("run_after", models.DateTimeField(blank=True, null=True)),
+                ("started_at", models.DateTimeField(blank=True, null=True)),
+                ("finished_at", models.DateTimeField(blank=True, null=True)),
+                ("last_attempted_at", models.DateTimeField(blank=True, null=True)),
+                ("return_value", models.JSONField(blank=True, null=True)),
+                ("errors", models.JSONField(blank=True, default=list)),
+                ("worker_ids", models.JSONField(blank=True, default=list)),
+                ("message_token", models.CharField(max_length=32)),
             ],
             options={
-                'ordering': ['-enqueued_at'],
-                'indexes': [models.Index(fields=['status', 'enqueued_at'], name='task_status_idx')],
+                "ordering": ["-enqueued_at"],
+                "indexes": [models.Index(fields=["status", "enqueued_at"], name="task_status_idx")],
             },
         ),
     ]
