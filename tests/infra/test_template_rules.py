@@ -198,7 +198,13 @@ def test_notify_sends_only_from_the_configured_identity_and_uses_only_its_table(
 
 def test_site_role_sends_to_the_queues_and_touches_only_its_prefixes(resources):
     allowed = iam.actions_on(iam.grants(resources), "SiteRole")
-    assert allowed["sqs:SendMessage"] == {"ResizeQueue.Arn", "NotifyQueue.Arn", "SiteTasksQueue.Arn"}
+    # and the site-tasks dead-letter queue: the worker dead-letters an unreadable message itself (web/tasks/runner.py)
+    assert allowed["sqs:SendMessage"] == {
+        "ResizeQueue.Arn",
+        "NotifyQueue.Arn",
+        "SiteTasksQueue.Arn",
+        "SiteTasksDeadLetterQueue.Arn",
+    }
     assert allowed["s3:PutObject"] == {"${PhotoBucket.Arn}/uploads/*"}  # presigned POSTs into uploads/ only
     assert allowed["s3:GetObject"] == {"${PhotoBucket.Arn}/uploads/*", "${PhotoBucket.Arn}/renditions/*"}
     assert allowed["s3:DeleteObject"] == {"${PhotoBucket.Arn}/uploads/*", "${PhotoBucket.Arn}/renditions/*"}
