@@ -1,8 +1,8 @@
 """`make run`: all of Darkroom on this machine, with moto server playing AWS.
 
 moto server (S3, SQS, SES, DynamoDB) ─ the template's resources ─ a Lambda-like poller process per function ─
-a migrated SQLite database ─ the Django site. Local mode only: it sets DARKROOM_LOCAL and fake credentials itself,
-so production settings never see any of it.
+a migrated SQLite database ─ the Django site, and a poller running its tasks worker on the same database. Local
+mode only: it sets DARKROOM_LOCAL and fake credentials itself, so production settings never see any of it.
 """
 
 import argparse
@@ -100,11 +100,15 @@ def main(argv: list[str] | None = None) -> int:
 
         django.setup()
         call_command("migrate", verbosity=0)
+        stack.start_site_worker(dict(os.environ))  # this process's environment is the site's
         if dropped := forget_photos_of_earlier_runs():
             print(f"devstack: {dropped} photo(s) of an earlier run dropped: moto started empty, their files are gone")
         threading.Thread(target=sweep_periodically, args=(stopping,), daemon=True, name="sweeper").start()
         print(f"devstack: moto server (S3, SQS, SES, DynamoDB) on {stack.moto_url}")
-        print(f"devstack: resize and notify polling their queues; the sweeper runs every {SWEEP_EVERY_SECONDS} s")
+        print(
+            "devstack: resize, notify and the site's tasks worker polling their queues;"
+            f" the sweeper runs every {SWEEP_EVERY_SECONDS} s"
+        )
         print(f"devstack: Darkroom is at {site_url}   sent emails: {site_url}local/outbox/   Ctrl-C stops it all")
         call_command("runserver", f"127.0.0.1:{args.port}", use_reloader=False, skip_checks=True)
     except KeyboardInterrupt:

@@ -1,4 +1,5 @@
-"""The local stack as one object: moto server, the template's resources, and a Lambda-like poller per function.
+"""The local stack as one object: moto server, the template's resources, a Lambda-like poller per function, and one
+for the site's tasks worker.
 
 `make run` (devstack/__main__.py) and the end-to-end tests (tests/e2e/conftest.py) both start exactly this.
 """
@@ -13,6 +14,11 @@ from pathlib import Path
 from devstack import template
 
 ROOT = Path(__file__).resolve().parent.parent
+# The site's tasks worker: on AWS the site's own Lambda, through the SQS event source scripts/zappa-env puts in the
+# Zappa stage (its function and batch size are these), with the site's timeout.
+SITE_TASKS_WORKER = "tasks"
+SITE_TASKS_HANDLER = "web.tasks.worker.handle_sqs_event"
+SITE_TASKS_BATCH_SIZE = 10
 
 
 def aws_environment(moto_url: str) -> dict[str, str]:
@@ -57,8 +63,7 @@ class LocalStack:
 
     def start_functions(self) -> None:
         """One process per function, as on Lambda: its folder on the path, its own environment."""
-        if self.log_path is not None:
-            self._log_file = open(self.log_path, "a", buffering=1)  # noqa: SIM115 - closed in stop()
+        self._open_log()
         for source in template.event_sources():
             env = {
                 **os.environ,
@@ -82,6 +87,30 @@ class LocalStack:
             ]
             self._commands[source.name] = (command, env)
             self._pollers[source.name] = [self._spawn(source.name) for _ in range(self.concurrency.get(source.name, 1))]
+
+    def start_site_worker(self, site_environment: dict[str, str]) -> None:
+        """The site-tasks poller: the site's code with the site's environment (its settings and database, every
+        DARKROOM_* and DATABASE_* variable), as the site's Lambda runs it. kill_function("tasks") and friends work."""
+        self._open_log()
+        env = {**site_environment, **aws_environment(self.moto_url), "PYTHONPATH": str(ROOT)}
+        timeout = json.loads((ROOT / "zappa_settings.json").read_text())["common"]["timeout_seconds"]
+        command = [
+            sys.executable,
+            "-m",
+            "devstack.lambda_sqs",
+            f"--name={SITE_TASKS_WORKER}",
+            f"--handler={SITE_TASKS_HANDLER}",
+            f"--queue-url={self.resources['DARKROOM_TASKS_QUEUE_URL']}",
+            f"--batch-size={SITE_TASKS_BATCH_SIZE}",
+            f"--timeout={timeout}",
+        ]
+        self._commands[SITE_TASKS_WORKER] = (command, env)
+        count = self.concurrency.get(SITE_TASKS_WORKER, 1)
+        self._pollers[SITE_TASKS_WORKER] = [self._spawn(SITE_TASKS_WORKER) for _ in range(count)]
+
+    def _open_log(self) -> None:
+        if self.log_path is not None and self._log_file is None:
+            self._log_file = open(self.log_path, "a", buffering=1)  # noqa: SIM115 - closed in stop()
 
     def _spawn(self, name: str) -> subprocess.Popen:
         command, env = self._commands[name]

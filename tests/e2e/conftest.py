@@ -1,4 +1,4 @@
-"""The local stack for end-to-end tests: moto server, the template's resources, the two pollers, Django's live server.
+"""The local stack for end-to-end tests: moto server, the template's resources, the pollers, Django's live server.
 
 The site runs in this process (pytest-django's live server); each function runs in its own process behind a
 Lambda-like poller, exactly as `make run` starts them. The browser tests add Debian's Chromium (driven by
@@ -51,8 +51,15 @@ def free_port() -> int:
         return probe.getsockname()[1]
 
 
+def site_environment(resources: dict[str, str]) -> dict[str, str]:
+    """The live server's settings and test database, for the site-tasks worker's process."""
+    database = settings.DATABASES["default"]
+    assert database["ENGINE"] == "django.db.backends.sqlite3", "the end-to-end tests run on SQLite"
+    return {**os.environ, **resources, "DATABASE_URL": f"sqlite:///{database['NAME']}"}
+
+
 @pytest.fixture(scope="package")
-def local_stack(live_server):
+def local_stack(live_server, django_db_setup):
     OUTPUT.mkdir(parents=True, exist_ok=True)
     saved = dict(os.environ)
     stack = LocalStack(
@@ -65,6 +72,7 @@ def local_stack(live_server):
     try:
         stack.start_aws()
         stack.start_functions()
+        stack.start_site_worker(site_environment(stack.resources))
         yield stack
     finally:
         stack.stop()
@@ -79,6 +87,8 @@ def site(local_stack, live_server, settings, transactional_db):
     settings.DARKROOM_BUCKET = local_stack.resources["DARKROOM_BUCKET"]
     settings.DARKROOM_RESIZE_QUEUE_URL = local_stack.resources["DARKROOM_RESIZE_QUEUE_URL"]
     settings.DARKROOM_NOTIFY_QUEUE_URL = local_stack.resources["DARKROOM_NOTIFY_QUEUE_URL"]
+    settings.DARKROOM_TASKS_QUEUE_URL = local_stack.resources["DARKROOM_TASKS_QUEUE_URL"]
+    settings.DARKROOM_TASKS_DLQ_URL = local_stack.resources["DARKROOM_TASKS_DLQ_URL"]
     settings.DARKROOM_SITE_URL = live_server.url + "/"
     aws.clear_clients()
     yield live_server.url
