@@ -50,6 +50,7 @@ INSTALLED_APPS = [
     "web.outbox",
     "web.photos",
     "web.tasks",
+    "web.ops",
 ]
 if DARKROOM_LOCAL:
     INSTALLED_APPS.append("devstack")  # the local outbox page; the Zappa package does not even carry it
@@ -191,11 +192,15 @@ DARKROOM_PHOTOS_PER_PAGE = 60
 DARKROOM_TRASH_DAYS = 30
 # The Trash page shows this many, most recently trashed first; the rest wait for the next visit.
 DARKROOM_TRASH_PAGE_SIZE = 300
-# A sweep stops deleting the photos of deleted accounts and of the Trash (about 3 S3 calls a photo) this long after
-# it began, well inside the site function's 30 s timeout; what is left waits for the next sweep.
+# A sweep, or one run of the account deletion task, stops deleting photos (about 3 S3 calls each) this long after it
+# began, well inside the site function's 30 s timeout; what is left waits for the next sweep, or the next run.
 DARKROOM_ACCOUNT_DELETION_BUDGET_SECONDS = 15
+# The sweeper enqueues an account's deletion again when it was asked this long ago and no task is on it.
+DARKROOM_ACCOUNT_DELETION_OVERDUE_SECONDS = 900
 # Sent outbox messages are kept this long for the admin (what went out, when), then pruned by the sweeper.
 DARKROOM_OUTBOX_KEEP_SENT_DAYS = 7
+# Finished background tasks' results (the admin's "Task records") are kept this long, then pruned by the sweeper.
+DARKROOM_TASK_RESULTS_KEEP_DAYS = 14
 
 # ---------------------------------------------------------------- background tasks (docs/tasks.md)
 # https://docs.djangoproject.com/en/6.1/topics/tasks/ — django.tasks on the site-tasks SQS queue; the site's own

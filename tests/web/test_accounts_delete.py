@@ -1,28 +1,37 @@
-"""Deleting your own account: deactivated at once, its photos and row deleted by the sweeper in the background."""
+"""Deleting your own account: deactivated at once, its photos and row deleted by a background task, which the
+sweeper enqueues again when it is overdue."""
 
 import time
 
 import pytest
 from django.core.management import call_command
 from django.test import Client
+from django.utils import timezone
 
 from tests.web.factories import make_photo, manifest_for, put_manifest, store_original
 from tests.web.helpers import alarm_phrase
 from web import contracts
 from web.accounts.models import User
 from web.accounts.services import password_reset_request
+from web.accounts.tasks import account_delete
 from web.outbox.models import OutboxMessage
 from web.photos import services
 from web.photos.models import Photo
-from web.photos.services import accounts_delete_requested
+from web.photos.services import account_delete_some
+from web.tasks.models import TaskRecord
 
 pytestmark = pytest.mark.django_db
 
 PASSWORD = "a-long-enough-passphrase"  # the `user` fixture's
 
 
-def _sweep(seconds: float = 60) -> dict[str, int]:
-    return accounts_delete_requested(deadline=time.monotonic() + seconds)
+def _delete_some(user, seconds: float = 60) -> dict:
+    return account_delete_some(user_id=user.pk, deadline=time.monotonic() + seconds)
+
+
+def _deletion_tasks(user) -> list[str]:
+    tasks = TaskRecord.objects.filter(task_path=account_delete.module_path, args=[user.pk])
+    return list(tasks.values_list("status", flat=True))
 
 
 def _bucket_keys(s3, bucket: str) -> set[str]:
@@ -102,21 +111,24 @@ def test_signup_with_the_address_of_an_account_being_deleted_says_so(user_client
     assert "is being deleted. Try again in a few minutes." in response.content.decode()
 
 
-def test_sweep_deletes_the_photos_then_the_account(user_client, user, other_user, s3, settings):
+def test_deleting_the_account_enqueues_the_task_that_deletes_its_photos_then_itself(
+    user_client, user, other_user, s3, settings
+):
     # GIVEN two users with stored photos, and the first deletes their account
     mine = [_stored_photo(s3, settings, user) for _ in range(2)]
     theirs = _stored_photo(s3, settings, other_user)
     user_client.post("/account/delete/", {"password": PASSWORD})
+    assert _deletion_tasks(user) == ["READY"]
 
     # AND an upload of theirs that was never confirmed
     stray = f"uploads/{user.pk}/0508d24d-1c2b-4f3a-9e8d-7c6b5a4f3e2d"
     s3.put_object(Bucket=settings.DARKROOM_BUCKET, Key=stray, Body=b"half a photo")
 
-    # WHEN the sweeper runs
-    counts = _sweep()
+    # WHEN the task runs
+    outcome = account_delete.call(user.pk)
 
     # THEN every object and row of the deleted account is gone, and nothing of the other user's
-    assert counts == {"photos": 2, "accounts": 1, "errors": 0}
+    assert outcome == {"photos": 2, "status": "deleted"}
     assert not User.objects.filter(pk=user.pk).exists()
     assert list(Photo.objects.all()) == [theirs]
     remaining = _bucket_keys(s3, settings.DARKROOM_BUCKET)
@@ -124,38 +136,55 @@ def test_sweep_deletes_the_photos_then_the_account(user_client, user, other_user
     assert theirs.original_key in remaining and any(f"renditions/{theirs.pk}/" in key for key in remaining)
 
 
-def test_sweep_goes_on_where_the_last_one_stopped(user_client, user, s3, settings, monkeypatch):
+def test_a_run_goes_on_where_the_last_one_stopped(user_client, user, s3, settings, monkeypatch):
     for _ in range(3):
         _stored_photo(s3, settings, user)
     user_client.post("/account/delete/", {"password": PASSWORD})
-    # GIVEN a sweep whose deadline comes after its first photo (each check of the clock is a second later)
+    # GIVEN a run whose deadline comes after its first photo (each check of the clock is a second later)
     clock = iter(range(1000))
     monkeypatch.setattr(services.time, "monotonic", lambda: next(clock))
 
     # WHEN it runs out of time, THEN one photo is gone, two wait, and so does the account
-    assert accounts_delete_requested(deadline=2) == {"photos": 1, "accounts": 0, "errors": 0}
+    assert account_delete_some(user_id=user.pk, deadline=1) == {"photos": 1, "status": "continues"}
     assert Photo.objects.count() == 2 and User.objects.filter(pk=user.pk).exists()
 
-    # AND the next sweep finishes the job
-    assert accounts_delete_requested(deadline=10_000) == {"photos": 2, "accounts": 1, "errors": 0}
+    # AND the next run finishes the job
+    assert account_delete_some(user_id=user.pk, deadline=10_000) == {"photos": 2, "status": "deleted"}
     assert _bucket_keys(s3, settings.DARKROOM_BUCKET) == set()
 
 
-def test_a_photo_recorded_during_the_sweep_keeps_the_account_for_the_next_one(user, s3, settings, monkeypatch):
+def test_a_task_out_of_time_enqueues_itself_again(user_client, user, s3, settings):
+    _stored_photo(s3, settings, user)
+    user_client.post("/account/delete/", {"password": PASSWORD})
+    settings.DARKROOM_ACCOUNT_DELETION_BUDGET_SECONDS = -1
+
+    assert account_delete.call(user.pk) == {"photos": 0, "status": "continues"}
+    assert _deletion_tasks(user) == ["READY", "READY"]  # the view's, and the next run's
+
+
+def test_a_photo_recorded_during_the_deletion_keeps_the_account_for_the_next_run(user, s3, settings, monkeypatch):
     User.objects.update(is_active=False, deletion_requested_at="2026-01-01T00:00:00Z")
     real_list_keys = services.aws.list_keys
 
-    def list_keys(*, prefix):  # a confirm in flight records its row while the sweep is at the account's uploads
+    def list_keys(*, prefix):  # a confirm in flight records its row while the task is at the account's uploads
         if prefix == f"uploads/{user.pk}/":
             make_photo(user)
         return real_list_keys(prefix=prefix)
 
     monkeypatch.setattr(services.aws, "list_keys", list_keys)
 
-    assert _sweep() == {"photos": 0, "accounts": 0, "errors": 0}
+    assert account_delete.call(user.pk) == {"photos": 0, "status": "busy"}
     assert User.objects.filter(pk=user.pk).exists()  # the row was not cascaded away with its objects in S3
+    assert _deletion_tasks(user) == ["READY"]  # and the next run is on its way
     monkeypatch.undo()
-    assert _sweep() == {"photos": 1, "accounts": 1, "errors": 0}
+    assert _delete_some(user) == {"photos": 1, "status": "deleted"}
+
+
+def test_a_task_for_an_account_already_gone_does_nothing(user):
+    User.objects.filter(pk=user.pk).update(is_active=False, deletion_requested_at="2026-01-01T00:00:00Z")
+    User.objects.filter(pk=user.pk).delete()
+
+    assert account_delete.call(user.pk) == {"photos": 0, "status": "gone"}
 
 
 def test_deleting_an_account_forgets_its_emails(user, other_user):
@@ -166,7 +195,7 @@ def test_deleting_an_account_forgets_its_emails(user, other_user):
         OutboxMessage.objects.create(queue="notify", body=welcome)
     User.objects.filter(pk=user.pk).update(is_active=False, deletion_requested_at="2026-01-01T00:00:00Z")
 
-    _sweep()
+    _delete_some(user)
 
     assert [message.body["to"] for message in OutboxMessage.objects.all()] == ["grace@example.com"]
 
@@ -204,10 +233,11 @@ def test_an_old_session_gets_nothing_from_the_api_after_the_deletion(user_client
     assert (presign.status_code, confirm.status_code, status.status_code) == (401, 401, 401)
 
 
-def test_an_account_the_sweep_cannot_delete_is_logged_and_the_others_still_go(
+def test_an_account_that_cannot_be_deleted_fails_its_task_loudly_and_the_others_still_go(
     user, other_user, s3, settings, monkeypatch, caplog
 ):
-    stuck, fine = _stored_photo(s3, settings, user), _stored_photo(s3, settings, other_user)
+    stuck = _stored_photo(s3, settings, user)
+    _stored_photo(s3, settings, other_user)
     User.objects.update(is_active=False, deletion_requested_at="2026-01-01T00:00:00Z")
     real_delete = services.photo_delete
 
@@ -218,25 +248,31 @@ def test_an_account_the_sweep_cannot_delete_is_logged_and_the_others_still_go(
 
     monkeypatch.setattr(services, "photo_delete", photo_delete)
 
-    with caplog.at_level("ERROR", logger="web.photos.services"):
-        assert _sweep() == {"photos": 1, "accounts": 1, "errors": 1}
+    # WHEN each account's task runs, THEN the stuck one raises (so its task is retried) and is logged
+    with caplog.at_level("ERROR", logger="web.accounts.tasks"), pytest.raises(RuntimeError):
+        account_delete.call(user.pk)
+    assert account_delete.call(other_user.pk) == {"photos": 1, "status": "deleted"}
     assert list(User.objects.all()) == [user] and list(Photo.objects.all()) == [stuck]
-    assert not Photo.objects.filter(pk=fine.pk).exists()
-    # template.yaml's SweepErrorMetric counts this line; its alarm fires when sweeps keep failing
+    # template.yaml's SweepErrorMetric counts this line; its alarm fires when deletions keep failing
     assert alarm_phrase("SweepErrorMetric") in caplog.text
 
 
-def test_sweep_command_reports_deleted_accounts(user, capsys):
-    User.objects.update(is_active=False, deletion_requested_at="2026-01-01T00:00:00Z")
+def test_the_sweeper_enqueues_an_overdue_deletion_once(user, other_user, capsys):
+    # GIVEN an account deleted long ago whose task is gone, and one deleted a moment ago
+    User.objects.filter(pk=user.pk).update(is_active=False, deletion_requested_at="2026-01-01T00:00:00Z")
+    User.objects.filter(pk=other_user.pk).update(is_active=False, deletion_requested_at=timezone.now())
 
+    # WHEN the sweeper runs twice
+    call_command("sweep")
     call_command("sweep")
 
-    assert "deleted accounts: 1 accounts, 0 photos, 0 errors;" in capsys.readouterr().out
-    assert not User.objects.exists()
+    # THEN the overdue one has one task again, the recent one none from the sweeper
+    assert "overdue account deletions enqueued again: 1;" in capsys.readouterr().out
+    assert _deletion_tasks(user) == ["READY"] and _deletion_tasks(other_user) == []
 
 
 def test_an_account_without_photos_waits_too_when_the_time_is_up(user):
     User.objects.update(is_active=False, deletion_requested_at="2026-01-01T00:00:00Z")
 
-    assert _sweep(seconds=-1) == {"photos": 0, "accounts": 0, "errors": 0}
+    assert _delete_some(user, seconds=-1) == {"photos": 0, "status": "continues"}
     assert User.objects.filter(pk=user.pk).exists()

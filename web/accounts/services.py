@@ -64,11 +64,15 @@ def password_changed(*, user: User, correlation_id: str) -> None:
 
 
 def account_delete_request(*, user: User) -> None:
-    """Deactivate the account now (no login, no reset, every session ends) and leave its photos and row to the
-    sweeper, which deletes them within minutes (photos.services.accounts_delete_requested)."""
-    user.is_active = False
-    user.deletion_requested_at = timezone.now()
-    user.save(update_fields=["is_active", "deletion_requested_at"])
+    """Deactivate the account now (no login, no reset, every session ends) and leave its photos and row to a
+    background task (accounts.tasks.account_delete), enqueued with the change."""
+    from web.accounts.tasks import account_delete  # the task module imports photos, which imports this app
+
+    with transaction.atomic():
+        user.is_active = False
+        user.deletion_requested_at = timezone.now()
+        user.save(update_fields=["is_active", "deletion_requested_at"])
+        account_delete.enqueue(user.pk)
 
 
 def password_reset_url(user: User) -> str:

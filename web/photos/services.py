@@ -227,8 +227,8 @@ def photo_keep_originals() -> dict[str, int]:
 
 
 def user_delete(*, user: User) -> None:
-    """Delete an account and everything it stored, now: the admin's path. An owner's own deletion goes through the
-    sweeper instead (accounts_delete_requested), which spreads the S3 work over as many sweeps as it takes."""
+    """Delete an account and everything it stored, now: the admin's path. An owner's own deletion is a background
+    task instead (web/accounts/tasks.py), which spreads the S3 work over as many runs as it takes."""
     while True:
         for photo in Photo.objects.filter(owner=user):
             photo_delete(photo=photo)
@@ -236,33 +236,22 @@ def user_delete(*, user: User) -> None:
             return
 
 
-def accounts_delete_requested(*, deadline: float) -> dict[str, int]:
-    """Delete the photos of accounts their owners deleted, oldest request first, then what is left of each account,
-    until `deadline` (time.monotonic()); the next sweep goes on where this one stopped (a photo goes whole or not at
-    all). One account's trouble is logged and counted; the others still go."""
-    counts = {"photos": 0, "accounts": 0, "errors": 0}
-    for user in User.objects.filter(deletion_requested_at__isnull=False).order_by("deletion_requested_at"):
-        try:
-            if not _account_delete_some(user=user, deadline=deadline, counts=counts):
-                break
-        except Exception:
-            logger.exception("sweep error: could not delete account user_id=%s; the next sweep goes on", user.pk)
-            counts["errors"] += 1
-    return counts
-
-
-def _account_delete_some(*, user: User, deadline: float, counts: dict[str, int]) -> bool:
-    """Delete this account's photos, then what is left of it; False when the deadline came first."""
-    if time.monotonic() >= deadline:
-        return False
+def account_delete_some(*, user_id: int, deadline: float) -> dict:
+    """Delete a deleted account's photos, oldest first, until `deadline` (time.monotonic()), then what is left of
+    the account; the next call goes on where this one stopped (a photo goes whole or not at all).
+    {"photos": how many went, "status": "deleted", "continues" (time was up), "busy" or "gone"}."""
+    user = User.objects.filter(pk=user_id, deletion_requested_at__isnull=False).first()
+    if user is None:
+        return {"photos": 0, "status": "gone"}
+    deleted = 0
     for photo in Photo.objects.filter(owner=user).order_by("created_at"):
         if time.monotonic() >= deadline:
-            return False
+            return {"photos": deleted, "status": "continues"}
         photo_delete(photo=photo)
-        counts["photos"] += 1
-    if _account_forget(user=user) == "deleted":
-        counts["accounts"] += 1
-    return True
+        deleted += 1
+    if time.monotonic() >= deadline:
+        return {"photos": deleted, "status": "continues"}
+    return {"photos": deleted, "status": _account_forget(user=user)}
 
 
 def _account_forget(*, user: User) -> str:
