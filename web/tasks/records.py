@@ -1,9 +1,10 @@
 """A task's database row: sending its message, and reading it back as Django's TaskResult."""
 
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from django.tasks import Task, TaskResult, TaskResultStatus
 from django.tasks.base import TaskError
+from django.utils import timezone
 from django.utils.crypto import get_random_string
 from django.utils.module_loading import import_string
 
@@ -56,3 +57,13 @@ def task_result(record: TaskRecord, task: Task | None = None) -> TaskResult:
     )
     object.__setattr__(result, "_return_value", record.return_value)
     return result
+
+
+def task_records_prune(*, older_than: timedelta) -> int:
+    """Delete finished tasks' rows older than `older_than`: their arguments may name people. Returns how many."""
+    finished = TaskRecord.objects.filter(
+        status__in=[TaskResultStatus.SUCCESSFUL, TaskResultStatus.FAILED],
+        finished_at__lt=timezone.now() - older_than,
+    )
+    deleted, _ = finished.delete()
+    return deleted
