@@ -57,6 +57,7 @@ urlpatterns = [
     path("api/uploads/presign", photo_api.upload_presign, name="upload_presign"),
     path("api/uploads/confirm", photo_api.upload_confirm, name="upload_confirm"),
     path("api/photos/status", photo_api.photo_status, name="photo_status"),
+    path("staff/", include("web.ops.urls")),
     path("admin/", admin.site.urls),
 ]
 

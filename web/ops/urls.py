@@ -1,0 +1,5 @@
+from django.urls import path
+
+from web.ops import views
+
+urlpatterns = [path("queues/", views.queues, name="staff_queues")]
