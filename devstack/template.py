@@ -9,6 +9,7 @@ second copy of its settings. Only the local names and parameter values below are
         env = source.environment(resources)
 """
 
+import json
 import re
 from dataclasses import dataclass
 from functools import cache
@@ -74,9 +75,9 @@ def provision(*, site_origin: str, visibility_timeout: int | None = None) -> dic
     seconds rather than minutes. The result has every RESOURCE_VARIABLES name plus DARKROOM_SENDER.
     """
     local = resolver(site_origin=site_origin)
-    _create_bucket(local, "PhotoBucket")
     for logical_id in _queues_dead_letters_first():
         _create_queue(local, logical_id, visibility_timeout=visibility_timeout)
+    _create_bucket(local, "PhotoBucket")  # after the queues its notification sends to, as on AWS
     for logical_id, table in cfn_local.resources_of_type(template(), "AWS::DynamoDB::Table").items():
         _create_table(local_name(logical_id), local(table["Properties"]))
         local.physical_ids[logical_id] = local_name(logical_id)
@@ -113,6 +114,12 @@ def _create_bucket(local: cfn_local.Resolver, logical_id: str) -> None:
     )
     rules = [_lifecycle_rule(rule) for rule in properties["LifecycleConfiguration"]["Rules"]]
     s3.put_bucket_lifecycle_configuration(Bucket=LOCAL_BUCKET, LifecycleConfiguration={"Rules": rules})
+    queues = [_queue_notification(queue) for queue in properties["NotificationConfiguration"]["QueueConfigurations"]]
+    s3.put_bucket_notification_configuration(
+        Bucket=LOCAL_BUCKET, NotificationConfiguration={"QueueConfigurations": queues}
+    )
+    for queue in queues:
+        _drop_test_event(queue["QueueArn"])
 
 
 def _cors_rule(rule: dict) -> dict:
@@ -140,6 +147,26 @@ def _lifecycle_rule(rule: dict) -> dict:
         days = int(rule["AbortIncompleteMultipartUpload"]["DaysAfterInitiation"])
         converted["AbortIncompleteMultipartUpload"] = {"DaysAfterInitiation": days}
     return converted
+
+
+def _queue_notification(configuration: dict) -> dict:
+    """CloudFormation's QueueConfiguration -> the S3 API's (Queue is QueueArn, Filter.S3Key is Filter.Key)."""
+    converted = {"QueueArn": configuration["Queue"], "Events": [configuration["Event"]]}
+    if "Filter" in configuration:
+        rules = [{"Name": rule["Name"], "Value": rule["Value"]} for rule in configuration["Filter"]["S3Key"]["Rules"]]
+        converted["Filter"] = {"Key": {"FilterRules": rules}}
+    return converted
+
+
+def _drop_test_event(queue_arn: str) -> None:
+    """Delete the s3:TestEvent S3 sent when the configuration was saved, as the site's worker would: a freshly
+    provisioned queue starts empty (the web tests count its messages). Other messages stay visible."""
+    sqs = boto3.client("sqs")
+    queue_url = sqs.get_queue_url(QueueName=queue_arn.rsplit(":", 1)[1])["QueueUrl"]
+    received = sqs.receive_message(QueueUrl=queue_url, MaxNumberOfMessages=10, VisibilityTimeout=0, WaitTimeSeconds=0)
+    for message in received.get("Messages", []):
+        if json.loads(message["Body"]).get("Event") == "s3:TestEvent":
+            sqs.delete_message(QueueUrl=queue_url, ReceiptHandle=message["ReceiptHandle"])
 
 
 def _queues_dead_letters_first() -> list[str]:

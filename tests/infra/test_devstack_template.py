@@ -1,6 +1,7 @@
 """devstack/template.py builds the local stack's resources from template.yaml's own definitions."""
 
 import json
+from urllib.parse import unquote_plus
 
 import boto3
 import pytest
@@ -124,3 +125,21 @@ def test_event_source_environment_resolves_the_templates_variables_to_local_reso
         "DARKROOM_IDEMPOTENCY_TABLE": provisioned["DARKROOM_IDEMPOTENCY_TABLE"],
         "POWERTOOLS_SERVICE_NAME": "notify",
     }
+
+
+def test_bucket_sends_an_s3_event_to_the_site_tasks_queue_for_each_manifest_only(provisioned):
+    s3, sqs = boto3.client("s3"), boto3.client("sqs")
+    queue = provisioned["DARKROOM_TASKS_QUEUE_URL"]
+    photo = "0b7e6a52-4f0e-4c8e-9a57-6a1f3c2d9e10"
+    # S3's s3:TestEvent, sent when the configuration was saved, is gone: the queue starts empty.
+    assert sqs.receive_message(QueueUrl=queue, MaxNumberOfMessages=10, WaitTimeSeconds=0).get("Messages") is None
+    for name in ("w480.webp", "manifest.json"):
+        s3.put_object(Bucket=provisioned["DARKROOM_BUCKET"], Key=f"renditions/{photo}/{name}", Body=b"{}")
+    s3.put_object(Bucket=provisioned["DARKROOM_BUCKET"], Key=f"uploads/1/{photo}/manifest.json", Body=b"{}")
+
+    messages = sqs.receive_message(QueueUrl=queue, MaxNumberOfMessages=10, WaitTimeSeconds=0)["Messages"]
+
+    [record] = [record for message in messages for record in json.loads(message["Body"])["Records"]]
+    assert record["eventSource"] == "aws:s3" and record["eventName"] == "ObjectCreated:Put"
+    assert record["s3"]["bucket"]["name"] == provisioned["DARKROOM_BUCKET"]
+    assert unquote_plus(record["s3"]["object"]["key"]) == f"renditions/{photo}/manifest.json"  # URL-encoded, as on AWS

@@ -143,6 +143,34 @@ def test_bucket_lifecycle_aborts_multipart_uploads_and_expires_unconfirmed_uploa
     assert all(rule["Status"] == "Enabled" for rule in rules.values())
 
 
+def test_bucket_sends_only_manifest_events_to_the_site_tasks_queue(resources):
+    notifications = resources["PhotoBucket"]["Properties"]["NotificationConfiguration"]
+    assert notifications.keys() == {"QueueConfigurations"}  # no Lambda, topic or EventBridge destination
+    (notification,) = notifications["QueueConfigurations"]
+    assert notification["Queue"] == {"Fn::GetAtt": ["SiteTasksQueue", "Arn"]}
+    assert notification["Event"] == "s3:ObjectCreated:*"
+    rules = {rule["Name"]: rule["Value"] for rule in notification["Filter"]["S3Key"]["Rules"]}
+    assert rules == {"prefix": "renditions/", "suffix": "manifest.json"}  # never the renditions themselves
+    # S3 refuses a key-managed queue unless its key policy admits S3: the queue keeps SSE-SQS.
+    assert resources["SiteTasksQueue"]["Properties"]["SqsManagedSseEnabled"] is True
+    assert "KmsMasterKeyId" not in resources["SiteTasksQueue"]["Properties"]
+
+
+def test_only_s3_of_this_account_may_send_to_the_site_tasks_queue_and_only_send(resources):
+    policies = of_type(resources, "AWS::SQS::QueuePolicy")
+    assert list(policies) == ["SiteTasksQueuePolicy"]
+    policy = policies["SiteTasksQueuePolicy"]["Properties"]
+    assert policy["Queues"] == [{"Ref": "SiteTasksQueue"}]
+    (statement,) = policy["PolicyDocument"]["Statement"]
+    assert statement["Effect"] == "Allow"
+    assert statement["Principal"] == {"Service": "s3.amazonaws.com"}
+    assert statement["Action"] == "sqs:SendMessage"
+    assert statement["Resource"] == {"Fn::GetAtt": ["SiteTasksQueue", "Arn"]}
+    assert statement["Condition"] == {"StringEquals": {"aws:SourceAccount": {"Ref": "AWS::AccountId"}}}
+    # S3 checks it may send when the notification is saved: the policy must exist before the bucket.
+    assert resources["PhotoBucket"]["DependsOn"] == "SiteTasksQueuePolicy"
+
+
 def test_idempotency_table_matches_powertools_layout_with_ttl(resources):
     table = resources["IdempotencyTable"]["Properties"]
     assert table["KeySchema"] == [{"AttributeName": "id", "KeyType": "HASH"}]
