@@ -1,5 +1,6 @@
-"""The whole local stack for a benchmark or a load run: moto server and the function pollers (devstack's
-LocalStack, in this process), and the site in its own process (bench/site_server.py) on a fresh SQLite file.
+"""The whole local stack for a benchmark or a load run: moto server, the function pollers and the site-tasks worker
+(devstack's LocalStack, in this process), and the site in its own process (bench/site_server.py) on a fresh SQLite
+file. The worker gets the site's environment (settings, database, faults), as tests/e2e and `make run` give it.
 
     with LocalSite(workdir, concurrency={"resize": 2}) as site:
         client = SiteClient(site.url)
@@ -65,7 +66,9 @@ class LocalSite:
         try:
             self.stack.start_aws()
             self.stack.start_functions()
-            self._start_site()
+            environment = self._site_environment()
+            self._start_site(environment)
+            self.stack.start_site_worker(environment)  # once the site has migrated the database it shares
         except BaseException:
             self.stop()
             raise
@@ -74,10 +77,7 @@ class LocalSite:
     def __exit__(self, *exc_info) -> None:
         self.stop()
 
-    def _start_site(self) -> None:
-        with sqlite3.connect(self.database) as connection:
-            # WAL: the load run's status polls and the report read while the site writes.
-            connection.execute("PRAGMA journal_mode=WAL")
+    def _site_environment(self) -> dict[str, str]:
         environment = {
             **os.environ,
             **aws_environment(self.stack.moto_url),
@@ -98,6 +98,12 @@ class LocalSite:
         environment.pop("DEVSTACK_FAULTS", None)
         if self.site_faults:
             environment["DEVSTACK_FAULTS"] = json.dumps(self.site_faults)
+        return environment
+
+    def _start_site(self, environment: dict[str, str]) -> None:
+        with sqlite3.connect(self.database) as connection:
+            # WAL: the load run's status polls and the report read while the site and its worker write.
+            connection.execute("PRAGMA journal_mode=WAL")
         command = [sys.executable, "-m", "bench.site_server", f"--port={self.site_port}"]
         command += [f"--{name.replace('_', '-')}={value}" for name, value in self.sweeper.items()]
         log = open(self.workdir / "site.log", "a")  # noqa: SIM115 - the child keeps it; closed with the process
