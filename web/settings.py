@@ -173,6 +173,9 @@ DARKROOM_RESIZE_QUEUE_URL = env("DARKROOM_RESIZE_QUEUE_URL", "")
 DARKROOM_NOTIFY_QUEUE_URL = env("DARKROOM_NOTIFY_QUEUE_URL", "")
 DARKROOM_TASKS_QUEUE_URL = env("DARKROOM_TASKS_QUEUE_URL", "")
 DARKROOM_TASKS_DLQ_URL = env("DARKROOM_TASKS_DLQ_URL", "")
+# The functions' dead-letter queues, for the staff page's depths and redrive (web/ops).
+DARKROOM_RESIZE_DLQ_URL = env("DARKROOM_RESIZE_DLQ_URL", "")
+DARKROOM_NOTIFY_DLQ_URL = env("DARKROOM_NOTIFY_DLQ_URL", "")
 # Public origin of the site, used for links in emails.
 DARKROOM_SITE_URL = env("DARKROOM_SITE_URL", "http://127.0.0.1:8000/")
 # Largest original accepted, enforced by the presigned POST policy and checked again on confirm.
@@ -215,6 +218,9 @@ TASKS = {
         },
     }
 }
+
+# S3's notifications of new manifests arrive on the site-tasks queue; the worker hands their keys to this.
+DARKROOM_TASKS_S3_EVENTS = "web.photos.tasks.manifests_written"
 
 # ---------------------------------------------------------------- logging
 # https://docs.djangoproject.com/en/6.1/topics/logging/ — one line per event, correlation id included.

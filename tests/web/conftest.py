@@ -20,6 +20,8 @@ def aws_mock(settings):
         settings.DARKROOM_NOTIFY_QUEUE_URL = resources["DARKROOM_NOTIFY_QUEUE_URL"]
         settings.DARKROOM_TASKS_QUEUE_URL = resources["DARKROOM_TASKS_QUEUE_URL"]
         settings.DARKROOM_TASKS_DLQ_URL = resources["DARKROOM_TASKS_DLQ_URL"]
+        settings.DARKROOM_RESIZE_DLQ_URL = resources["DARKROOM_RESIZE_DLQ_URL"]
+        settings.DARKROOM_NOTIFY_DLQ_URL = resources["DARKROOM_NOTIFY_DLQ_URL"]
         yield resources
     aws.clear_clients()
 

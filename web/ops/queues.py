@@ -22,8 +22,7 @@ class Queue:
 
     @property
     def url(self) -> str:
-        # The resize and notify dead-letter queues may be absent from settings: they then read as not configured.
-        return getattr(settings, self.setting, "")
+        return getattr(settings, self.setting)
 
     @property
     def name(self) -> str:
