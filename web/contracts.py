@@ -8,6 +8,7 @@ import json
 import re
 from dataclasses import dataclass, field
 from datetime import datetime
+from urllib.parse import unquote_plus
 
 VERSION = 1
 RESIZE_QUEUE = "resize"
@@ -114,6 +115,28 @@ def parse_task_message(body: str) -> TaskMessage:
         token=fields["token"],
         correlation_id=fields["correlation_id"],
     )
+
+
+def s3_event_keys(body: str) -> list[str] | None:
+    """The object keys of an S3 event notification (the bucket's manifests, on the site-tasks queue), decoded;
+    [] for the s3:TestEvent S3 sends when the configuration is saved; None when `body` is no S3 event."""
+    try:
+        document = json.loads(body)
+    except ValueError:
+        return None
+    if not isinstance(document, dict):
+        return None
+    if document.get("Event") == "s3:TestEvent":
+        return []
+    records = document.get("Records")
+    if not isinstance(records, list) or not records:
+        return None
+    try:
+        if any(record["eventSource"] != "aws:s3" for record in records):
+            return None
+        return [unquote_plus(record["s3"]["object"]["key"]) for record in records]
+    except (KeyError, TypeError):
+        return None
 
 
 # Data that works as a credential while it is valid: never shown in the admin.

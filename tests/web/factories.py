@@ -7,6 +7,7 @@ import uuid
 from tests.samples import load_event
 from web.photos import keys
 from web.photos.models import Photo
+from web.photos.tasks import manifests_written
 
 
 def make_photo(owner, **fields) -> Photo:
@@ -35,6 +36,12 @@ def manifest_for(photo: Photo, sample: str = "manifest_ready.json") -> dict:
 
 def put_manifest(s3, bucket: str, photo: Photo, document: dict) -> None:
     s3.put_object(Bucket=bucket, Key=keys.manifest_key(photo_id=photo.pk), Body=json.dumps(document).encode())
+
+
+def deliver_manifest(s3, bucket: str, photo: Photo, document: dict) -> None:
+    """The manifest as resize writes it, and what the site-tasks worker does with S3's notification of it."""
+    put_manifest(s3, bucket, photo, document)
+    manifests_written([keys.manifest_key(photo_id=photo.pk)])
 
 
 # The tag the presigned POST stores every upload with (web/aws.py), in put_object's and put_object_tagging's forms.

@@ -5,7 +5,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from tests.web.factories import make_photo, manifest_for, put_manifest
+from tests.web.factories import deliver_manifest, make_photo, manifest_for
 from web.photos import selectors
 
 pytestmark = pytest.mark.django_db
@@ -106,7 +106,7 @@ def test_a_developed_photo_moves_to_the_day_it_was_taken(user_client, user, s3, 
     photo = make_photo(user)
     document = manifest_for(photo)
     document["source"]["taken_at"] = "2024-06-01T14:03:22+02:00"
-    put_manifest(s3, settings.DARKROOM_BUCKET, photo, document)
+    deliver_manifest(s3, settings.DARKROOM_BUCKET, photo, document)
 
     # WHEN the page learns it is ready
     user_client.get("/api/photos/status", {"ids": str(photo.pk)})
@@ -123,7 +123,7 @@ def test_a_ready_tile_carries_what_the_viewer_needs(user_client, user, s3, setti
     photo = make_photo(user)
     document = manifest_for(photo)
     document["placeholder"] = {"thumbhash": "1QcSHQRnh493V4dIh4eXh1h4kJUI", "color": "#5a6b7c"}
-    put_manifest(s3, settings.DARKROOM_BUCKET, photo, document)
+    deliver_manifest(s3, settings.DARKROOM_BUCKET, photo, document)
 
     html = user_client.get("/api/photos/status", {"ids": str(photo.pk)}).json()["photos"][str(photo.pk)]["html"]
 
@@ -137,7 +137,7 @@ def test_a_ready_tile_carries_what_the_viewer_needs(user_client, user, s3, setti
 
 def test_the_viewers_image_redirects_to_a_fresh_link(user_client, user, s3, settings):
     photo = make_photo(user)
-    put_manifest(s3, settings.DARKROOM_BUCKET, photo, manifest_for(photo))
+    deliver_manifest(s3, settings.DARKROOM_BUCKET, photo, manifest_for(photo))
     user_client.get("/api/photos/status", {"ids": str(photo.pk)})
 
     response = user_client.get(f"/photos/{photo.pk}/w1920")
@@ -160,7 +160,7 @@ def test_the_first_screenful_loads_at_once_and_the_rest_lazily(user_client, user
     for photo in photos:
         document = manifest_for(photo)
         del document["source"]["taken_at"]  # each keeps its own place in the timeline
-        put_manifest(s3, settings.DARKROOM_BUCKET, photo, document)
+        deliver_manifest(s3, settings.DARKROOM_BUCKET, photo, document)
     user_client.get("/api/photos/status", {"ids": ",".join(str(photo.pk) for photo in photos)})
 
     html = user_client.get("/photos/").content.decode()
@@ -175,7 +175,7 @@ def test_the_first_screenful_loads_at_once_and_the_rest_lazily(user_client, user
 
 def test_a_tile_signs_only_the_renditions_it_shows(user_client, user, s3, settings, monkeypatch):
     photo = make_photo(user)
-    put_manifest(s3, settings.DARKROOM_BUCKET, photo, manifest_for(photo))
+    deliver_manifest(s3, settings.DARKROOM_BUCKET, photo, manifest_for(photo))
     user_client.get("/api/photos/status", {"ids": str(photo.pk)})
     signed = []
     real = selectors.rendition_url

@@ -7,7 +7,7 @@ from urllib.parse import parse_qs, urlsplit
 import pytest
 import requests
 
-from tests.web.factories import make_photo, manifest_for, put_manifest
+from tests.web.factories import deliver_manifest, make_photo, manifest_for, put_manifest
 from web.photos.models import Photo
 
 pytestmark = pytest.mark.django_db
@@ -16,7 +16,7 @@ pytestmark = pytest.mark.django_db
 @pytest.fixture
 def ready_photo(user, s3, settings):
     photo = make_photo(user)
-    put_manifest(s3, settings.DARKROOM_BUCKET, photo, manifest_for(photo))
+    deliver_manifest(s3, settings.DARKROOM_BUCKET, photo, manifest_for(photo))
     return photo
 
 
@@ -24,8 +24,8 @@ def status(client, *photos):
     return client.get("/api/photos/status", {"ids": ",".join(str(photo.pk) for photo in photos)})
 
 
-def test_status_reads_the_manifest_once_and_stores_the_result(user_client, ready_photo, s3, settings):
-    # WHEN the page polls a processing photo whose manifest exists
+def test_status_shows_the_result_the_worker_stored_and_never_reads_s3(user_client, ready_photo, s3, settings):
+    # WHEN the page polls a photo the worker settled when its manifest was written
     response = status(user_client, ready_photo)
 
     # THEN the row holds the final state and the card shows the rendition
@@ -37,13 +37,14 @@ def test_status_reads_the_manifest_once_and_stores_the_result(user_client, ready
     assert (ready_photo.status, ready_photo.width, ready_photo.height) == ("ready", 4000, 3000)
     assert len(ready_photo.renditions) == len(manifest_for(ready_photo)["renditions"])
 
-    # AND once ready, the manifest is never read again (a ready gallery costs no S3 call)
+    # AND the status never reads the manifest (a gallery's polls cost no S3 call)
     s3.delete_object(Bucket=settings.DARKROOM_BUCKET, Key=f"renditions/{ready_photo.pk}/manifest.json")
     assert status(user_client, ready_photo).json()["photos"][str(ready_photo.pk)]["status"] == "ready"
 
 
-def test_status_stays_processing_without_a_manifest(user_client, user):
+def test_status_stays_processing_until_the_worker_settles_the_photo(user_client, user, s3, settings):
     photo = make_photo(user)
+    put_manifest(s3, settings.DARKROOM_BUCKET, photo, manifest_for(photo))  # written, not yet notified
 
     card = status(user_client, photo).json()["photos"][str(photo.pk)]
 
@@ -53,7 +54,7 @@ def test_status_stays_processing_without_a_manifest(user_client, user):
 
 def test_failed_manifest_shows_the_reason_in_plain_words(user_client, user, s3, settings):
     photo = make_photo(user)
-    put_manifest(s3, settings.DARKROOM_BUCKET, photo, manifest_for(photo, "manifest_failed.json"))
+    deliver_manifest(s3, settings.DARKROOM_BUCKET, photo, manifest_for(photo, "manifest_failed.json"))
 
     card = status(user_client, photo).json()["photos"][str(photo.pk)]
 
@@ -68,14 +69,14 @@ def test_manifest_for_another_version_of_the_original_is_ignored(user_client, us
     photo = make_photo(user)
     stale = manifest_for(photo)
     stale["source"]["etag"] = '"older"'
-    put_manifest(s3, settings.DARKROOM_BUCKET, photo, stale)
+    deliver_manifest(s3, settings.DARKROOM_BUCKET, photo, stale)
 
     assert status(user_client, photo).json()["photos"][str(photo.pk)]["status"] == "processing"
 
 
 def test_unreadable_manifest_fails_the_photo_with_a_reason(user_client, user, s3, settings):
     photo = make_photo(user)
-    put_manifest(s3, settings.DARKROOM_BUCKET, photo, {"version": 99, "status": "ready"})
+    deliver_manifest(s3, settings.DARKROOM_BUCKET, photo, {"version": 99, "status": "ready"})
 
     status(user_client, photo)
 

@@ -9,7 +9,7 @@ from django.template.loader import render_to_string
 from django.views.csrf import csrf_failure as page_csrf_failure
 from django.views.decorators.http import require_GET, require_POST
 
-from web.photos import selectors, services, uploads
+from web.photos import selectors, uploads
 from web.photos.failures import failure_text
 from web.photos.tiles import tile_context
 
@@ -111,7 +111,8 @@ def upload_confirm(request: HttpRequest) -> JsonResponse:
 @require_GET
 @json_login_required
 def photo_status(request: HttpRequest) -> JsonResponse:
-    """The current state of the given photos; still-processing ones read their manifest once it exists."""
+    """The current state of the given photos, from the database only: the site-tasks worker settles each photo
+    as soon as its manifest is written (web/photos/tasks.py), whether a page is open or not."""
     view = request.GET.get("view", "gallery")
     if view not in VIEW_TEMPLATES:
         return _error(f"'view' must be one of {', '.join(VIEW_TEMPLATES)}.")
@@ -122,8 +123,5 @@ def photo_status(request: HttpRequest) -> JsonResponse:
         photo_ids = [uuid.UUID(item) for item in raw_ids]
     except ValueError:
         return _error("'ids' must be a comma-separated list of photo ids.")
-    photos = [
-        services.photo_refresh(photo=photo)
-        for photo in selectors.photo_list_by_ids(owner=request.user, photo_ids=photo_ids)
-    ]
+    photos = selectors.photo_list_by_ids(owner=request.user, photo_ids=photo_ids)
     return JsonResponse({"photos": {str(photo.pk): _state(request, photo, view) for photo in photos}})

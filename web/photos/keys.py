@@ -36,3 +36,14 @@ def renditions_prefix(*, photo_id: uuid.UUID) -> str:
 
 def manifest_key(*, photo_id: uuid.UUID) -> str:
     return f"{renditions_prefix(photo_id=photo_id)}manifest.json"
+
+
+_MANIFEST_KEY = re.compile(
+    r"^renditions/(?P<photo_id>[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})/manifest\.json$"
+)
+
+
+def photo_id_from_manifest_key(key: str) -> uuid.UUID | None:
+    """The photo id of renditions/<photo id>/manifest.json, or None for any other key."""
+    match = _MANIFEST_KEY.match(key)
+    return None if match is None else uuid.UUID(match["photo_id"])

@@ -70,7 +70,7 @@ def gallery_page(request: HttpRequest):
 @require_GET
 @login_required
 def photo_detail(request: HttpRequest, photo_id: uuid.UUID):
-    photo = services.photo_refresh(photo=_owned_photo(request, photo_id))
+    photo = _owned_photo(request, photo_id)
     newer, older = selectors.photo_neighbours(owner=request.user, photo=photo)
     return render(
         request,

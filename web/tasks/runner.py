@@ -16,6 +16,7 @@ from django.tasks import Task, TaskContext, TaskResultStatus, task_backends
 from django.tasks.signals import task_finished, task_started
 from django.utils import timezone
 from django.utils.json import normalize_json
+from django.utils.module_loading import import_string
 
 from web import aws, contracts
 from web.tasks import records
@@ -36,6 +37,9 @@ def run_message(body: str, *, worker_id: str) -> str:
     """Run what one message names, at most once; returns what happened, for logs and tests."""
     close_old_connections()  # the database may have dropped a connection idle since the last batch
     try:
+        object_keys = contracts.s3_event_keys(body)
+        if object_keys is not None:
+            return _s3_event(object_keys)
         try:
             message = contracts.parse_task_message(body)
         except contracts.TaskMessageError as error:
@@ -57,6 +61,14 @@ def run_message(body: str, *, worker_id: str) -> str:
 class Claim:
     record: TaskRecord
     task: Task
+
+
+def _s3_event(object_keys: list[str]) -> str:
+    """S3's notifications come to this queue too (template.yaml): the site's handler of them takes the keys."""
+    if not object_keys:
+        return "s3 test event"
+    handled = import_string(settings.DARKROOM_TASKS_S3_EVENTS)(object_keys)
+    return f"s3 event: {handled} of {len(object_keys)} handled"
 
 
 def _claim(message: contracts.TaskMessage, *, worker_id: str) -> tuple[str, Claim | None]:
