@@ -5,7 +5,7 @@ The message contract (version 1) is produced by web/contracts.py; samples live i
 
 import json
 import re
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from urllib.parse import urlsplit
 
@@ -17,6 +17,15 @@ CHARSET = "UTF-8"
 MAX_KEY_LENGTH = 255
 MAX_TEXT_LENGTH = 1024
 MAX_URL_LENGTH = 2048
+MAX_LIST_LENGTH = 1000  # more than a notify message (16 KB) can hold
+
+
+@dataclass(frozen=True)
+class ListField:
+    """A list of objects that all have the same text fields, such as the failed files of an upload batch."""
+
+    name: str
+    item_fields: tuple[str, ...]
 
 
 @dataclass(frozen=True)
@@ -26,6 +35,18 @@ class Kind:
     name: str
     text_fields: tuple[str, ...] = ()
     url_fields: tuple[str, ...] = ()
+    count_fields: tuple[str, ...] = ()  # non-negative integers
+    list_fields: tuple[ListField, ...] = ()
+    # Rules across fields, run once the fields above are valid.
+    finish: Callable[[dict], None] | None = None
+
+
+def _upload_batch(fields: dict) -> None:
+    # The notify queue takes 16 KB, so the site lists only the first failed files and counts them all apart.
+    if fields["failed_count"] < len(fields["failed"]):
+        raise MalformedMessage("upload_batch: data.failed_count is less than the failed files listed")
+    if fields["developed"] + fields["failed_count"] == 0:
+        raise MalformedMessage("upload_batch: no photo developed or failed")
 
 
 # Adding a kind: one line here, three templates in mail_templates/<name>/, a builder in web/contracts.py
@@ -34,7 +55,15 @@ KINDS = {
     kind.name: kind
     for kind in (
         Kind("welcome", text_fields=("email",), url_fields=("site_url",)),
+        # No longer sent by the site (upload_batch replaced it); kept for messages still queued during a deploy.
         Kind("upload_received", text_fields=("filename",), url_fields=("photo_url",)),
+        Kind(
+            "upload_batch",
+            url_fields=("gallery_url",),
+            count_fields=("developed", "failed_count"),
+            list_fields=(ListField("failed", item_fields=("filename", "reason")),),
+            finish=_upload_batch,
+        ),
         Kind("password_reset", text_fields=("email", "expires_in"), url_fields=("reset_url",)),
         Kind("password_changed", text_fields=("email",), url_fields=("reset_page_url",)),
     )
@@ -67,7 +96,7 @@ class Message:
     kind: str
     idempotency_key: str
     to: str
-    data: Mapping[str, str]
+    data: Mapping[str, object]
     correlation_id: str
 
 
@@ -129,25 +158,54 @@ def _message(document: dict, correlation_id: str) -> Message:
     )
 
 
-def _kind_data(kind: Kind, data: dict) -> dict[str, str]:
-    fields = {}
-    for name in (*kind.text_fields, *kind.url_fields):
-        value = data.get(name)
-        if not isinstance(value, str) or not value.strip():
-            raise MalformedMessage(f"{kind.name}: missing or empty data.{name}")
-        fields[name] = value
+def _kind_data(kind: Kind, data: dict) -> dict[str, object]:
+    fields: dict[str, object] = {}
     for name in kind.text_fields:
-        if len(fields[name]) > MAX_TEXT_LENGTH:
-            raise MalformedMessage(f"{kind.name}: data.{name} is too long")
+        fields[name] = _text(data.get(name), f"{kind.name}: data.{name}")
     for name in kind.url_fields:
-        if not _is_web_url(fields[name]):
+        value = _text(data.get(name), f"{kind.name}: data.{name}", max_length=MAX_URL_LENGTH)
+        if not _is_web_url(value):
             raise MalformedMessage(f"{kind.name}: data.{name} is not an http(s) URL")
+        fields[name] = value
+    for name in kind.count_fields:
+        if not _is_count(data.get(name)):
+            raise MalformedMessage(f"{kind.name}: data.{name} is not a whole number of 0 or more")
+        fields[name] = data[name]
+    for field in kind.list_fields:
+        fields[field.name] = _items(data.get(field.name), field, f"{kind.name}: data.{field.name}")
+    if kind.finish:
+        kind.finish(fields)
     return fields
+
+
+def _text(value: object, label: str, *, max_length: int = MAX_TEXT_LENGTH) -> str:
+    if not isinstance(value, str) or not value.strip():
+        raise MalformedMessage(f"{label} is missing or empty")
+    if len(value) > max_length:
+        raise MalformedMessage(f"{label} is too long")
+    return value
+
+
+def _is_count(value: object) -> bool:
+    return type(value) is int and value >= 0  # bool is an int subclass: True is not a count
+
+
+def _items(value: object, field: ListField, label: str) -> list[dict[str, str]]:
+    if not isinstance(value, list):
+        raise MalformedMessage(f"{label} is missing or not a list")
+    if len(value) > MAX_LIST_LENGTH:
+        raise MalformedMessage(f"{label} is too long")
+    items = []
+    for index, item in enumerate(value):
+        if not isinstance(item, dict):
+            raise MalformedMessage(f"{label}[{index}] is not an object")
+        items.append({name: _text(item.get(name), f"{label}[{index}].{name}") for name in field.item_fields})
+    return items
 
 
 def _is_web_url(url: str) -> bool:
     # Only web links: a javascript: or data: URL would survive HTML escaping inside href.
-    if len(url) > MAX_URL_LENGTH or re.search(r"[\s\x00-\x1f\x7f]", url):
+    if re.search(r"[\s\x00-\x1f\x7f]", url):
         return False
     try:
         parts = urlsplit(url)

@@ -28,7 +28,7 @@ class Rendered:
     html: str
 
 
-def render(kind: str, data: Mapping[str, str]) -> Rendered:
+def render(kind: str, data: Mapping[str, object]) -> Rendered:
     def part(name: str) -> str:
         return _environment.get_template(f"{kind}/{name}").render(data)
 

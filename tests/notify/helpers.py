@@ -1,4 +1,4 @@
-"""Plain helpers for the notify tests: AWS-shaped SQS events and SES fault injection."""
+"""Plain helpers for the notify tests: AWS-shaped SQS events, SES fault injection, bad upload_batch data."""
 
 import hashlib
 import json
@@ -7,9 +7,51 @@ import uuid
 from botocore.exceptions import ClientError
 from moto.core import DEFAULT_ACCOUNT_ID
 
+from tests.samples import load_event
+
 REGION = "us-east-1"
 QUEUE_NAME = "darkroom-notify"
 QUEUE_ARN = f"arn:aws:sqs:{REGION}:{DEFAULT_ACCOUNT_ID}:{QUEUE_NAME}"
+
+_FAILED = {"filename": "cat.jpg", "reason": "Not a photo."}
+_NO_KEY = object()
+
+# Changes to the upload_batch sample's data that the function must refuse; _NO_KEY removes the field.
+UPLOAD_BATCH_BAD_DATA = {
+    "developed-missing": {"developed": _NO_KEY},
+    "developed-negative": {"developed": -1},
+    "developed-string": {"developed": "18"},
+    "developed-float": {"developed": 18.0},
+    "developed-bool": {"developed": True},
+    "developed-null": {"developed": None},
+    "failed-missing": {"failed": _NO_KEY},
+    "failed-string": {"failed": "cat.jpg"},
+    "failed-object": {"failed": _FAILED},
+    "failed-item-string": {"failed": ["cat.jpg"]},
+    "failed-item-missing-filename": {"failed": [{"reason": "Not a photo."}]},
+    "failed-item-missing-reason": {"failed": [{"filename": "cat.jpg"}]},
+    "failed-item-empty-filename": {"failed": [{**_FAILED, "filename": " "}]},
+    "failed-item-reason-not-string": {"failed": [{**_FAILED, "reason": 415}]},
+    "failed-item-filename-too-long": {"failed": [{**_FAILED, "filename": "a" * 1025}]},
+    "failed-too-many": {"failed": [_FAILED] * 1001},
+    "failed-count-missing": {"failed_count": _NO_KEY},
+    "failed-count-negative": {"failed_count": -2},
+    "failed-count-string": {"failed_count": "2"},
+    "failed-count-below-listed": {"failed_count": 1},
+    "nothing-developed-or-failed": {"developed": 0, "failed_count": 0, "failed": []},
+    "gallery-url-missing": {"gallery_url": _NO_KEY},
+    "gallery-url-empty": {"gallery_url": ""},
+    "gallery-url-javascript": {"gallery_url": "javascript:alert(1)"},
+    "gallery-url-relative": {"gallery_url": "/photos/"},
+}
+
+
+def upload_batch(**data) -> dict:
+    """The upload_batch sample message with `data` changed (a value of _NO_KEY, as in UPLOAD_BATCH_BAD_DATA, removes
+    the field)."""
+    sample = load_event("notify_upload_batch.json")
+    changed = {**sample["data"], **data}
+    return {**sample, "data": {name: value for name, value in changed.items() if value is not _NO_KEY}}
 
 
 def sqs_record(body, *, message_id: str | None = None, receive_count: int = 1, receipt_handle: str = "") -> dict:

@@ -12,6 +12,7 @@ from tests.samples import EVENTS
 SAMPLES = {
     "notify_welcome.json": ("welcome", "Welcome to Darkroom"),
     "notify_upload_received.json": ("upload_received", "We received holiday <script>alert(1)</script>.jpg"),
+    "notify_upload_batch.json": ("upload_batch", "18 photos developed, 2 could not be"),
     "notify_password_reset.json": ("password_reset", "Reset your Darkroom password"),
     "notify_password_changed.json": ("password_changed", "Your Darkroom password was changed"),
 }

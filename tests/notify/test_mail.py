@@ -6,6 +6,7 @@ import re
 import pytest
 
 import mail
+from tests.notify.helpers import UPLOAD_BATCH_BAD_DATA, upload_batch
 from tests.samples import load_event
 
 SETTINGS = mail.MailSettings(sender="Darkroom <no-reply@darkroom.example>", configuration_set="darkroom-mail")
@@ -77,6 +78,58 @@ def test_parse_message_rejects_malformed(body):
     assert raised.value.reason
 
 
+def test_parse_message_reads_the_upload_batch_sample():
+    parsed = mail.parse_message(json.dumps(load_event("notify_upload_batch.json")))
+
+    assert parsed.kind == "upload_batch"
+    assert parsed.idempotency_key == "upload-batch:5d1c2b3a-9e8f-4a7b-8c6d-1e2f3a4b5c6d"
+    assert parsed.data == {
+        "developed": 18,
+        "failed_count": 2,
+        "failed": [
+            {
+                "filename": "notes <script>alert(1)</script>.jpg",
+                "reason": "Not a photo: Darkroom reads JPEG, PNG, WebP, GIF and HEIC.",
+            },
+            {"filename": "IMG_0042.HEIC", "reason": "This photo did not finish developing. Try uploading it again."},
+        ],
+        "gallery_url": "http://testserver/photos/",
+    }
+
+
+def test_upload_batch_items_keep_only_their_fields():
+    parsed = mail.parse_message(json.dumps(upload_batch(failed=[{"filename": "a.jpg", "reason": "No.", "id": 7}])))
+
+    assert parsed.data["failed"] == [{"filename": "a.jpg", "reason": "No."}]
+
+
+def test_upload_batch_may_list_only_the_first_failed_files():
+    # The notify queue takes 16 KB: the site lists the first failed files and counts them all in failed_count.
+    parsed = mail.parse_message(json.dumps(upload_batch(failed_count=40)))
+
+    assert (parsed.data["failed_count"], len(parsed.data["failed"])) == (40, 2)
+
+
+@pytest.mark.parametrize(
+    ("developed", "failed"), [(0, 1), (1, 0), (0, 3)], ids=["one-failed", "one-developed", "none-developed"]
+)
+def test_upload_batch_with_any_one_photo_is_valid(developed, failed):
+    failures = [{"filename": f"{n}.jpg", "reason": "Not a photo."} for n in range(failed)]
+
+    parsed = mail.parse_message(json.dumps(upload_batch(developed=developed, failed_count=failed, failed=failures)))
+
+    assert (parsed.data["developed"], parsed.data["failed_count"]) == (developed, failed)
+
+
+@pytest.mark.parametrize("changes", UPLOAD_BATCH_BAD_DATA.values(), ids=UPLOAD_BATCH_BAD_DATA.keys())
+def test_parse_message_rejects_bad_upload_batch_data(changes):
+    with pytest.raises(mail.MalformedMessage) as raised:
+        mail.parse_message(json.dumps(upload_batch(**changes)))
+
+    assert raised.value.reason.startswith("upload_batch: ")
+    assert raised.value.correlation_id == "c0ffee00c0ffee00c0ffee00c0ffee00"
+
+
 def test_malformed_message_keeps_its_correlation_id():
     with pytest.raises(mail.MalformedMessage) as raised:
         mail.parse_message(json.dumps(message(kind="newsletter")))
@@ -104,6 +157,19 @@ def test_request_for_upload_received():
     assert "holiday <script>alert(1)</script>.jpg" in simple["Body"]["Text"]["Data"]
     assert "http://testserver/photos/0b7e6a52-4f0e-4c8e-9a57-6a1f3c2d9e10/" in simple["Body"]["Text"]["Data"]
     assert set(request) == {"FromEmailAddress", "Destination", "Content", "EmailTags", "ConfigurationSetName"}
+
+
+def test_request_for_upload_batch():
+    parsed = mail.parse_message(json.dumps(load_event("notify_upload_batch.json")))
+
+    request = mail.send_email_request(parsed, settings=SETTINGS)
+
+    simple = request["Content"]["Simple"]
+    assert request["EmailTags"] == [{"Name": "kind", "Value": "upload_batch"}]
+    assert simple["Subject"] == {"Data": "18 photos developed, 2 could not be", "Charset": "UTF-8"}
+    assert "notes &lt;script&gt;alert(1)&lt;/script&gt;.jpg" in simple["Body"]["Html"]["Data"]
+    assert "<script>" not in simple["Body"]["Html"]["Data"]
+    assert "notes <script>alert(1)</script>.jpg" in simple["Body"]["Text"]["Data"]
 
 
 def test_request_without_configuration_set_leaves_it_out():

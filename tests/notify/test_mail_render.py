@@ -5,10 +5,17 @@ import pytest
 
 import mail
 import mail_render
+from tests.samples import load_event
 
 SAMPLE_DATA = {
     "welcome": {"email": "ada@example.com", "site_url": "https://darkroom.example/"},
     "upload_received": {"filename": "cat.jpg", "photo_url": "https://darkroom.example/photos/1/"},
+    "upload_batch": {
+        "developed": 2,
+        "failed_count": 1,
+        "failed": [{"filename": "cat.heic", "reason": "Not a photo."}],
+        "gallery_url": "https://darkroom.example/photos/",
+    },
     "password_reset": {
         "email": "ada@example.com",
         "reset_url": "https://darkroom.example/password/reset/NDI/token/",
@@ -55,6 +62,80 @@ def test_password_reset_carries_the_link_and_its_lifetime_in_both_bodies():
         assert "ada@example.com" in body
     assert "If you did not ask, ignore this email" in rendered.text
     assert rendered.subject == "Reset your Darkroom password"
+
+
+def test_upload_batch_sample_lists_the_failed_files_escaped_only_in_html():
+    rendered = mail_render.render("upload_batch", load_event("notify_upload_batch.json")["data"])
+
+    assert rendered.subject == "18 photos developed, 2 could not be"
+    summary = "18 of the 20 photos you uploaded are developed and in your gallery. 2 could not be:"
+    assert summary in rendered.text
+    assert summary in " ".join(rendered.html.split())
+    assert (
+        "- notes <script>alert(1)</script>.jpg\n  Not a photo: Darkroom reads JPEG, PNG, WebP, GIF and HEIC.\n"
+        "- IMG_0042.HEIC\n  This photo did not finish developing. Try uploading it again.\n"
+    ) in rendered.text
+    assert "http://testserver/photos/" in rendered.text
+    assert (
+        "<li><strong>notes &lt;script&gt;alert(1)&lt;/script&gt;.jpg</strong><br>"
+        "Not a photo: Darkroom reads JPEG, PNG, WebP, GIF and HEIC.</li>"
+    ) in rendered.html
+    assert "<script>" not in rendered.html
+    assert '<a href="http://testserver/photos/">See your gallery on Darkroom</a>' in rendered.html
+    assert "and 0 more" not in rendered.text
+
+
+def _batch(developed: int, failed: int) -> dict:
+    failures = [{"filename": f"{n}.jpg", "reason": "Not a photo."} for n in range(failed)]
+    return {**SAMPLE_DATA["upload_batch"], "developed": developed, "failed_count": failed, "failed": failures}
+
+
+UPLOAD_BATCH_WORDING = {
+    # (developed, failed): (subject, first line of the text body)
+    (1, 0): ("Your photo is developed", "Your photo is developed and in your gallery."),
+    (2, 0): ("2 photos developed", "All 2 photos you uploaded are developed and in your gallery."),
+    (18, 0): ("18 photos developed", "All 18 photos you uploaded are developed and in your gallery."),
+    (0, 1): ("Your photo could not be developed", "Your photo could not be developed:"),
+    (0, 3): ("3 photos could not be developed", "None of the 3 photos you uploaded could be developed:"),
+    (1, 1): (
+        "1 photo developed, 1 could not be",
+        "1 of the 2 photos you uploaded is developed and in your gallery. 1 could not be:",
+    ),
+    (1, 2): (
+        "1 photo developed, 2 could not be",
+        "1 of the 3 photos you uploaded is developed and in your gallery. 2 could not be:",
+    ),
+    (18, 2): (
+        "18 photos developed, 2 could not be",
+        "18 of the 20 photos you uploaded are developed and in your gallery. 2 could not be:",
+    ),
+}
+
+
+@pytest.mark.parametrize(
+    ("counts", "wording"),
+    UPLOAD_BATCH_WORDING.items(),
+    ids=[f"{d}-developed-{f}-failed" for d, f in UPLOAD_BATCH_WORDING],
+)
+def test_upload_batch_counts_read_right_in_the_singular_and_plural(counts, wording):
+    subject, first_line = wording
+
+    rendered = mail_render.render("upload_batch", _batch(*counts))
+
+    assert rendered.subject == subject
+    assert rendered.text.splitlines()[0] == first_line
+    assert first_line in " ".join(rendered.html.split())
+    assert rendered.text.count("\n- ") == rendered.html.count("<li>") == counts[1]
+
+
+def test_upload_batch_says_how_many_failed_files_are_not_listed():
+    data = {**_batch(3, 2), "failed_count": 14}
+
+    rendered = mail_render.render("upload_batch", data)
+
+    assert rendered.subject == "3 photos developed, 14 could not be"
+    assert "- 1.jpg\n  Not a photo.\n- and 12 more\n" in rendered.text
+    assert "<li>and 12 more</li>" in rendered.html
 
 
 def test_missing_field_fails_loudly():

@@ -13,11 +13,13 @@ from tests.notify.conftest import CONFIGURATION_SET, SENDER
 from tests.notify.helpers import (
     QUEUE_NAME,
     REGION,
+    UPLOAD_BATCH_BAD_DATA,
     client_error,
     fail_first_call,
     failed_ids,
     sqs_event,
     sqs_record,
+    upload_batch,
 )
 from tests.samples import load_event
 
@@ -62,6 +64,42 @@ def test_upload_received_email_is_sent_with_the_file_name_escaped(sent_mail, ses
     [request] = ses_requests
     assert "holiday <script>alert(1)</script>.jpg" in request["Content"]["Simple"]["Body"]["Text"]["Data"]
     assert request["EmailTags"] == [{"Name": "kind", "Value": "upload_received"}]
+
+
+def test_upload_batch_email_is_sent_with_the_failed_files_escaped(sent_mail, ses_requests, lambda_context):
+    response = handle(lambda_context, upload_batch())
+
+    assert response == {"batchItemFailures": []}
+    [sent] = sent_mail
+    assert sent.destinations == {"ToAddresses": ["ada@example.com"]}
+    assert sent.subject == "18 photos developed, 2 could not be"
+    assert "<strong>notes &lt;script&gt;alert(1)&lt;/script&gt;.jpg</strong>" in sent.body
+    assert "<script>" not in sent.body
+    assert '<a href="http://testserver/photos/">' in sent.body
+    [request] = ses_requests
+    text = request["Content"]["Simple"]["Body"]["Text"]["Data"]
+    assert "- notes <script>alert(1)</script>.jpg\n  Not a photo:" in text
+    assert "- IMG_0042.HEIC\n  This photo did not finish developing." in text
+    assert "http://testserver/photos/" in text
+    assert request["EmailTags"] == [{"Name": "kind", "Value": "upload_batch"}]
+
+
+def test_an_upload_batch_delivered_again_sends_one_email(sent_mail, lambda_context, structured_logs):
+    # GIVEN the batch's email was sent
+    handle(lambda_context, upload_batch())
+
+    # WHEN the queue delivers it again (a new SQS message id, the same idempotency_key)
+    response = handle(lambda_context, upload_batch())
+
+    # THEN nothing more is sent
+    assert response == {"batchItemFailures": []}
+    assert len(sent_mail) == 1
+    lines = [line for line in structured_logs() if line["level"] == "INFO"]
+    assert [line["message"] for line in lines] == [
+        "email sent",
+        "email already sent for this idempotency key, nothing sent",
+    ]
+    assert {line["idempotency_key"] for line in lines} == {"upload-batch:5d1c2b3a-9e8f-4a7b-8c6d-1e2f3a4b5c6d"}
 
 
 def test_the_same_message_delivered_twice_sends_one_email(sent_mail, lambda_context, structured_logs):
@@ -245,6 +283,21 @@ def test_invalid_message_is_acknowledged_with_a_clear_log_line(
     [error] = [line for line in structured_logs() if line["level"] == "ERROR"]
     assert error["message"] == "invalid notify message acknowledged"
     assert error["reason"]
+    assert ({"MessageInvalid": [1.0]}, {"service": "notify"}) in emitted_metrics()
+
+
+@pytest.mark.parametrize("changes", UPLOAD_BATCH_BAD_DATA.values(), ids=UPLOAD_BATCH_BAD_DATA.keys())
+def test_bad_upload_batch_data_is_acknowledged_and_nothing_sent(
+    sent_mail, ses_requests, lambda_context, structured_logs, emitted_metrics, changes
+):
+    response = handle(lambda_context, upload_batch(**changes))
+
+    assert response == {"batchItemFailures": []}  # acknowledged: no retry, no dead-letter queue
+    assert sent_mail == [] and ses_requests == []
+    [error] = [line for line in structured_logs() if line["level"] == "ERROR"]
+    assert error["message"] == "invalid notify message acknowledged"
+    assert error["reason"].startswith("upload_batch: ")
+    assert error["correlation_id"] == "c0ffee00c0ffee00c0ffee00c0ffee00"
     assert ({"MessageInvalid": [1.0]}, {"service": "notify"}) in emitted_metrics()
 
 
