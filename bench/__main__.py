@@ -23,6 +23,7 @@ from bench import (
     package_sizes,
     preview_latency,
     resize_summary,
+    task_latency,
     upload_latency,
 )
 from bench.resize_compare import RESULTS
@@ -43,6 +44,7 @@ def main() -> None:
         ("resize_compare", lambda: resize_summary.run(quick=args.quick)),
         ("lighthouse", lambda: lighthouse.bench_step(quick=args.quick)),  # writes lighthouse.{json,md} itself
         ("preview_latency", preview_latency.bench_step),  # writes preview_latency.{json,md} itself
+        ("task_latency", lambda: task_latency.bench_step(quick=args.quick)),  # writes task_latency.{json,md} itself
     ]
     for name, step in steps:
         print(f"bench: {name} ...", flush=True)
