@@ -37,12 +37,24 @@ def welcome_email(*, user_id: int, to: str, site_url: str, correlation_id: str) 
     )
 
 
-def upload_received_email(*, photo_id: str, to: str, filename: str, photo_url: str, correlation_id: str) -> dict:
+# The notify queue takes messages up to 16 KB: a batch's email lists this many failed files, and counts them all.
+UPLOAD_BATCH_FAILED_LISTED = 30
+
+
+def upload_batch_email(
+    *, batch_id: str, to: str, developed: int, failed: list[dict], gallery_url: str, correlation_id: str
+) -> dict:
+    """One email for the files picked together: `failed` is [{"filename", "reason"}] for each that failed."""
     return _email(
-        kind="upload_received",
-        idempotency_key=f"upload-received:{photo_id}",
+        kind="upload_batch",
+        idempotency_key=f"upload-batch:{batch_id}",
         to=to,
-        data={"filename": filename, "photo_url": photo_url},
+        data={
+            "developed": developed,
+            "failed_count": len(failed),
+            "failed": failed[:UPLOAD_BATCH_FAILED_LISTED],
+            "gallery_url": gallery_url,
+        },
         correlation_id=correlation_id,
     )
 

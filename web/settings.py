@@ -202,6 +202,8 @@ DARKROOM_ACCOUNT_DELETION_BUDGET_SECONDS = 15
 DARKROOM_ACCOUNT_DELETION_OVERDUE_SECONDS = 900
 # Sent outbox messages are kept this long for the admin (what went out, when), then pruned by the sweeper.
 DARKROOM_OUTBOX_KEEP_SENT_DAYS = 7
+# A batch's email goes once all its photos settled, or this long after its last confirm (files never confirmed).
+DARKROOM_UPLOAD_BATCH_QUIET_SECONDS = 600
 # Finished background tasks' results (the admin's "Task records") are kept this long, then pruned by the sweeper.
 DARKROOM_TASK_RESULTS_KEEP_DAYS = 14
 

@@ -31,14 +31,21 @@ def presign(client, *, filename="photo.jpg", content_type="image/jpeg", size=100
 
 
 def upload_and_confirm(
-    client, *, content: bytes | None = None, filename="photo.jpg", content_type="image/jpeg", **extra
+    client,
+    *,
+    content: bytes | None = None,
+    filename="photo.jpg",
+    content_type="image/jpeg",
+    batch: dict | None = None,
+    **extra,
 ):
-    """The whole browser flow: presign, POST the file to S3, confirm (`extra` goes to the confirm request, e.g.
-    `headers=`). Returns the confirm response."""
+    """The whole browser flow: presign, POST the file to S3, confirm (with `batch`, {"id", "size"}, when given;
+    `extra` goes to the confirm request, e.g. `headers=`). Returns the confirm response."""
     content = content if content is not None else jpeg_bytes()
     presigned = presign(client, filename=filename, content_type=content_type, size=len(content)).json()
     assert browser_upload(presigned, content, filename) == 204
-    return post_json(client, "/api/uploads/confirm", {"key": presigned["key"], "filename": filename}, **extra)
+    body = {"key": presigned["key"], "filename": filename} | ({"batch": batch} if batch else {})
+    return post_json(client, "/api/uploads/confirm", body, **extra)
 
 
 def alarm_phrase(metric_filter: str) -> str:

@@ -32,19 +32,29 @@ def test_welcome_email_matches_sample():
     assert message == sample
 
 
-def test_upload_received_email_matches_sample():
-    sample = load_event("notify_upload_received.json")
-    photo_id = sample["idempotency_key"].removeprefix("upload-received:")
+def test_upload_batch_email_matches_sample():
+    sample = load_event("notify_upload_batch.json")
 
-    message = contracts.upload_received_email(
-        photo_id=photo_id,
+    message = contracts.upload_batch_email(
+        batch_id=sample["idempotency_key"].removeprefix("upload-batch:"),
         to=sample["to"],
-        filename=sample["data"]["filename"],
-        photo_url=sample["data"]["photo_url"],
+        developed=sample["data"]["developed"],
+        failed=sample["data"]["failed"],
+        gallery_url=sample["data"]["gallery_url"],
         correlation_id=sample["correlation_id"],
     )
 
     assert message == sample
+
+
+def test_a_batch_email_lists_30_failures_and_counts_them_all():
+    failed = [{"filename": f"IMG_{n}.jpg", "reason": "The file is damaged or cut short."} for n in range(45)]
+
+    data = contracts.upload_batch_email(
+        batch_id="b", to="a@example.com", developed=0, failed=failed, gallery_url="http://t/", correlation_id="c"
+    )["data"]
+
+    assert data["failed_count"] == 45 and data["failed"] == failed[:30]
 
 
 def test_password_reset_email_matches_sample():

@@ -31,7 +31,7 @@ def test_a_well_formed_client_id_is_echoed_and_carried_into_the_messages(user_cl
     response = confirm_with(user_client, incoming)
 
     assert response["X-Correlation-Id"] == incoming
-    assert OutboxMessage.objects.count() == 2  # the resize request and the upload email
+    assert OutboxMessage.objects.count() == 1  # the resize request
     assert message_ids() == {incoming}
 
 

@@ -36,14 +36,14 @@ def test_signup_sends_welcome_message(client, notify_messages, django_capture_on
     assert OutboxMessage.objects.get().sent_at is not None
 
 
-def test_upload_confirm_creates_photo_and_two_messages(
+def test_upload_confirm_creates_photo_and_its_resize_request(
     user_client, user, resize_messages, notify_messages, django_capture_on_commit_callbacks
 ):
     # WHEN a user uploads through presign -> S3 -> confirm
     with django_capture_on_commit_callbacks(execute=True):
         response = upload_and_confirm(user_client, filename="beach.jpg")
 
-    # THEN one photo is processing and one resize and one email message were sent
+    # THEN one photo is processing and one resize request was sent; no email per photo (one per batch, later)
     assert response.status_code == 201
     photo = Photo.objects.get()
     assert (photo.owner, photo.status, photo.filename, photo.content_type) == (
@@ -66,11 +66,8 @@ def test_upload_confirm_creates_photo_and_two_messages(
         "output_prefix": f"renditions/{photo.pk}/",
         "correlation_id": photo.correlation_id,
     }
-    (email,) = notify_messages()
-    assert shape(email) == shape(load_event("notify_upload_received.json"))
-    assert email["idempotency_key"] == f"upload-received:{photo.pk}"
-    assert email["data"] == {"filename": "beach.jpg", "photo_url": f"http://testserver/photos/{photo.pk}/"}
-    assert email["correlation_id"] == resize["correlation_id"] == response["X-Correlation-Id"]
+    assert notify_messages() == []
+    assert resize["correlation_id"] == response["X-Correlation-Id"]
 
 
 def test_messages_wait_for_the_commit(
@@ -80,10 +77,10 @@ def test_messages_wait_for_the_commit(
     with django_capture_on_commit_callbacks(execute=False) as callbacks:
         upload_and_confirm(user_client)
 
-        # THEN nothing is on the queues yet, but both messages are recorded
-        assert resize_messages() == [] and notify_messages() == []
-        assert OutboxMessage.objects.filter(sent_at__isnull=True).count() == 2
-    assert len(callbacks) == 1  # both messages go out together, in parallel
+        # THEN nothing is on the queue yet, but the message is recorded
+        assert resize_messages() == []
+        assert OutboxMessage.objects.filter(sent_at__isnull=True).count() == 1
+    assert len(callbacks) == 1
 
 
 def test_double_confirm_creates_one_photo_and_one_set_of_messages(
@@ -97,4 +94,4 @@ def test_double_confirm_creates_one_photo_and_one_set_of_messages(
     assert (first.status_code, second.status_code) == (201, 200)
     assert first.json()["id"] == second.json()["id"]
     assert Photo.objects.count() == 1
-    assert len(resize_messages()) == 1 and len(notify_messages()) == 1
+    assert len(resize_messages()) == 1 and notify_messages() == []

@@ -5,12 +5,12 @@ import time
 from datetime import timedelta
 
 from django.conf import settings
-from django.tasks import TaskResultStatus, task
+from django.tasks import task
 from django.utils import timezone
 
 from web.accounts.models import User
 from web.photos.services import account_delete_some
-from web.tasks.models import TaskRecord
+from web.tasks.records import first_args_pending
 
 logger = logging.getLogger(__name__)
 
@@ -36,12 +36,7 @@ def accounts_delete_overdue() -> int:
     """The sweeper's part: enqueue account_delete again for each account whose deletion is overdue and has no task
     waiting or running (its task failed for good, or was never sent). Returns how many were enqueued."""
     overdue = timezone.now() - timedelta(seconds=settings.DARKROOM_ACCOUNT_DELETION_OVERDUE_SECONDS)
-    pending = {
-        args[0]
-        for args in TaskRecord.objects.filter(
-            task_path=account_delete.module_path, status__in=[TaskResultStatus.READY, TaskResultStatus.RUNNING]
-        ).values_list("args", flat=True)
-    }
+    pending = first_args_pending(account_delete)
     users = User.objects.filter(deletion_requested_at__lte=overdue).exclude(pk__in=pending)
     enqueued = 0
     for user_id in users.values_list("pk", flat=True):

@@ -9,7 +9,7 @@ from django.template.loader import render_to_string
 from django.views.csrf import csrf_failure as page_csrf_failure
 from django.views.decorators.http import require_GET, require_POST
 
-from web.photos import selectors, uploads
+from web.photos import batches, selectors, uploads
 from web.photos.failures import failure_text
 from web.photos.tiles import tile_context
 
@@ -54,6 +54,24 @@ def _field(body: dict, name: str, kind: type):
     if not isinstance(value, kind) or isinstance(value, bool):
         raise uploads.UploadError(f"'{name}' is required and must be a {kind.__name__}.")
     return value
+
+
+def _batch(body: dict) -> tuple[uuid.UUID, int] | None:
+    """The optional "batch": {"id": a UUID the browser made for the files picked together, "size": how many}."""
+    batch = body.get("batch")
+    if batch is None:
+        return None
+    size = batch.get("size") if isinstance(batch, dict) else None
+    try:
+        batch_id = uuid.UUID(str(batch.get("id"))) if isinstance(batch, dict) else None
+    except ValueError:
+        batch_id = None
+    valid_size = isinstance(size, int) and not isinstance(size, bool) and 1 <= size <= batches.MAX_BATCH_SIZE
+    if batch_id is None or not valid_size:
+        raise uploads.UploadError(
+            f'\'batch\' must be {{"id": a UUID, "size": 1 to {batches.MAX_BATCH_SIZE} files picked together}}.'
+        )
+    return batch_id, size
 
 
 # The markup a photo has on each page that shows it, so the page can swap it in place when the photo settles.
@@ -102,6 +120,7 @@ def upload_confirm(request: HttpRequest) -> JsonResponse:
             key=_field(body, "key", str),
             filename=_field(body, "filename", str),
             correlation_id=request.correlation_id,
+            batch=_batch(body),
         )
     except uploads.UploadError as error:
         return _error(error.message, error.status)

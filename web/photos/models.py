@@ -5,6 +5,21 @@ from django.db import models
 from django.utils import timezone
 
 
+class UploadBatch(models.Model):
+    """The files a user picked or dropped together (the browser names the batch): one email says how they went."""
+
+    id = models.UUIDField(primary_key=True, editable=False)
+    owner = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="upload_batches")
+    # How many files the browser picked; the email waits for that many photos, or for the batch to go quiet.
+    size = models.PositiveIntegerField()
+    created_at = models.DateTimeField(default=timezone.now)
+    last_confirmed_at = models.DateTimeField(default=timezone.now)
+    emailed_at = models.DateTimeField(null=True, blank=True)
+
+    def __str__(self) -> str:
+        return f"batch {self.pk} of {self.size}"
+
+
 class Photo(models.Model):
     """An uploaded original and what the resize function made of it."""
 
@@ -43,6 +58,7 @@ class Photo(models.Model):
     timeline_at = models.DateTimeField(default=timezone.now)
     # Set while the photo waits in the Trash; the sweeper deletes it for good DARKROOM_TRASH_DAYS later.
     trashed_at = models.DateTimeField(null=True, blank=True)
+    batch = models.ForeignKey(UploadBatch, null=True, blank=True, on_delete=models.SET_NULL, related_name="photos")
 
     class Meta:
         ordering = ["-timeline_at", "-id"]

@@ -14,6 +14,7 @@ from web import aws, contracts
 from web.accounts.models import User
 from web.outbox.services import outbox_enqueue, outbox_forget_recipient
 from web.photos import keys
+from web.photos.batches import batch_photo_settled
 from web.photos.models import Photo
 
 logger = logging.getLogger(__name__)
@@ -72,6 +73,7 @@ def photo_refresh(*, photo: Photo) -> Photo:
     if manifest.taken_at is not None:
         photo.taken_at = photo.timeline_at = manifest.taken_at.replace(tzinfo=UTC)
     photo.save(update_fields=[*_READY_FIELDS])
+    batch_photo_settled(photo=photo)
     logger.info(
         "photo ready photo_id=%s renditions=%s correlation_id=%s",
         photo.pk,
@@ -102,6 +104,7 @@ def _photo_fail(*, photo: Photo, code: str, message: str) -> Photo:
     photo.failure_code = code[:64] or "failed"
     photo.failure_message = message[:255] or "processing failed"
     photo.save(update_fields=["status", "failure_code", "failure_message"])
+    batch_photo_settled(photo=photo)
     logger.info(
         "photo failed photo_id=%s code=%s correlation_id=%s", photo.pk, photo.failure_code, photo.correlation_id
     )

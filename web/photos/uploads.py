@@ -13,13 +13,13 @@ from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from web import aws, contracts
+from web import aws
 from web.accounts.models import User
 from web.outbox.services import outbox_enqueue
 from web.photos import keys
+from web.photos.batches import BatchError, batch_join
 from web.photos.models import Photo
 from web.photos.services import resize_requested
-from web.urls_public import site_url
 
 logger = logging.getLogger(__name__)
 
@@ -94,8 +94,11 @@ def upload_presign(*, owner: User, filename: str, content_type: str, size: int) 
     return PresignedUpload(key=key, url=post["url"], fields=post["fields"])
 
 
-def upload_confirm(*, owner: User, key: str, filename: str, correlation_id: str) -> tuple[Photo, bool]:
-    """Record an upload the browser finished, then (after commit) ask for renditions and an email.
+def upload_confirm(
+    *, owner: User, key: str, filename: str, correlation_id: str, batch: tuple[uuid.UUID, int] | None = None
+) -> tuple[Photo, bool]:
+    """Record an upload the browser finished, then (after commit) ask for renditions. `batch` is (id, size) of the
+    files picked together: the batch gets one email once they have all settled (web/photos/batches.py).
 
     Idempotent: confirming the same key again returns the same photo and sends nothing new.
     """
@@ -116,8 +119,16 @@ def upload_confirm(*, owner: User, key: str, filename: str, correlation_id: str)
     _check_fresh(head=head)
     try:
         return _photo_create(
-            owner=owner, photo_id=photo_id, key=key, filename=name, head=head, correlation_id=correlation_id
+            owner=owner,
+            photo_id=photo_id,
+            key=key,
+            filename=name,
+            head=head,
+            correlation_id=correlation_id,
+            batch=batch,
         ), True
+    except BatchError as error:
+        raise UploadError(str(error), status=403) from error
     except IntegrityError:  # a concurrent confirm of the same key won the race
         return Photo.objects.get(original_key=key), False
 
@@ -153,10 +164,19 @@ def _delete_rejected(*, key: str) -> None:
 
 @transaction.atomic
 def _photo_create(
-    *, owner: User, photo_id: uuid.UUID, key: str, filename: str, head: dict, correlation_id: str
+    *,
+    owner: User,
+    photo_id: uuid.UUID,
+    key: str,
+    filename: str,
+    head: dict,
+    correlation_id: str,
+    batch: tuple[uuid.UUID, int] | None,
 ) -> Photo:
     now = timezone.now()
+    joined = None if batch is None else batch_join(owner=owner, batch_id=batch[0], size=batch[1])
     photo = Photo.objects.create(
+        batch=joined,
         id=photo_id,
         owner=owner,
         created_at=now,
@@ -168,18 +188,6 @@ def _photo_create(
         size_bytes=head["ContentLength"],
         correlation_id=correlation_id,
     )
-    outbox_enqueue(
-        resize_requested(photo=photo),
-        (
-            contracts.NOTIFY_QUEUE,
-            contracts.upload_received_email(
-                photo_id=str(photo.pk),
-                to=owner.email,
-                filename=filename,
-                photo_url=site_url("photo_detail", photo.pk),
-                correlation_id=correlation_id,
-            ),
-        ),
-    )
+    outbox_enqueue(resize_requested(photo=photo))
     logger.info("upload confirmed photo_id=%s bytes=%s correlation_id=%s", photo.pk, photo.size_bytes, correlation_id)
     return photo

@@ -67,3 +67,11 @@ def task_records_prune(*, older_than: timedelta) -> int:
     )
     deleted, _ = finished.delete()
     return deleted
+
+
+def first_args_pending(task: Task) -> set:
+    """The first argument of each of `task`'s results still READY or RUNNING: what a sweeper need not enqueue again."""
+    pending = TaskRecord.objects.filter(
+        task_path=task.module_path, status__in=[TaskResultStatus.READY, TaskResultStatus.RUNNING]
+    )
+    return {args[0] for args in pending.values_list("args", flat=True) if args}

@@ -8,6 +8,7 @@ from django.core.management.base import BaseCommand
 from web.accounts.tasks import accounts_delete_overdue
 from web.accounts.throttle import throttle_prune
 from web.outbox.services import outbox_flush, outbox_prune
+from web.photos.batches import batches_quiet
 from web.photos.services import photo_recover_stuck, trash_purge
 from web.tasks.records import task_records_prune
 
@@ -25,6 +26,7 @@ class Command(BaseCommand):
         counts = photo_recover_stuck()
         deadline = started + settings.DARKROOM_ACCOUNT_DELETION_BUDGET_SECONDS
         overdue = accounts_delete_overdue()
+        mailed = batches_quiet()
         emptied = trash_purge(deadline=deadline)
         pruned = outbox_prune()
         task_records_prune(older_than=timedelta(days=settings.DARKROOM_TASK_RESULTS_KEEP_DAYS))
@@ -33,6 +35,6 @@ class Command(BaseCommand):
         self.stdout.write(
             f"outbox: {sent} sent, {pending} still pending; photos: {counts['finished']} finished, "
             f"{counts['requeued']} re-enqueued, {counts['failed']} failed, {counts['errors']} errors; "
-            f"overdue account deletions enqueued again: {overdue};"
+            f"overdue account deletions enqueued again: {overdue}; quiet upload batches mailed: {mailed};"
             f" trash: {emptied['photos']} deleted for good, {emptied['errors']} errors; pruned {pruned} sent messages"
         )

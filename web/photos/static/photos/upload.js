@@ -98,7 +98,7 @@ function sendToS3(entry, presigned) {
 async function confirm(entry, key) {
   for (let attempt = 0; ; attempt += 1) {
     try {
-      return await postJSON(uploader.dataset.confirmUrl, { key, filename: entry.file.name });
+      return await postJSON(uploader.dataset.confirmUrl, { key, filename: entry.file.name, batch: entry.batch });
     } catch (error) {
       const busy = error.status === undefined || error.status >= 500 || error.status === 429;
       if (!busy || attempt >= CONFIRM_RETRY_DELAYS_MS.length) throw error;
@@ -392,8 +392,10 @@ function forget(entry) {
 function add(files) {
   const heading = uploadsHeading();
   let after = heading;
+  // The files picked together are one batch: the site sends one email once they have all settled.
+  const batch = window.crypto?.randomUUID ? { id: crypto.randomUUID(), size: 0 } : undefined;
   Array.from(files).forEach((file) => {
-    const entry = { file, state: "queued", progress: 0, reason: "", retryable: true };
+    const entry = { file, state: "queued", progress: 0, reason: "", retryable: true, batch };
     entry.tile = localTile(entry);
     entry.row = row(entry);
     after.after(entry.tile);
@@ -402,6 +404,7 @@ function add(files) {
     entries.push(entry);
     const refused = refusal(file);
     update(entry, refused ? { state: "failed", reason: refused, retryable: false } : {});
+    if (batch && !refused) batch.size += 1;
   });
   tray.hidden = false;
   document.body.classList.add("tray-open");
