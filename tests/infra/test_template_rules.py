@@ -180,6 +180,10 @@ def test_idempotency_table_matches_powertools_layout_with_ttl(resources):
 
 
 # ---------------------------------------------------------------- least privilege
+# Actions AWS authorises on "*" only (no resource-level permissions): reading metrics, never data.
+RESOURCELESS_ACTIONS = {"cloudwatch:GetMetricData"}
+
+
 def test_no_wildcard_actions_or_resources_and_no_broad_managed_policies(resources):
     text = json.dumps(resources)
     for forbidden in ("FullAccess", "S3CrudPolicy", "SESCrudPolicy", "AdministratorAccess", "PowerUser"):
@@ -187,7 +191,8 @@ def test_no_wildcard_actions_or_resources_and_no_broad_managed_policies(resource
     for grant in iam.grants(resources):
         for action in grant.actions:
             assert re.fullmatch(r"[a-z0-9-]+:[A-Za-z]+", action), f"{grant.role}/{grant.sid}: {action}"
-        assert "*" not in grant.resources, f"{grant.role}/{grant.sid}"
+        if "*" in grant.resources:
+            assert set(grant.actions) <= RESOURCELESS_ACTIONS, f"{grant.role}/{grant.sid}"
     for name, function in of_type(resources, "AWS::Serverless::Function").items():
         assert "Policies" not in function["Properties"], f"{name}: its role is written out in full"
         assert function["Properties"]["Role"]["Fn::GetAtt"][1] == "Arn"
