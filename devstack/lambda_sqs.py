@@ -85,7 +85,13 @@ def describe(record: dict) -> str:
         return "unreadable message"
     if not isinstance(body, dict):
         return "message that is not a JSON object"
-    subject = body.get("photo_id") or body.get("idempotency_key") or "?"
+    records = body.get("Records")
+    if isinstance(records, list) and records and isinstance(records[0], dict) and "s3" in records[0]:
+        first = records[0]
+        s3 = first["s3"] if isinstance(first["s3"], dict) else {}
+        key = s3.get("object", {}).get("key", "?") if isinstance(s3.get("object"), dict) else "?"
+        return f"s3 {first.get('eventName', '?')} {key}"
+    subject = body.get("photo_id") or body.get("idempotency_key") or body.get("task") or "?"
     return f"{body.get('kind', '?')} {subject} correlation_id={body.get('correlation_id', '-')}"
 
 

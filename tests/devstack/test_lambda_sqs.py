@@ -110,7 +110,16 @@ def test_batches_never_exceed_the_batch_size(queues):
     assert sum(sizes) == 7 and max(sizes) <= 3
 
 
-@pytest.mark.parametrize(("body", "summary"), [("not json", "unreadable message"), ("[1, 2]", "not a JSON object")])
+@pytest.mark.parametrize(
+    ("body", "summary"),
+    [
+        ("not json", "unreadable message"),
+        ("[1, 2]", "not a JSON object"),
+        ('{"Records": [{"s3": "not an object"}]}', "s3 ? ?"),
+        ('{"Records": [{"eventName": "ObjectCreated:Put", "s3": {"object": {"key": "k"}}}]}', "s3 ObjectCreated:Put k"),
+        ('{"kind": "task.ready", "task": "web.photos.tasks.photo_settle"}', "task.ready web.photos.tasks.photo_settle"),
+    ],
+)
 def test_log_lines_survive_any_body(body, summary):
     from devstack.lambda_sqs import describe
 

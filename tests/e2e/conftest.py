@@ -120,13 +120,16 @@ class Browser(requests.Session):
         headers = {"X-CSRFToken": self.cookies["csrftoken"], "Referer": self.base_url + "/photos/"}
         return self.post(self.url(path), json=body, headers=headers)
 
-    def upload(self, content: bytes, filename: str, content_type: str = "image/jpeg") -> dict:
+    def upload(
+        self, content: bytes, filename: str, content_type: str = "image/jpeg", batch: dict | None = None
+    ) -> dict:
         presigned = self.api(
             "/api/uploads/presign", {"filename": filename, "content_type": content_type, "size": len(content)}
         ).json()
         stored = requests.post(presigned["url"], data=presigned["fields"], files={"file": (filename, content)})
         assert stored.status_code == 204, stored.text
-        confirmed = self.api("/api/uploads/confirm", {"key": presigned["key"], "filename": filename})
+        body = {"key": presigned["key"], "filename": filename} | ({"batch": batch} if batch else {})
+        confirmed = self.api("/api/uploads/confirm", body)
         assert confirmed.status_code == 201, confirmed.text
         return confirmed.json()
 

@@ -1,8 +1,10 @@
-"""End to end over HTTP on the local stack: upload → S3 → confirm → resize → manifest → gallery, and both emails."""
+"""End to end over HTTP on the local stack: upload → S3 → confirm → resize → manifest → S3 event → the site's tasks
+worker → gallery, and the emails: the welcome, and one for the upload batch."""
 
 import io
 import json
 import time
+import uuid
 
 import boto3
 import pytest
@@ -37,11 +39,13 @@ def test_an_upload_goes_all_the_way_through(browser, local_stack):
     # GIVEN a new user (a welcome email is on its way)
     browser.signup("e2e@example.com")
 
-    # WHEN they upload a real JPEG through presign → S3 → confirm
-    photo = browser.upload(photo_bytes(), "sunset.jpg")
+    # WHEN they upload, together, a real JPEG and a text file named .jpg through presign → S3 → confirm
+    batch = {"id": str(uuid.uuid4()), "size": 2}
+    photo = browser.upload(photo_bytes(), "sunset.jpg", batch=batch)
+    text = browser.upload(b"just some notes", "notes.jpg", batch=batch)
 
-    # THEN the resize function makes renditions and a manifest, and the gallery learns it without S3 on our side
-    assert browser.wait_until_settled([photo["id"]]) == {photo["id"]: "ready"}
+    # THEN the resize function makes renditions and a manifest, and the site learns it from S3's event
+    assert browser.wait_until_settled([photo["id"], text["id"]]) == {photo["id"]: "ready", text["id"]: "failed"}
     s3 = boto3.client("s3")
     bucket = local_stack.resources["DARKROOM_BUCKET"]
     keys = {item["Key"] for item in s3.list_objects_v2(Bucket=bucket, Prefix=f"renditions/{photo['id']}/")["Contents"]}
@@ -53,10 +57,11 @@ def test_an_upload_goes_all_the_way_through(browser, local_stack):
     page = browser.get(browser.url(f"/photos/{photo['id']}/")).text
     assert "1600 × 1200 px" in page and "srcset=" in page
 
-    # AND both emails reached the local outbox
+    # AND the welcome email and the batch's one email reached the local outbox
     outbox = wait_for(lambda: (html := sent_emails(browser)).count("e2e@example.com") >= 2 and html)
     assert outbox, sent_emails(browser)
-    assert "Welcome" in outbox and "sunset.jpg" in outbox
+    assert "Welcome" in outbox and "1 photo developed, 1 could not be" in outbox and "notes.jpg" in outbox
+    assert "sunset.jpg" not in outbox  # no email per photo
 
 
 def test_a_poison_message_ends_in_the_dlq_without_blocking_others(browser, local_stack):
