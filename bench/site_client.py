@@ -28,8 +28,8 @@ class SiteClient(requests.Session):
         headers = {"X-CSRFToken": self.cookies["csrftoken"], "Referer": f"{self.base_url}/photos/"}
         return self.post(f"{self.base_url}{path}", json=body, headers=headers, timeout=30)
 
-    def upload(self, content: bytes, filename: str, content_type: str = "image/jpeg") -> str:
-        """Presign, store and confirm one file; returns the photo id."""
+    def upload(self, content: bytes, filename: str, content_type: str = "image/jpeg", batch: dict | None = None) -> str:
+        """Presign, store and confirm one file (of `batch`, {"id", "size"}, when given); returns the photo id."""
         presigned = self.api(
             "/api/uploads/presign", {"filename": filename, "content_type": content_type, "size": len(content)}
         )
@@ -40,7 +40,8 @@ class SiteClient(requests.Session):
             raise RuntimeError(f"S3 refused {filename}: {stored.status_code} {stored.text[:200]}")
         for attempt in range(1, CONFIRM_ATTEMPTS + 1):
             try:
-                confirmed = self.api("/api/uploads/confirm", {"key": target["key"], "filename": filename})
+                body = {"key": target["key"], "filename": filename} | ({"batch": batch} if batch else {})
+                confirmed = self.api("/api/uploads/confirm", body)
             except requests.ConnectionError:
                 confirmed = None
             if confirmed is not None and confirmed.status_code in (200, 201):

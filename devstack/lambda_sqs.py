@@ -19,6 +19,7 @@ import sys
 import threading
 import time
 import uuid
+from urllib.parse import unquote_plus
 from dataclasses import dataclass, field
 
 import boto3
@@ -90,7 +91,7 @@ def describe(record: dict) -> str:
         first = records[0]
         s3 = first["s3"] if isinstance(first["s3"], dict) else {}
         key = s3.get("object", {}).get("key", "?") if isinstance(s3.get("object"), dict) else "?"
-        return f"s3 {first.get('eventName', '?')} {key}"
+        return f"s3 {first.get('eventName', '?')} {unquote_plus(key)}"
     subject = body.get("photo_id") or body.get("idempotency_key") or body.get("task") or "?"
     return f"{body.get('kind', '?')} {subject} correlation_id={body.get('correlation_id', '-')}"
 

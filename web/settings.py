@@ -237,6 +237,8 @@ LOGGING = {
     "loggers": {
         # botocore narrates every credential and endpoint lookup at INFO.
         "botocore": {"level": "WARNING"},
+        # Django's own default handler would print its lines (django.tasks' among them) a second time under DEBUG.
+        "django": {"handlers": [], "level": "INFO", "propagate": True},
         # One line per request; the local stack turns it down to keep one line per upload step.
         # runserver's request lines (Django's default gives them a handler of their own, which this replaces).
         "django.server": {
