@@ -31,3 +31,9 @@ def no_backoff(exception, task_result) -> float:
 
 
 not_a_task = "a module attribute that is not a task"
+
+
+@task
+async def add_later(a: int, b: int) -> int:
+    CALLS.append(("add_later", (a, b)))
+    return a + b

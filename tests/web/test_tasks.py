@@ -352,3 +352,15 @@ def test_the_message_matches_the_sample():
 
     assert message == sample
     assert contracts.parse_task_message(json.dumps(sample)).task_id == sample["task_id"]
+
+
+def test_an_async_task_runs_and_its_result_reads_async_too(worker):
+    from asgiref.sync import async_to_sync
+
+    from tests.web.task_examples import add_later
+
+    result = add_later.enqueue(5, 6)
+    worker()
+
+    done = async_to_sync(add_later.aget_result)(result.id)
+    assert done.status == TaskResultStatus.SUCCESSFUL and done.return_value == 11
