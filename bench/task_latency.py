@@ -30,9 +30,10 @@ import time
 import uuid
 from pathlib import Path
 
-from bench.local_site import LocalSite, free_port
+from bench.local_site import LocalSite
 from bench.resize_compare import RESULTS
-from bench.upload_latency import SQLITE_WAL, _drain, _wait_for, percentile
+from bench.site_in_process import site_beside_moto
+from bench.upload_latency import _drain, percentile
 from devstack.stack import ROOT
 
 WARM_UP = 3
@@ -87,33 +88,9 @@ def _in_worker(part: str, environment: dict[str, str], *, runs: int, burst: int)
 
 def worker_cost(runs: int) -> dict:
     """Part 1, in its own process: moto server in another, Django here on a fresh SQLite file."""
-    from devstack import template
-    from devstack.stack import aws_environment
-
     workdir = Path(tempfile.mkdtemp(prefix="darkroom-enqueue-"))
-    port = free_port()
-    moto = subprocess.Popen(
-        [sys.executable, "-m", "devstack.moto_server", f"--port={port}"],
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    try:
-        os.environ.update(aws_environment(f"http://127.0.0.1:{port}"))
-        _wait_for(f"http://127.0.0.1:{port}/moto-api/")
-        os.environ.update(template.provision(site_origin="http://testserver"))
-        os.environ.update(
-            {
-                "DJANGO_SETTINGS_MODULE": "web.settings",
-                "DARKROOM_LOCAL": "1",
-                "DJANGO_ALLOWED_HOSTS": "testserver",
-                "DARKROOM_SITE_URL": "http://testserver/",
-                "DATABASE_URL": f"sqlite:///{workdir / 'tasks.sqlite3'}?init_command={SQLITE_WAL}",
-            }
-        )
+    with site_beside_moto(workdir / "tasks.sqlite3"):
         return _measure_cost(runs)
-    finally:
-        moto.terminate()
-        moto.wait(timeout=10)
 
 
 def _measure_cost(runs: int) -> dict:

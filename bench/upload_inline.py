@@ -1,8 +1,9 @@
 """The "before" of Darkroom's upload: a confirm request that resizes and emails inline, for bench/upload_latency.py
 only (it never ships: web/ has no such view). The real confirm's HEAD and photo row, then the resize function's own
 job (GET the original, clear its pending tag, render with renditions.py, PUT renditions and manifest) and an SES v2
-send of the upload-received email built by the notify function's core, all before answering. It skips the real
-confirm's other checks, outbox rows and card markup, so it errs on the fast side and the ratio is conservative.
+send of the photo's email (an upload_batch email of one) built by the notify function's core, all before answering.
+It skips the real confirm's other checks, outbox rows and card markup, so it errs on the fast side and the ratio is
+conservative.
 
 Needs functions/resize and functions/notify on the path (the benchmark's worker process sets PYTHONPATH).
 """
@@ -62,11 +63,12 @@ def upload_confirm_inline(request: HttpRequest) -> JsonResponse:
     resize_job.run(parse_request(json.dumps(resize)), s3=aws.s3_client(), bucket=settings.DARKROOM_BUCKET)
     photo = services.photo_refresh(photo=photo)
     resized = time.perf_counter()
-    email = contracts.upload_received_email(
-        photo_id=str(photo.pk),
+    email = contracts.upload_batch_email(
+        batch_id=str(photo.pk),
         to=request.user.email,
-        filename=photo.filename,
-        photo_url=settings.DARKROOM_SITE_URL.rstrip("/") + reverse("photo_detail", args=[photo.pk]),
+        developed=1 if photo.status == Photo.Status.READY else 0,
+        failed=[] if photo.status == Photo.Status.READY else [{"filename": photo.filename, "reason": "failed"}],
+        gallery_url=settings.DARKROOM_SITE_URL.rstrip("/") + reverse("gallery"),
         correlation_id=photo.correlation_id,
     )
     mail_settings = mail.MailSettings.from_env(os.environ)

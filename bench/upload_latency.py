@@ -27,7 +27,6 @@ from devstack.stack import ROOT
 TARGET_SPEEDUP = 20
 TARGET_P95_MS = 30
 WARM_UP_ROUNDS = 2
-SQLITE_WAL = "PRAGMA%20journal_mode%3DWAL%3B%20PRAGMA%20synchronous%3DNORMAL"
 
 
 def percentile(values: list[float], fraction: float) -> float:
@@ -69,54 +68,13 @@ def worker(runs: int) -> dict:
     """Runs in the worker process: Django in-process against moto server in its own process, requests alternating."""
     import logging
 
-    from bench.local_site import free_port
     from bench.photo_files import twelve_megapixel_jpeg
-    from devstack import template
-    from devstack.stack import aws_environment
+    from bench.site_in_process import site_beside_moto
 
     logging.disable(logging.INFO)  # one log line per confirm would be timed too
     workdir = Path(tempfile.mkdtemp(prefix="darkroom-latency-"))
-    # moto server runs in its own process, as AWS is remote: in this one its request handling would hold the GIL
-    # the site's request needs, and the site's parallel SQS sends would queue behind each other.
-    port = free_port()
-    moto = subprocess.Popen(
-        [sys.executable, "-m", "devstack.moto_server", f"--port={port}"],
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    os.environ.update(aws_environment(f"http://127.0.0.1:{port}"))
-    _wait_for(f"http://127.0.0.1:{port}/moto-api/")
-    os.environ.update(template.provision(site_origin="http://testserver"))
-    os.environ.update(
-        {
-            "DJANGO_SETTINGS_MODULE": "web.settings",
-            "DARKROOM_LOCAL": "1",
-            "DJANGO_ALLOWED_HOSTS": "testserver",
-            "DARKROOM_SITE_URL": "http://testserver/",
-            # WAL and synchronous=NORMAL: a commit without SQLite's rollback-journal fsyncs (three per confirm), closer
-            # to the PostgreSQL the site uses in production.
-            "DATABASE_URL": f"sqlite:///{workdir / 'latency.sqlite3'}?init_command={SQLITE_WAL}",
-        }
-    )
-    try:
+    with site_beside_moto(workdir / "latency.sqlite3"):
         return _measure(runs, content=twelve_megapixel_jpeg())
-    finally:
-        moto.terminate()
-        moto.wait(timeout=10)
-
-
-def _wait_for(url: str, timeout: float = 30) -> None:
-    import urllib.request
-
-    deadline = time.monotonic() + timeout
-    while True:
-        try:
-            urllib.request.urlopen(url, timeout=1).close()
-            return
-        except OSError:
-            if time.monotonic() > deadline:
-                raise
-            time.sleep(0.1)
 
 
 def _measure(runs: int, *, content: bytes) -> dict:
