@@ -89,6 +89,8 @@ def site(local_stack, live_server, settings, transactional_db):
     settings.DARKROOM_NOTIFY_QUEUE_URL = local_stack.resources["DARKROOM_NOTIFY_QUEUE_URL"]
     settings.DARKROOM_TASKS_QUEUE_URL = local_stack.resources["DARKROOM_TASKS_QUEUE_URL"]
     settings.DARKROOM_TASKS_DLQ_URL = local_stack.resources["DARKROOM_TASKS_DLQ_URL"]
+    settings.DARKROOM_RESIZE_DLQ_URL = local_stack.resources["DARKROOM_RESIZE_DLQ_URL"]
+    settings.DARKROOM_NOTIFY_DLQ_URL = local_stack.resources["DARKROOM_NOTIFY_DLQ_URL"]
     settings.DARKROOM_SITE_URL = live_server.url + "/"
     aws.clear_clients()
     yield live_server.url

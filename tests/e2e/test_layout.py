@@ -100,3 +100,26 @@ def test_on_a_laptop_the_navigation_shows_without_a_menu_button(open_page, libra
     expect(page.get_by_role("button", name="Menu")).to_be_hidden()
     expect(page.locator("#site-nav").get_by_role("link", name="Photos")).to_be_visible()
     expect(page.locator("#site-nav").get_by_role("link", name="Account")).to_be_visible()
+
+
+@pytest.fixture
+def staff_user(site, django_db_blocker):
+    from web.accounts.models import User
+
+    with django_db_blocker.unblock():
+        return User.objects.create_superuser(email="ops@example.com", password="an-operator-passphrase")
+
+
+@pytest.mark.parametrize("width", WIDTHS)
+def test_the_staff_queues_page_fits_every_screen(open_page, staff_user, width):
+    page = open_page(user=staff_user, viewport={"width": width, "height": HEIGHT})
+    response = page.goto("/staff/queues/")
+    assert response.status == 200
+    expect(page.get_by_role("heading", level=1)).to_be_visible()
+    expect(page.get_by_text("not configured")).to_have_count(0)  # every queue of the stack is known
+    if width in SCREENSHOT_WIDTHS:
+        SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+        page.screenshot(path=SCREENSHOTS / f"staff-queues-{width}.png", full_page=True)
+
+    layout = horizontal_overflow(page)
+    assert layout["scrollWidth"] <= layout["innerWidth"], overflow_report("staff queues", width, layout)
