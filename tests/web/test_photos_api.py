@@ -82,6 +82,10 @@ def test_presign_keys_are_server_chosen_even_for_hostile_names(user_client, user
         ({"filename": "a\x00.jpg", "content_type": "image/jpeg", "size": 10}, "control characters"),
         ({"filename": "a\r\nBcc: x@example.com.jpg", "content_type": "image/jpeg", "size": 10}, "control characters"),
         ({"filename": "a\u2028b.jpg", "content_type": "image/jpeg", "size": 10}, "control characters"),
+        ({"filename": "evil\u202egpj.exe", "content_type": "image/jpeg", "size": 10}, "right-to-left override"),
+        ({"filename": "a\u2066b\u2069.jpg", "content_type": "image/jpeg", "size": 10}, "invisible formatting"),
+        ({"filename": "\ufeffa.jpg", "content_type": "image/jpeg", "size": 10}, "invisible formatting"),
+        ({"filename": "a\u200bb.jpg", "content_type": "image/jpeg", "size": 10}, "invisible formatting"),
         ({"filename": "", "content_type": "image/jpeg", "size": 10}, "filename is required"),
         ({"filename": "..", "content_type": "image/jpeg", "size": 10}, "no name part"),
         ({"content_type": "image/jpeg", "size": 10}, "'filename' is required"),
@@ -216,6 +220,30 @@ def test_confirm_stores_only_the_last_part_of_a_path_like_filename(user_client):
     upload_and_confirm(user_client, filename="..\\..\\windows\\holiday.jpg")
 
     assert Photo.objects.get().filename == "holiday.jpg"
+
+
+def test_a_family_emoji_and_a_persian_name_keep_their_joiners(user_client):
+    for name in (
+        "\U0001f468\u200d\U0001f469\u200d\U0001f467 beach.jpg",
+        "\u0645\u06cc\u200c\u062e\u0648\u0627\u0647\u0645.jpg",
+    ):
+        upload_and_confirm(user_client, filename=name)
+
+    assert sorted(Photo.objects.values_list("filename", flat=True)) == sorted(
+        ["\U0001f468\u200d\U0001f469\u200d\U0001f467 beach.jpg", "\u0645\u06cc\u200c\u062e\u0648\u0627\u0647\u0645.jpg"]
+    )
+
+
+def test_confirm_refuses_a_right_to_left_override_in_the_filename(user_client):
+    presigned = presign(user_client).json()
+    browser_upload(presigned, jpeg_bytes())
+
+    response = post_json(
+        user_client, "/api/uploads/confirm", {"key": presigned["key"], "filename": "evil\u202egpj.exe"}
+    )
+
+    assert response.status_code == 400 and "right-to-left override" in response.json()["error"]
+    assert not Photo.objects.exists()
 
 
 def test_confirm_refuses_a_nul_in_the_filename(user_client):

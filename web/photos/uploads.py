@@ -36,6 +36,10 @@ class UploadError(Exception):
         self.status = status
 
 
+# Zero-width (non-)joiners are format characters too, but emoji sequences and Persian or Indic names need them.
+JOINERS = frozenset({"\u200c", "\u200d"})
+
+
 def clean_filename(filename: str) -> str:
     """The name shown to the user: never a key, so only its last path part is kept, and control characters refused."""
     if not isinstance(filename, str) or not filename.strip():
@@ -43,6 +47,12 @@ def clean_filename(filename: str) -> str:
     # Control characters and line/paragraph separators: never useful in a name, and a line break in an email subject.
     if any(unicodedata.category(char) in {"Cc", "Zl", "Zp"} for char in filename):
         raise UploadError("The filename contains control characters (such as NUL); rename the file and try again.")
+    # Invisible format characters: a right-to-left override shows "evil\u202egpj.exe" as "evilexe.jpg".
+    if any(unicodedata.category(char) == "Cf" and char not in JOINERS for char in filename):
+        raise UploadError(
+            "The filename contains invisible formatting characters (such as a right-to-left override); rename the"
+            " file and try again."
+        )
     # A lone UTF-16 surrogate (JSON allows "\ud800") is no text at all: no database or email header can store it.
     if any(unicodedata.category(char) == "Cs" for char in filename):
         raise UploadError("The filename is not valid Unicode text; rename the file and try again.")
