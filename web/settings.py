@@ -181,6 +181,11 @@ DARKROOM_SITE_URL = env("DARKROOM_SITE_URL", "http://127.0.0.1:8000/")
 # Largest original accepted, enforced by the presigned POST policy and checked again on confirm.
 DARKROOM_MAX_UPLOAD_BYTES = int(os.environ.get("DARKROOM_MAX_UPLOAD_BYTES", str(25 * 1024 * 1024)))
 DARKROOM_PRESIGN_EXPIRY_SECONDS = 300
+# Fair use per account, checked at presign (429 saying when it lifts): a phone's whole holiday in one go, not a
+# script filling the bucket. Trashed photos count towards storage until the Trash is emptied.
+DARKROOM_UPLOADS_PER_HOUR = int(os.environ.get("DARKROOM_UPLOADS_PER_HOUR", "1000"))
+DARKROOM_UPLOADS_PER_DAY = int(os.environ.get("DARKROOM_UPLOADS_PER_DAY", "3000"))
+DARKROOM_STORAGE_BYTES_PER_ACCOUNT = int(os.environ.get("DARKROOM_STORAGE_BYTES_PER_ACCOUNT", str(20 * 2**30)))
 # Confirm refuses an upload stored longer ago than this: half the bucket's two-day expiry of uploads still tagged as
 # pending (template.yaml), so resize or the sweeper always has a day to take a recorded original out of it.
 DARKROOM_CONFIRM_WITHIN_SECONDS = 24 * 3600

@@ -105,6 +105,11 @@ def upload_presign(request: HttpRequest) -> JsonResponse:
             content_type=_field(body, "content_type", str),
             size=_field(body, "size", int),
         )
+    except uploads.LimitReached as error:
+        response = _error(error.message, error.status)
+        if error.retry_after is not None:
+            response["Retry-After"] = str(error.retry_after)
+        return response
     except uploads.UploadError as error:
         return _error(error.message, error.status)
     return JsonResponse({"key": upload.key, "url": upload.url, "fields": upload.fields})

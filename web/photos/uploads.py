@@ -11,6 +11,7 @@ from pathlib import PurePosixPath, PureWindowsPath
 from botocore.exceptions import BotoCoreError, ClientError
 from django.conf import settings
 from django.db import IntegrityError, transaction
+from django.db.models import Sum
 from django.utils import timezone
 
 from web import aws
@@ -71,6 +72,50 @@ def _check_declared(*, content_type: str, size: int) -> None:
         raise UploadError("The file is empty.")
 
 
+class LimitReached(UploadError):
+    """A fair-use limit of the account: 429, with when it lifts (None for storage, which lifts by deleting)."""
+
+    def __init__(self, message: str, *, retry_after: int | None):
+        super().__init__(message, status=429)
+        self.retry_after = retry_after
+
+
+def _check_fair_use(*, owner: User, size: int) -> None:
+    """The account's fair-use limits (web/settings.py): photos per hour and per day, and bytes stored."""
+    now = timezone.now()
+    for window, limit, period in (
+        (timedelta(hours=1), settings.DARKROOM_UPLOADS_PER_HOUR, "hour"),
+        (timedelta(days=1), settings.DARKROOM_UPLOADS_PER_DAY, "day"),
+    ):
+        recent = Photo.objects.filter(owner=owner, created_at__gt=now - window).order_by("-created_at")
+        if recent.count() >= limit:
+            lifts = recent.values_list("created_at", flat=True)[limit - 1] + window
+            wait = max(1, int((lifts - now).total_seconds()))
+            raise LimitReached(
+                f"You have uploaded {limit} photos in the last {period}, the limit: you can upload more in"
+                f" {_minutes_text(wait)}.",
+                retry_after=wait,
+            )
+    stored = Photo.objects.filter(owner=owner).aggregate(total=Sum("size_bytes"))["total"] or 0
+    if stored + size > settings.DARKROOM_STORAGE_BYTES_PER_ACCOUNT:
+        raise LimitReached(
+            f"Your photos take {_bytes_text(stored)} of the {_bytes_text(settings.DARKROOM_STORAGE_BYTES_PER_ACCOUNT)}"
+            " an account may store: delete photos and empty the Trash to upload more.",
+            retry_after=None,
+        )
+
+
+def _minutes_text(seconds: int) -> str:
+    minutes = max(1, round(seconds / 60))
+    if minutes < 120:
+        return "1 minute" if minutes == 1 else f"{minutes} minutes"
+    return f"{round(minutes / 60)} hours"
+
+
+def _bytes_text(size: int) -> str:
+    return f"{size / 2**30:.3g} GB" if size >= 2**30 else f"{size / 2**20:.3g} MB"
+
+
 def upload_limit_text() -> str:
     """DARKROOM_MAX_UPLOAD_BYTES as people read it: "25 MB", "1.5 MB", "512 KB"."""
     size = settings.DARKROOM_MAX_UPLOAD_BYTES
@@ -94,6 +139,7 @@ def upload_presign(*, owner: User, filename: str, content_type: str, size: int) 
     """A short-lived presigned POST for one file, to a key the server picks under the owner's prefix."""
     clean_filename(filename)
     _check_declared(content_type=content_type, size=size)
+    _check_fair_use(owner=owner, size=size)
     key = keys.upload_key(user_id=owner.pk, photo_id=uuid.uuid4())
     post = aws.presigned_post(
         key=key,
