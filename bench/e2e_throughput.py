@@ -10,6 +10,7 @@ The clock starts once the users have signed up (their welcome emails still count
 import argparse
 import tempfile
 import time
+import uuid
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
@@ -33,12 +34,15 @@ def run(*, photos: int = 100, users: int = 10, resize_concurrency: int = 1, noti
             started = time.monotonic()
 
             def upload_all(number: int) -> list[str]:
-                return [clients[number].upload(content, f"photo{index}.jpg") for index in plan[number]]
+                # Each user picks all their photos at once: one batch, so one email once they have all developed.
+                batch = {"id": str(uuid.uuid4()), "size": len(plan[number])}
+                return [clients[number].upload(content, f"photo{index}.jpg", batch=batch) for index in plan[number]]
 
             with ThreadPoolExecutor(max_workers=users) as pool:
                 photo_ids = list(pool.map(upload_all, range(users)))
             uploaded = time.monotonic() - started
-            ready_at, emails_at = _wait_until_done(site, clients, photo_ids, users + photos, started)
+            # The welcome email, and one per batch
+            ready_at, emails_at = _wait_until_done(site, clients, photo_ids, users * 2, started)
     finished = max([*ready_at.values(), emails_at])
     return {
         "photos": photos,
