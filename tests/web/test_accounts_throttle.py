@@ -234,6 +234,20 @@ def test_reset_requests_from_one_network_are_capped_per_hour(client, settings, d
     assert OutboxMessage.objects.filter(body__kind="password_reset").count() == 2
 
 
+def test_probing_which_addresses_have_accounts_is_capped_like_signups(client, settings):
+    # GIVEN an account, and a stranger asking signup about it from one network (issue 16: 15 of 15 answered)
+    settings.DARKROOM_EMAIL_FORMS_PER_NETWORK_PER_HOUR = 3
+    User.objects.create_user(email="ada@example.com", password=PASSWORD)
+    probe = {"email": "ada@example.com", "password": "correct horse battery"}
+    answers = [client.post("/signup/", probe, REMOTE_ADDR="198.51.100.7") for _ in range(4)]
+
+    # THEN the first three say so, as a real signup would, and the fourth says only that the network is over its cap
+    assert [answer.status_code for answer in answers] == [400, 400, 400, 429]
+    assert all("already exists" in answer.content.decode() for answer in answers[:3])
+    assert "already exists" not in answers[3].content.decode()
+    assert "Too many requests from your network" in answers[3].content.decode()
+
+
 def test_a_form_with_bad_input_does_not_count(client, settings):
     settings.DARKROOM_EMAIL_FORMS_PER_NETWORK_PER_HOUR = 1
     client.post("/signup/", {"email": "not-an-address", "password": "x"}, REMOTE_ADDR="198.51.100.7")

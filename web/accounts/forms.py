@@ -30,9 +30,13 @@ class SignupForm(forms.Form):
         widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
     )
 
+    # Set when the answer would tell whether the address has an account: such a probe counts like a signup.
+    address_taken = False
+
     def clean_email(self) -> str:
         email = mailable_address(self.cleaned_data["email"])
         existing = User.objects.filter(email__iexact=email).first()
+        self.address_taken = existing is not None
         if existing and existing.deletion_requested_at:
             raise forms.ValidationError("The account at this address is being deleted. Try again in a few minutes.")
         if existing:

@@ -34,7 +34,11 @@ def signup(request):
     if request.user.is_authenticated:
         return redirect("gallery")
     form = SignupForm(request.POST or None)
-    if request.method == "POST" and form.is_valid() and not _form_use_allowed(request, form, "signup"):
+    # "An account with this email already exists" answers a probe: it counts against the network's cap too, and
+    # over the cap the answer no longer says it.
+    probe = request.method == "POST" and (form.is_valid() or form.address_taken)
+    if probe and not _form_use_allowed(request, form, "signup"):
+        form.errors.pop("email", None)
         return render(request, "accounts/signup.html", {"form": form}, status=429)
     if request.method == "POST" and form.is_valid():
         try:
