@@ -53,7 +53,13 @@ class SignupForm(forms.Form):
         return cleaned
 
 
+# The login form warns this many wrong passwords before the pause, and offers the reset.
+LOGIN_WARN_WHEN_LEFT = 2
+
+
 class LoginForm(AuthenticationForm):
+    attempts_left: int | None = None
+
     username = forms.EmailField(
         label="Email",
         max_length=254,
@@ -76,11 +82,22 @@ class LoginForm(AuthenticationForm):
         ip = throttle.client_ip(self.request)
         # Counted before the password is checked, so a burst of parallel guesses cannot all pass a count of zero.
         if not throttle.login_attempt_allowed(email=email, ip=ip):
+            self.attempts_left = 0
             minutes = settings.DARKROOM_LOGIN_FAILURE_WINDOW_SECONDS // 60
             raise forms.ValidationError(
                 f"Too many failed attempts. Try again in {minutes} minutes, or reset your password.", code="throttled"
             )
-        cleaned = super().clean()
+        try:
+            cleaned = super().clean()
+        except forms.ValidationError as error:
+            self.attempts_left = throttle.login_attempts_left(email=email, ip=ip)
+            if self.attempts_left <= LOGIN_WARN_WHEN_LEFT:
+                left = "1 attempt" if self.attempts_left == 1 else f"{self.attempts_left} attempts"
+                minutes = settings.DARKROOM_LOGIN_FAILURE_WINDOW_SECONDS // 60
+                raise forms.ValidationError(
+                    [*error.error_list, f"{left} left before logins from your network pause for {minutes} minutes."]
+                ) from error
+            raise
         throttle.login_failures_forget(email=email, ip=ip)
         return cleaned
 

@@ -4,9 +4,11 @@ Login: after a few wrong passwords the login form stops checking them for a whil
 
 Counted in the database, since each Lambda process has its own memory. Three limits over a sliding window: one
 account from one network (someone guessing a password), one network over any accounts (credential stuffing from one
-address), and one account over all networks (a distributed guess; set high, since it also locks the owner out). A
-refused attempt never reaches the password hasher, so it says nothing about whether the password was right.
-Addresses arrive normalised by the login form (web/accounts/addresses.py), so each account has one count.
+address), and one account over the other networks (a distributed guess; set high). A refused attempt never reaches
+the password hasher, so it says nothing about whether the password was right, and is not counted: guessing on
+through a block does not extend it. One network alone cannot block an account for the others, and a completed
+password reset lifts the account's failures. Addresses arrive normalised by the login form
+(web/accounts/addresses.py), so each account has one count.
 """
 
 import ipaddress
@@ -46,20 +48,39 @@ def _network(address: str) -> str:
 
 def login_attempt_allowed(*, email: str, ip: str) -> bool:
     """Record an attempt as failed until it succeeds (login_failures_forget), then say whether its password may be
-    checked: recording first means parallel attempts each see the others. Refused attempts stay counted, so
-    guessing on through a block keeps it."""
-    FailedLogin.objects.create(email=email, ip=ip)
-    window = timezone.now() - timedelta(seconds=settings.DARKROOM_LOGIN_FAILURE_WINDOW_SECONDS)
-    counts = FailedLogin.objects.filter(Q(email=email) | Q(ip=ip), created_at__gte=window).aggregate(
-        pair=Count("pk", filter=Q(email=email, ip=ip)),
-        network=Count("pk", filter=Q(ip=ip)),
-        account=Count("pk", filter=Q(email=email)),
-    )  # one query for the three limits
-    return not (
+    checked: recording first means parallel attempts each see the others. A refused attempt is taken back, so it
+    never extends a block."""
+    attempt = FailedLogin.objects.create(email=email, ip=ip)
+    counts = _failures(email=email, ip=ip)
+    allowed = not (
         counts["pair"] > settings.DARKROOM_LOGIN_FAILURES_PER_ACCOUNT_AND_NETWORK
         or counts["network"] > settings.DARKROOM_LOGIN_FAILURES_PER_NETWORK
-        or counts["account"] > settings.DARKROOM_LOGIN_FAILURES_PER_ACCOUNT
+        or counts["elsewhere"] > settings.DARKROOM_LOGIN_FAILURES_PER_ACCOUNT
     )
+    if not allowed:
+        attempt.delete()
+    return allowed
+
+
+def login_attempts_left(*, email: str, ip: str) -> int:
+    """How many more wrong passwords this account may get from this network before its logins from there pause."""
+    counts = _failures(email=email, ip=ip)
+    return max(0, settings.DARKROOM_LOGIN_FAILURES_PER_ACCOUNT_AND_NETWORK - counts["pair"])
+
+
+def _failures(*, email: str, ip: str) -> dict[str, int]:
+    window = timezone.now() - timedelta(seconds=settings.DARKROOM_LOGIN_FAILURE_WINDOW_SECONDS)
+    return FailedLogin.objects.filter(Q(email=email) | Q(ip=ip), created_at__gte=window).aggregate(
+        pair=Count("pk", filter=Q(email=email, ip=ip)),
+        network=Count("pk", filter=Q(ip=ip)),
+        # Failures for the account from other networks: one network's guessing never blocks the owner elsewhere.
+        elsewhere=Count("pk", filter=Q(email=email) & ~Q(ip=ip)),
+    )  # one query for the three limits
+
+
+def login_failures_lift(*, email: str) -> None:
+    """The owner reset the password: every failure counted against the account goes."""
+    FailedLogin.objects.filter(email=email).delete()
 
 
 def login_failures_forget(*, email: str, ip: str) -> None:

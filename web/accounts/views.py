@@ -119,6 +119,7 @@ class _TellsTheOwner:
         with transaction.atomic():
             response = super().form_valid(form)
             password_changed(user=form.user, correlation_id=self.request.correlation_id)
+            throttle.login_failures_lift(email=form.user.email)  # the owner proved it: no pause left to wait out
         return response
 
 
