@@ -1,4 +1,4 @@
-"""The fault-injected load run's figures: 300 uploads against the local stack under injected faults, then the counts.
+"""The fault-injected load run's figures: 300 uploads in batches against the local stack under faults, then counts.
 
     .venv/bin/python -m bench.load_run [--uploads 300] [--users 12]
 
@@ -21,8 +21,15 @@ MUST_BE_ZERO = (
     "emails_missing",
     "emails_duplicated",
     "emails_unexpected",
+    "upload_received_emails",
+    "batches_not_mailed",
+    "batches_mailed_twice",
+    "tasks_unfinished",
+    "tasks_failed",
+    "tasks_finished_twice",
     "resize_dlq_unexplained",
     "notify_dlq",
+    "tasks_dlq",
 )
 
 
@@ -35,11 +42,12 @@ def problems(counts: load_scenario.LoadCounts) -> list[str]:
 
 def markdown(counts: load_scenario.LoadCounts, plan: load_scenario.LoadPlan) -> str:
     lines = [
-        f"Fault-injected load run: {plan.uploads} uploads ({plan.poison} not images) by {plan.users} concurrent users; "
-        f"{plan.site_sqs_failure_rate:.0%} of the site's SQS sends fail, {plan.function_s3_failure_rate:.0%} of the "
-        f"functions' S3 requests and {plan.ses_throttle_rate:.0%} of SES sends are refused per attempt, "
-        f"{plan.duplicate_fraction:.0%} of the sent messages are delivered twice, the resize function's pollers "
-        f"are killed mid-batch and restarted; the sweeper runs every {plan.sweep_every:g} s.",
+        f"Fault-injected load run: {plan.uploads} uploads ({plan.poison} not images) by {plan.users} concurrent users, "
+        f"{plan.batch_size} files per batch; {plan.site_sqs_failure_rate:.0%} of the site's SQS sends fail, "
+        f"{plan.function_s3_failure_rate:.0%} of the functions' S3 requests and {plan.ses_throttle_rate:.0%} of SES "
+        f"sends are refused per attempt, {plan.duplicate_fraction:.0%} of the sent messages are delivered twice, the "
+        f"resize function's pollers and then the site's tasks worker are killed mid-batch and restarted; the "
+        f"sweeper runs every {plan.sweep_every:g} s.",
         "",
         "| count | value |",
         "|---|---:|",

@@ -1,14 +1,15 @@
-"""The fault-injected load run: concurrent users upload against the local stack while AWS misbehaves, then every
-photo, email and dead letter is counted. tests/load/test_fault_injected_run.py asserts the counts;
-`python -m bench.load_run` prints them.
+"""The fault-injected load run: concurrent users upload batches of files against the local stack while AWS
+misbehaves, then every photo, background task, email and dead letter is counted.
+tests/load/test_fault_injected_run.py asserts the counts; `python -m bench.load_run` prints them.
 
 Faults, all injected from outside the code under test (devstack.faults hooks, devstack's poller control):
 - the site's SQS sends fail (whole calls), so the outbox keeps those messages and the sweeper sends them;
 - the functions' S3 and SES v2 requests fail transiently (503 SlowDown, 429 TooManyRequests per HTTP attempt),
   which the functions' botocore retries and, past those, the queue's redelivery must absorb;
-- a sample of the messages the site sent is delivered a second time (re-sent to its queue, as SQS's
-  at-least-once delivery may do);
-- the resize function's pollers are SIGKILLed while messages are in flight, and restarted;
+- a sample of the messages the site sent (resize requests, emails, `task.ready`) is delivered a second time
+  (re-sent to its queue, as SQS's at-least-once delivery may do);
+- the resize function's pollers, and later the site's tasks worker (which settles photos from S3's manifest
+  events and sends each batch's email), are SIGKILLed while messages are in flight, and restarted;
 - a few uploads are not images (text declared as image/jpeg).
 The site runs in its own process on a SQLite file (bench/local_site.py), with the sweeper inside it every couple
 of seconds and short deadlines (bench/site_server.py).
@@ -20,19 +21,33 @@ import re
 import tempfile
 import threading
 import time
+import uuid
 from collections import Counter
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 import boto3
+from jinja2 import Environment, FileSystemLoader
 
 from bench.local_site import LocalSite
 from bench.photo_files import small_jpeg
 from bench.site_client import SiteClient
 from devstack.faults import reported_counts
+from devstack.stack import ROOT, SITE_TASKS_WORKER
 
 POISON_BYTES = b"this is a text file, not a photo\n" * 40
+# What the tasks worker logs (django.tasks' own task_finished receiver) each time a task finishes successfully.
+TASK_SUCCEEDED = re.compile(r"Task id=(\S+) path=\S+ state=SUCCESSFUL$", re.M)
+# What the worker logs for a task.ready message that runs nothing (web/tasks/runner.py): a duplicate, a finished task.
+TASK_REFUSED = re.compile(
+    r" web\.tasks\.runner task \S+ \S+: (duplicate or superseded message|already finished|running elsewhere)$", re.M
+)
+BATCH_MAIL_TASK = "web.photos.batches.upload_batch_mail"
+# upload_batch_mail's return values when it sent nothing (the batch was already mailed, or is gone or empty).
+BATCH_MAIL_SENT_NOTHING = ("already sent", "gone", "nothing to tell")
+# The notify function's subject template for a batch: the expected subjects are rendered from it.
+NOTIFY_TEMPLATES = ROOT / "functions" / "notify" / "mail_templates"
 
 
 @dataclass(frozen=True)
@@ -40,6 +55,7 @@ class LoadPlan:
     uploads: int = 300  # poison uploads included
     poison: int = 6
     users: int = 12  # one concurrent client each
+    batch_size: int = 5  # the files a user picks at once: one batch id and size on each confirm, one email
     site_sqs_failure_rate: float = 0.10
     function_s3_failure_rate: float = 0.10
     ses_throttle_rate: float = 0.20
@@ -47,12 +63,13 @@ class LoadPlan:
     visibility_timeout: int = 5  # the template's 6 minutes, shortened so redeliveries come back within the run
     sweep_every: float = 2
     outbox_retry_after: float = 2
-    # Past this the sweeper re-enqueues a photo (production: 10 minutes); above the run's queue backlog, so it acts
-    # on what was lost rather than on what is merely queued.
+    # Past this the sweeper re-enqueues a photo (production: 10 minutes). On a 2-core machine the resize backlog at
+    # the end of the uploads is longer, so it also asks again for photos merely queued: a second resize, no loss.
     processing_deadline: int = 60
     # Pollers per function. Lambda scales resize out (no MaximumConcurrency in the template) and notify up to its
-    # ScalingConfig (2 locally); while a resize poller sleeps in botocore's retry backoff, the others work.
-    concurrency: dict[str, int] = field(default_factory=lambda: {"resize": 4, "notify": 2})
+    # ScalingConfig (2 locally); while a resize poller sleeps in botocore's retry backoff, the others work. The
+    # site's tasks worker (its own Lambda, through Zappa's event source) runs two at once too.
+    concurrency: dict[str, int] = field(default_factory=lambda: {"resize": 4, "notify": 2, SITE_TASKS_WORKER: 2})
     settle_timeout: float = 180
     seed: int = 7
 
@@ -70,17 +87,29 @@ class LoadCounts:
     photos_requeued_by_sweeper: int = 0
     outbox_sends_that_failed: int = 0
     outbox_pending: int = 0
+    batches: int = 0
+    batches_not_mailed: int = 0
+    batches_mailed_twice: int = 0
     emails_expected: int = 0
     emails_sent: int = 0
     emails_missing: int = 0
     emails_duplicated: int = 0
     emails_unexpected: int = 0
+    upload_received_emails: int = 0
+    tasks_successful: dict[str, int] = field(default_factory=dict)  # per task path
+    tasks_unfinished: int = 0
+    tasks_failed: int = 0
+    tasks_finished_twice: int = 0
+    tasks_rerun_after_worker_stopped: int = 0
+    task_messages_that_ran_nothing: dict[str, int] = field(default_factory=dict)  # per reason, from the worker's log
     messages_delivered_twice: int = 0
     records_handed_back_to_queue: dict[str, int] = field(default_factory=dict)  # batchItemFailures, per function
     resize_pollers_killed_mid_batch: bool = False
+    tasks_worker_killed_mid_batch: bool = False
     resize_dlq: int = 0
     resize_dlq_unexplained: int = 0
     notify_dlq: int = 0
+    tasks_dlq: int = 0
     faults_injected: dict[str, int] = field(default_factory=dict)
     failure_reasons: dict[str, int] = field(default_factory=dict)
     seconds: float = 0.0
@@ -92,6 +121,7 @@ class _Upload:
     filename: str
     content: bytes
     poison: bool
+    batch: dict = field(default_factory=dict)  # {"id", "size"}, as the upload page sends it on each confirm
     photo_id: str | None = None
 
 
@@ -130,9 +160,14 @@ def run(plan: LoadPlan = LoadPlan(), *, workdir: Path | None = None) -> LoadCoun
     return counts
 
 
+def _email_of(user: int) -> str:
+    return f"load{user}@example.com"
+
+
 def _plan_uploads(plan: LoadPlan) -> list[_Upload]:
-    poison_at = set(random.Random(plan.seed).sample(range(plan.uploads), plan.poison))
-    return [
+    chance = random.Random(plan.seed)
+    poison_at = set(chance.sample(range(plan.uploads), plan.poison))
+    uploads = [
         _Upload(
             user=number % plan.users,
             filename=f"{'poison' if number in poison_at else 'photo'}-{number}.jpg",
@@ -141,100 +176,147 @@ def _plan_uploads(plan: LoadPlan) -> list[_Upload]:
         )
         for number in range(plan.uploads)
     ]
+    for user in range(plan.users):  # each user picks batch_size files at a time, in the order they upload them
+        mine = [upload for upload in uploads if upload.user == user]
+        for start in range(0, len(mine), plan.batch_size):
+            picked = mine[start : start + plan.batch_size]
+            batch = {"id": str(uuid.UUID(int=chance.getrandbits(128), version=4)), "size": len(picked)}
+            for upload in picked:
+                upload.batch = batch
+    return uploads
 
 
 def _drive(site: LocalSite, plan: LoadPlan) -> LoadCounts:
     clients = [SiteClient(site.url) for _ in range(plan.users)]
     for number, client in enumerate(clients):
-        client.signup(f"load{number}@example.com")
+        client.signup(_email_of(number))
     uploads = _plan_uploads(plan)
     confirmed = Counter()
     lock = threading.Lock()
 
     def upload_for(user: int) -> None:
         for upload in (item for item in uploads if item.user == user):
-            upload.photo_id = clients[user].upload(upload.content, upload.filename)
+            upload.photo_id = clients[user].upload(upload.content, upload.filename, batch=upload.batch)
             with lock:
                 confirmed["uploads"] += 1
 
     with ThreadPoolExecutor(max_workers=plan.users) as pool:
         futures = [pool.submit(upload_for, user) for user in range(plan.users)]
-        while confirmed["uploads"] < plan.uploads // 3 and not all(future.done() for future in futures):
-            time.sleep(0.1)
-        killed = _kill_resize_mid_batch(site)
+
+        def wait_for_confirmed(number: int) -> None:
+            while confirmed["uploads"] < number and not all(future.done() for future in futures):
+                time.sleep(0.1)
+
+        wait_for_confirmed(plan.uploads // 3)
+        killed_resize = _kill_mid_batch(site, "resize", "DARKROOM_RESIZE_QUEUE_URL")
+        wait_for_confirmed(2 * plan.uploads // 3)
+        killed_tasks = _kill_mid_batch(site, SITE_TASKS_WORKER, "DARKROOM_TASKS_QUEUE_URL")
         for future in futures:
             future.result()
-    duplicates = _deliver_twice(site, plan)
+    # Twice: most batch emails (and their task.ready messages) are sent only once the photos settle.
+    duplicates, seen = _deliver_twice(site, plan)
     _wait_until_settled(site, clients, uploads, plan)
-    counts = _count(site, uploads)
-    counts.messages_delivered_twice = duplicates
+    more, _ = _deliver_twice(site, plan, after=seen)
+    duplicates += more
+    _wait_until_settled(site, clients, uploads, plan)
     log = (site.workdir / "functions.log").read_text()
+    counts = _count(site, uploads, log)
+    counts.messages_delivered_twice = duplicates
     counts.records_handed_back_to_queue = {
         name: len(re.findall(rf"^\S+ {name} +retry ", log, re.M)) for name in ("resize", "notify")
     }
-    counts.resize_pollers_killed_mid_batch = killed
+    counts.resize_pollers_killed_mid_batch = killed_resize
+    counts.tasks_worker_killed_mid_batch = killed_tasks
     return counts
 
 
-def _in_flight(site: LocalSite, variable: str) -> tuple[int, int]:
+def _in_flight(site: LocalSite, variable: str) -> tuple[int, int, int]:
+    """(waiting, received and not yet deleted, delayed) messages of a queue."""
+    names = [
+        "ApproximateNumberOfMessages",
+        "ApproximateNumberOfMessagesNotVisible",
+        "ApproximateNumberOfMessagesDelayed",
+    ]
     attributes = boto3.client("sqs").get_queue_attributes(
-        QueueUrl=site.stack.resources[variable],
-        AttributeNames=["ApproximateNumberOfMessages", "ApproximateNumberOfMessagesNotVisible"],
+        QueueUrl=site.stack.resources[variable], AttributeNames=names
     )["Attributes"]
-    return int(attributes["ApproximateNumberOfMessages"]), int(attributes["ApproximateNumberOfMessagesNotVisible"])
+    waiting, received, delayed = (int(attributes.get(name, 0)) for name in names)
+    return waiting, received, delayed
 
 
-def _kill_resize_mid_batch(site: LocalSite) -> bool:
-    """SIGKILL the resize function's pollers while messages are in flight (received, not yet deleted: some poller
-    holds them mid-batch), then restart them; those messages come back after the visibility timeout."""
-    deadline = time.monotonic() + 10
-    while _in_flight(site, "DARKROOM_RESIZE_QUEUE_URL")[1] == 0 and time.monotonic() < deadline:
-        time.sleep(0.01)
-    mid_batch = _in_flight(site, "DARKROOM_RESIZE_QUEUE_URL")[1] > 0
-    site.stack.kill_function("resize")
+def _kill_mid_batch(site: LocalSite, name: str, variable: str) -> bool:
+    """SIGKILL a function's (or the tasks worker's) pollers while messages are in flight (received, not yet
+    deleted: some poller holds them mid-batch), then restart them; those messages come back after the visibility
+    timeout. The tasks worker holds a message for a few milliseconds only: this may take a while to catch."""
+    deadline = time.monotonic() + 30
+    while _in_flight(site, variable)[1] == 0 and time.monotonic() < deadline:
+        time.sleep(0.005)
+    mid_batch = _in_flight(site, variable)[1] > 0
+    site.stack.kill_function(name)
     time.sleep(1)
-    site.stack.restart_function("resize")
+    site.stack.restart_function(name)
     return mid_batch
 
 
-def _deliver_twice(site: LocalSite, plan: LoadPlan) -> int:
-    """Re-send a sample of the messages the site did send, to their own queues: each is then delivered twice."""
-    rows = site.query("SELECT queue, body FROM outbox_outboxmessage WHERE sent_at IS NOT NULL ORDER BY id")
+def _deliver_twice(site: LocalSite, plan: LoadPlan, *, after: int = 0) -> tuple[int, int]:
+    """Re-send a sample of the messages the site did send (outbox rows past `after`), to their own queues: each is
+    then delivered twice. Returns how many, and the last row looked at."""
+    rows = site.query(
+        "SELECT id, queue, body FROM outbox_outboxmessage WHERE sent_at IS NOT NULL AND id > ? ORDER BY id", (after,)
+    )
     sample = random.Random(plan.seed).sample(rows, round(len(rows) * plan.duplicate_fraction))
     urls = {
         "resize": site.stack.resources["DARKROOM_RESIZE_QUEUE_URL"],
         "notify": site.stack.resources["DARKROOM_NOTIFY_QUEUE_URL"],
+        "tasks": site.stack.resources["DARKROOM_TASKS_QUEUE_URL"],
     }
     sqs = boto3.client("sqs")  # this process has no faults installed: the copies always go out
-    for queue, body in sample:
+    for _, queue, body in sample:
         sqs.send_message(QueueUrl=urls[queue], MessageBody=json.dumps(json.loads(body), separators=(",", ":")))
-    return len(sample)
+    return len(sample), max((row_id for row_id, *_ in rows), default=after)
 
 
-def _expected_emails(site: LocalSite) -> Counter:
-    users = site.query("SELECT email FROM accounts_user")
-    photos = site.query("SELECT u.email, p.filename FROM photos_photo p JOIN accounts_user u ON u.id = p.owner_id")
-    expected = Counter({(email, "Welcome to Darkroom"): 1 for (email,) in users})
-    expected.update({(email, f"We received {filename}"): 1 for email, filename in photos})
+def _batch_subject(*, developed: int, failed: int) -> str:
+    """The subject notify gives a batch's email, rendered from its own template as notify's mail_render does."""
+    environment = Environment(loader=FileSystemLoader(NOTIFY_TEMPLATES), trim_blocks=True, lstrip_blocks=True)
+    return environment.get_template("upload_batch/subject.txt").render(developed=developed, failed_count=failed)
+
+
+def _expected_emails(uploads: list[_Upload]) -> Counter:
+    """From the plan, not the site: a welcome per user, and per batch one email with the batch's true counts
+    (every poison file failed, every other one developed). (recipient, subject) pairs, as moto's SES keeps them."""
+    expected = Counter({(_email_of(user), "Welcome to Darkroom"): 1 for user in {upload.user for upload in uploads}})
+    batches: dict[str, list[_Upload]] = {}
+    for upload in uploads:
+        batches.setdefault(upload.batch["id"], []).append(upload)
+    for picked in batches.values():
+        failed = sum(upload.poison for upload in picked)
+        expected[(_email_of(picked[0].user), _batch_subject(developed=len(picked) - failed, failed=failed))] += 1
     return expected
 
 
+def _tasks_unfinished(site: LocalSite) -> int:
+    return site.query("SELECT count(*) FROM site_tasks_taskrecord WHERE status IN ('READY', 'RUNNING')")[0][0]
+
+
 def _wait_until_settled(site: LocalSite, clients: list[SiteClient], uploads: list[_Upload], plan: LoadPlan) -> None:
-    """Poll like the gallery does until no photo is processing, the outbox is empty, every expected email is out
-    and both queues are drained (in flight and delayed messages included), or the timeout passes."""
+    """Poll like the gallery does until no photo is processing, the outbox is empty, no task is waiting or running,
+    every expected email is out and the three queues are drained (in flight and delayed messages included), or the
+    timeout passes."""
     deadline = time.monotonic() + plan.settle_timeout
+    expected = _expected_emails(uploads)
     while time.monotonic() < deadline:
         processing = 0
         for user, client in enumerate(clients):
             ids = [upload.photo_id for upload in uploads if upload.user == user]
             processing += sum(state == "processing" for state in client.statuses(ids).values())
         pending = site.query("SELECT count(*) FROM outbox_outboxmessage WHERE sent_at IS NULL")[0][0]
-        emails_out = not (_expected_emails(site) - Counter(site.sent_emails()))
+        emails_out = not (expected - Counter(site.sent_emails()))
         queues_empty = all(
             sum(_in_flight(site, variable)) == 0
-            for variable in ("DARKROOM_RESIZE_QUEUE_URL", "DARKROOM_NOTIFY_QUEUE_URL")
+            for variable in ("DARKROOM_RESIZE_QUEUE_URL", "DARKROOM_NOTIFY_QUEUE_URL", "DARKROOM_TASKS_QUEUE_URL")
         )
-        if not processing and not pending and emails_out and queues_empty:
+        if not processing and not pending and not _tasks_unfinished(site) and emails_out and queues_empty:
             return
         time.sleep(1)
 
@@ -251,7 +333,40 @@ def _dead_letters(site: LocalSite, variable: str) -> list[dict]:
     return list(seen.values())
 
 
-def _count(site: LocalSite, uploads: list[_Upload]) -> LoadCounts:
+def _task_counts(site: LocalSite, log: str) -> dict:
+    """The site's TaskRecord rows, and the worker's log of tasks finished: none waiting or running, none failed, none
+    run to completion twice, and each batch mailed by exactly one run of upload_batch_mail."""
+    rows = site.query("SELECT id, task_path, status, args, errors, return_value FROM site_tasks_taskrecord")
+    statuses = Counter(status for _, _, status, *_ in rows)
+    finishes = Counter(TASK_SUCCEEDED.findall(log))
+    mail_runs = Counter(
+        json.loads(args)[0]
+        for _, path, status, args, _, value in rows
+        if path == BATCH_MAIL_TASK and status == "SUCCESSFUL" and json.loads(value) not in BATCH_MAIL_SENT_NOTHING
+    )
+    # SQLite stores UUIDs as hex; the task's argument is the dashed form.
+    batches = {
+        str(uuid.UUID(batch_id)): emailed_at
+        for batch_id, emailed_at in site.query("SELECT id, emailed_at FROM photos_uploadbatch")
+    }
+    return {
+        "batches": len(batches),
+        "batches_not_mailed": sum(
+            emailed_at is None or not mail_runs[batch_id] for batch_id, emailed_at in batches.items()
+        ),
+        "batches_mailed_twice": sum(runs > 1 for runs in mail_runs.values()),
+        "tasks_successful": dict(
+            Counter(path.rsplit(".", 1)[-1] for _, path, status, *_ in rows if status == "SUCCESSFUL")
+        ),
+        "tasks_unfinished": statuses["READY"] + statuses["RUNNING"],
+        "tasks_failed": statuses["FAILED"],
+        "tasks_finished_twice": sum(count > 1 for count in finishes.values()),
+        "tasks_rerun_after_worker_stopped": sum("WorkerStopped" in errors for *_, errors, _ in rows),
+        "task_messages_that_ran_nothing": dict(Counter(TASK_REFUSED.findall(log))),
+    }
+
+
+def _count(site: LocalSite, uploads: list[_Upload], log: str) -> LoadCounts:
     photos = {
         photo_id: (status, code, message, attempts)
         for photo_id, status, code, message, attempts in site.query(
@@ -260,7 +375,7 @@ def _count(site: LocalSite, uploads: list[_Upload]) -> LoadCounts:
     }
     by_id = {upload.photo_id.replace("-", ""): upload for upload in uploads}  # SQLite stores UUIDs as hex
     statuses = Counter(status for status, *_ in photos.values())
-    expected, sent = _expected_emails(site), Counter(site.sent_emails())
+    expected, sent = _expected_emails(uploads), Counter(site.sent_emails())
     resize_dead = _dead_letters(site, "DARKROOM_RESIZE_DLQ_URL")
     settled = {photo_id for photo_id, (status, *_) in photos.items() if status != "processing"}
     return LoadCounts(
@@ -282,14 +397,18 @@ def _count(site: LocalSite, uploads: list[_Upload]) -> LoadCounts:
         emails_expected=sum(expected.values()),
         emails_sent=sum(sent.values()),
         emails_missing=sum((expected - sent).values()),
-        emails_duplicated=sum(count - 1 for key, count in sent.items() if key in expected and count > 1),
+        # A user's batches with the same counts share a subject: anything past the expected number is a duplicate.
+        emails_duplicated=sum(count - expected[key] for key, count in sent.items() if count > expected.get(key, count)),
         emails_unexpected=sum(count for key, count in sent.items() if key not in expected),
+        upload_received_emails=sum(count for (_, subject), count in sent.items() if subject.startswith("We received")),
         resize_dlq=len(resize_dead),
         # A resize request may end in its DLQ only for a photo the site settled anyway (the sweeper re-enqueued
         # it, or its manifest was written before the last failure); anything else there would be a lost photo.
         resize_dlq_unexplained=sum(body.get("photo_id", "").replace("-", "") not in settled for body in resize_dead),
         notify_dlq=len(_dead_letters(site, "DARKROOM_NOTIFY_DLQ_URL")),
+        tasks_dlq=len(_dead_letters(site, "DARKROOM_TASKS_DLQ_URL")),
         failure_reasons=dict(Counter(f"{code}: {message}" for status, code, message, _ in photos.values() if code)),
+        **_task_counts(site, log),
     )
 
 

@@ -1,6 +1,7 @@
-"""The fault-injected load run (bench/load_scenario.py): 300 uploads by concurrent users against the local stack
-while SQS sends, S3 and SES requests fail, messages arrive twice and the resize poller dies mid-batch. Afterwards
-nothing is lost and nothing is done twice. The same run's figures: `python -m bench.load_run`."""
+"""The fault-injected load run (bench/load_scenario.py): 300 uploads, in batches, by concurrent users against the
+local stack while SQS sends, S3 and SES requests fail, messages arrive twice and the resize pollers and the site's
+tasks worker die mid-batch. Afterwards nothing is lost and nothing is done twice. The same run's figures:
+`python -m bench.load_run`."""
 
 import shutil
 from pathlib import Path
@@ -27,6 +28,7 @@ def counts() -> load_scenario.LoadCounts:
 def test_the_run_went_through_its_faults(counts):
     assert counts.uploads == 300
     assert counts.resize_pollers_killed_mid_batch
+    assert counts.tasks_worker_killed_mid_batch
     assert counts.messages_delivered_twice > 0
     assert counts.outbox_sends_that_failed > 0  # the sweeper, not the request, sent these
     injected = counts.faults_injected
@@ -43,14 +45,25 @@ def test_every_photo_is_settled_and_only_the_poison_failed(counts):
     assert counts.outbox_pending == 0
 
 
-def test_every_email_is_sent_exactly_once(counts):
+def test_every_email_is_sent_exactly_once_and_one_per_batch(counts):
     assert counts.emails_missing == 0
     assert counts.emails_duplicated == 0
-    assert counts.emails_unexpected == 0
-    welcome_and_upload_emails = load_scenario.LoadPlan.users + counts.uploads
-    assert counts.emails_sent == counts.emails_expected == welcome_and_upload_emails
+    assert counts.emails_unexpected == 0  # each batch's subject carries its true developed and failed counts
+    assert counts.upload_received_emails == 0
+    assert counts.batches == 60  # 12 users, 25 files each, picked 5 at a time
+    assert counts.batches_not_mailed == counts.batches_mailed_twice == 0
+    welcome_and_batch_emails = load_scenario.LoadPlan.users + counts.batches
+    assert counts.emails_sent == counts.emails_expected == welcome_and_batch_emails
+
+
+def test_every_task_finished_and_none_ran_twice(counts):
+    assert counts.tasks_unfinished == 0
+    assert counts.tasks_failed == 0
+    assert counts.tasks_finished_twice == 0
+    assert counts.tasks_successful.get("upload_batch_mail", 0) >= counts.batches
 
 
 def test_dead_letter_queues_hold_nothing_that_was_lost(counts):
     assert counts.notify_dlq == 0
+    assert counts.tasks_dlq == 0
     assert counts.resize_dlq_unexplained == 0
