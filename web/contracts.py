@@ -151,6 +151,43 @@ def s3_event_keys(body: str) -> list[str] | None:
         return None
 
 
+@dataclass(frozen=True)
+class MailEvent:
+    """An SES bounce or complaint, as EventBridge delivers it (samples: tests/events/ses_*.json)."""
+
+    kind: str  # "bounce" (permanent only) or "complaint"
+    recipients: list[str]
+    detail: str  # SES's own words, for the logs
+
+
+def ses_mail_event(body: str) -> MailEvent | None:
+    """The bounce or complaint in an EventBridge event from SES; None when `body` is no such event. A transient
+    bounce (a full mailbox) is reported with no recipients: it says nothing lasting about the address."""
+    try:
+        document = json.loads(body)
+    except ValueError:
+        return None
+    if not isinstance(document, dict) or document.get("source") != "aws.ses":
+        return None
+    detail = document.get("detail")
+    if not isinstance(detail, dict):
+        return None
+    try:
+        if detail.get("eventType") == "Bounce":
+            bounce = detail["bounce"]
+            permanent = bounce["bounceType"] == "Permanent"
+            addresses = [item["emailAddress"] for item in bounce["bouncedRecipients"]] if permanent else []
+            why = f"{bounce['bounceType']} {bounce.get('bounceSubType', '')}".strip()
+            return MailEvent(kind="bounce", recipients=addresses, detail=why)
+        if detail.get("eventType") == "Complaint":
+            complaint = detail["complaint"]
+            addresses = [item["emailAddress"] for item in complaint["complainedRecipients"]]
+            return MailEvent(kind="complaint", recipients=addresses, detail=str(complaint.get("complaintFeedbackType")))
+    except (KeyError, TypeError):
+        return None
+    return MailEvent(kind=str(detail.get("eventType", "unknown")).lower(), recipients=[], detail="")
+
+
 # Data that works as a credential while it is valid: never shown in the admin.
 SECRET_DATA_FIELDS = frozenset({"reset_url"})
 

@@ -228,6 +228,8 @@ TASKS = {
 
 # S3's notifications of new manifests arrive on the site-tasks queue; the worker hands their keys to this.
 DARKROOM_TASKS_S3_EVENTS = "web.photos.tasks.manifests_written"
+# SES's bounce and complaint events arrive there too (through EventBridge); the worker hands them to this.
+DARKROOM_TASKS_MAIL_EVENTS = "web.accounts.mail_status.mail_event_received"
 
 # ---------------------------------------------------------------- logging
 # https://docs.djangoproject.com/en/6.1/topics/logging/ — one line per event, correlation id included.

@@ -23,6 +23,7 @@ urlpatterns = [
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("account/", account_views.account, name="account"),
     path("account/delete/", account_views.account_delete, name="account_delete"),
+    path("account/mail/resume/", account_views.mail_resume, name="mail_resume"),
     path("password/reset/", account_views.password_reset, name="password_reset"),
     path("password/reset/sent/", account_views.password_reset_done, name="password_reset_done"),
     path(

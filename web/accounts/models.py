@@ -41,6 +41,10 @@ class User(AbstractBaseUser, PermissionsMixin):
     # Set when the owner deletes the account: it is deactivated at once, and the sweeper deletes its photos and
     # then the row in the background (a request must not wait for hundreds of S3 deletes).
     deletion_requested_at = models.DateTimeField(null=True, blank=True, editable=False)
+    # Set when SES reports a permanent bounce or a complaint for the address: the site stops mailing it and tells the
+    # owner why on their next visit, until they ask for mail again (web/accounts/mail_status.py).
+    mail_stopped_at = models.DateTimeField(null=True, blank=True, editable=False)
+    mail_stopped_reason = models.CharField(max_length=16, blank=True, editable=False)  # "bounce" or "complaint"
 
     objects = UserManager()
 

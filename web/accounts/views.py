@@ -10,7 +10,7 @@ from django.urls import reverse_lazy
 from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_http_methods
 
-from web.accounts import throttle
+from web.accounts import mail_status, throttle
 from web.accounts.forms import (
     AccountDeleteForm,
     PasswordChangeForm,
@@ -138,3 +138,12 @@ class PasswordChangeView(_TellsTheOwner, auth_views.PasswordChangeView):
     template_name = "accounts/password_change.html"
     form_class = PasswordChangeForm
     success_url = reverse_lazy("password_change_done")
+
+
+@require_http_methods(["POST"])
+@login_required
+def mail_resume(request):
+    """The owner, told on every page that their address gets no mail, says it works again."""
+    mail_status.mail_resume(request.user)
+    messages.success(request, f"Darkroom will email {request.user.email} again.")
+    return redirect("account")

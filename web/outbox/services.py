@@ -12,6 +12,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from web import aws, contracts
+from web.accounts.mail_status import mail_allowed
 from web.outbox.models import OutboxMessage
 
 logger = logging.getLogger(__name__)
@@ -40,6 +41,7 @@ def outbox_enqueue(*messages: tuple[str, dict], deliver_after: datetime | None =
     SQS holds them back until `deliver_after` (at most 15 minutes ahead), when given."""
     if not transaction.get_connection().in_atomic_block:
         raise RuntimeError("outbox_enqueue must run inside the transaction that records what the message announces")
+    messages = tuple(message for message in messages if _deliverable(*message))
     recorded = [
         OutboxMessage.objects.create(queue=queue, body=body, deliver_after=deliver_after) for queue, body in messages
     ]
@@ -47,6 +49,14 @@ def outbox_enqueue(*messages: tuple[str, dict], deliver_after: datetime | None =
     # requests, say) is logged and left to the sweeper instead of failing a request whose work is recorded.
     transaction.on_commit(lambda: outbox_send_committed(messages=recorded), robust=True)
     return recorded
+
+
+def _deliverable(queue: str, body: dict) -> bool:
+    """Emails to an address SES reported as bouncing for good, or as complaining, are never sent (mail_status)."""
+    if queue != OutboxMessage.Queue.NOTIFY or mail_allowed(body.get("to", "")):
+        return True
+    logger.info("email not sent: its address gets no mail kind=%s", body.get("kind"))
+    return False
 
 
 def outbox_send_committed(*, messages: list[OutboxMessage]) -> int:

@@ -40,6 +40,10 @@ def run_message(body: str, *, worker_id: str) -> str:
         object_keys = contracts.s3_event_keys(body)
         if object_keys is not None:
             return _s3_event(object_keys)
+        mail_event = contracts.ses_mail_event(body)
+        if mail_event is not None:
+            marked = import_string(settings.DARKROOM_TASKS_MAIL_EVENTS)(mail_event)
+            return f"ses {mail_event.kind} event: {marked} marked"
         try:
             message = contracts.parse_task_message(body)
         except contracts.TaskMessageError as error:
