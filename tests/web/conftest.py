@@ -2,6 +2,7 @@ import json
 
 import boto3
 import pytest
+from botocore.exceptions import ClientError
 from moto import mock_aws
 
 from devstack import template
@@ -24,6 +25,17 @@ def aws_mock(settings):
         settings.DARKROOM_NOTIFY_DLQ_URL = resources["DARKROOM_NOTIFY_DLQ_URL"]
         yield resources
     aws.clear_clients()
+
+
+@pytest.fixture
+def sqs_down(monkeypatch):
+    """Every SQS send fails until `sqs_down.undo()`."""
+
+    def fail(**kwargs):
+        raise ClientError({"Error": {"Code": "ServiceUnavailable", "Message": "SQS is down"}}, "SendMessage")
+
+    monkeypatch.setattr(aws, "send_message", fail)
+    return monkeypatch
 
 
 @pytest.fixture

@@ -17,15 +17,6 @@ from web.outbox.services import outbox_enqueue, outbox_flush, outbox_prune
 pytestmark = pytest.mark.django_db
 
 
-@pytest.fixture
-def sqs_down(monkeypatch):
-    def fail(**kwargs):
-        raise ClientError({"Error": {"Code": "ServiceUnavailable", "Message": "SQS is down"}}, "SendMessage")
-
-    monkeypatch.setattr(aws, "send_message", fail)
-    return monkeypatch
-
-
 def age_outbox(minutes: int = 10) -> None:
     OutboxMessage.objects.update(created_at=timezone.now() - timedelta(minutes=minutes))
 

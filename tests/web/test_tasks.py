@@ -6,7 +6,6 @@ from datetime import timedelta
 from types import SimpleNamespace
 
 import pytest
-from botocore.exceptions import ClientError
 from django.db import transaction
 from django.tasks import TaskResultStatus
 from django.tasks.exceptions import InvalidTask, TaskResultDoesNotExist
@@ -15,7 +14,7 @@ from django.utils import timezone
 from tests.samples import load_event
 from tests.web import task_examples
 from tests.web.task_examples import add, fails_until, which_attempt
-from web import aws, contracts
+from web import contracts
 from web.outbox.models import OutboxMessage
 from web.outbox.services import outbox_flush
 from web.tasks import runner
@@ -54,15 +53,6 @@ def worker(task_messages):
         return delivered
 
     return run
-
-
-@pytest.fixture
-def sqs_down(monkeypatch):
-    def fail(**kwargs):
-        raise ClientError({"Error": {"Code": "ServiceUnavailable", "Message": "SQS is down"}}, "SendMessage")
-
-    monkeypatch.setattr(aws, "send_message", fail)
-    return monkeypatch
 
 
 # ---------------------------------------------------------------- enqueue
