@@ -1,8 +1,9 @@
 """template.yaml, provisioned in whatever endpoint boto3 points at: moto server (AWS_ENDPOINT_URL) or mock_aws.
 
-The local stack and the tests create the bucket, the queues with their dead-letter queues, the idempotency table
-and the sender identity from the template's own resource definitions, so they follow the template instead of a
-second copy of its settings. Only the local names and parameter values below are this module's own.
+The local stack and the tests create the bucket, the queues with their dead-letter queues, the idempotency table,
+the sender identity and the SES configuration set from the template's own resource definitions, so they follow the
+template instead of a second copy of its settings. Only the local names and parameter values below are this module's
+own.
 
     resources = provision(site_origin="http://127.0.0.1:8000")  # env vars for the site and the functions
     for source in event_sources():                              # one SQS event mapping per function
@@ -42,7 +43,6 @@ LOCAL_PARAMETERS = {
     "SenderName": "Darkroom",
     "SenderIdentity": "",
     "CreateSenderIdentity": "true",
-    "ConfigurationSetName": "",
     "AlarmEmail": "",
     "NotifyMaximumConcurrency": "2",
 }
@@ -54,12 +54,16 @@ def template() -> dict:
 
 
 def resolver(*, site_origin: str = "http://127.0.0.1:8000", physical_ids: dict[str, str] | None = None):
-    return cfn_local.Resolver(
+    local = cfn_local.Resolver(
         template=template(),
         stack_name=STACK_NAME,
         parameters={**LOCAL_PARAMETERS, "SiteOrigin": site_origin},
         physical_ids=dict(physical_ids or {}),
     )
+    # A configuration set is named in the template (from the parameters), so its name is known before it exists.
+    for logical_id, configuration_set in cfn_local.resources_of_type(template(), "AWS::SES::ConfigurationSet").items():
+        local.physical_ids.setdefault(logical_id, local(configuration_set["Properties"]["Name"]))
+    return local
 
 
 def local_name(logical_id: str) -> str:
@@ -69,7 +73,8 @@ def local_name(logical_id: str) -> str:
 
 # ---------------------------------------------------------------- provisioning
 def provision(*, site_origin: str, visibility_timeout: int | None = None) -> dict[str, str]:
-    """Create the template's bucket, queues, table and sender identity; return the environment that finds them.
+    """Create the template's bucket, queues, table, sender identity and configuration set; return the environment
+    that finds them.
 
     visibility_timeout replaces the consumed queues' own value, for tests that need a failed record back in
     seconds rather than minutes. The result has every RESOURCE_VARIABLES name plus DARKROOM_SENDER.
@@ -84,6 +89,10 @@ def provision(*, site_origin: str, visibility_timeout: int | None = None) -> dic
     for identity in cfn_local.resources_of_type(template(), "AWS::SES::EmailIdentity").values():
         if local.condition(identity["Condition"]):
             boto3.client("sesv2").create_email_identity(EmailIdentity=local(identity["Properties"])["EmailIdentity"])
+    # The set notify sends with. Its event destination and MailFeedbackRule are not made here: moto publishes no SES
+    # events, so tests put the samples in tests/events/ses_*.json on the site-tasks queue themselves.
+    for logical_id in cfn_local.resources_of_type(template(), "AWS::SES::ConfigurationSet"):
+        boto3.client("sesv2").create_configuration_set(ConfigurationSetName=local.ref(logical_id))
     environment = {variable: local.physical_ids[logical_id] for logical_id, variable in RESOURCE_VARIABLES.items()}
     notify_variables = template()["Resources"]["NotifyFunction"]["Properties"]["Environment"]["Variables"]
     environment["DARKROOM_SENDER"] = local(notify_variables["DARKROOM_SENDER"])

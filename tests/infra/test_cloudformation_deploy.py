@@ -15,13 +15,14 @@ PARAMETERS = {
     "SiteOrigin": "https://photos.example.com",
     "SenderAddress": "no-reply@photos.example.com",
     "SenderIdentity": "photos.example.com",
-    "ConfigurationSetName": "darkroom",
     "AlarmEmail": "ops@example.com",
 }
 # moto's CloudFormation has no model of these; the template tests cover them instead.
 NOT_IN_MOTO = {
     "AWS::CloudWatch::Alarm",
     "AWS::Logs::MetricFilter",
+    "AWS::SES::ConfigurationSet",
+    "AWS::SES::ConfigurationSetEventDestination",
     "AWS::SES::EmailIdentity",
     "AWS::SNS::Subscription",
     "AWS::SQS::QueuePolicy",

@@ -121,7 +121,7 @@ def test_event_source_environment_resolves_the_templates_variables_to_local_reso
     }
     assert sources["notify"].environment(provisioned) == {
         "DARKROOM_SENDER": provisioned["DARKROOM_SENDER"],
-        "DARKROOM_SES_CONFIGURATION_SET": "",
+        "DARKROOM_SES_CONFIGURATION_SET": "darkroom-local",
         "DARKROOM_IDEMPOTENCY_TABLE": provisioned["DARKROOM_IDEMPOTENCY_TABLE"],
         "POWERTOOLS_SERVICE_NAME": "notify",
     }

@@ -67,6 +67,50 @@ def test_every_queue_is_encrypted_and_bounds_its_message_size(resources):
         assert 1024 <= properties["MaximumMessageSize"] <= 262144, name
 
 
+# ---------------------------------------------------------------- SES bounces and complaints
+def test_notify_sends_every_mail_with_the_configuration_set_the_stack_creates(template, resources):
+    assert resources["MailConfigurationSet"]["Type"] == "AWS::SES::ConfigurationSet"
+    assert resources["MailConfigurationSet"]["Properties"]["Name"] == {"Fn::Sub": "darkroom-${Stage}"}  # one a stage
+    variables = resources["NotifyFunction"]["Properties"]["Environment"]["Variables"]
+    assert variables["DARKROOM_SES_CONFIGURATION_SET"] == {"Ref": "MailConfigurationSet"}
+    assert "ConfigurationSetName" not in template["Parameters"]  # no second path with a set made elsewhere
+
+
+def test_the_configuration_set_publishes_bounces_and_complaints_to_the_default_bus(resources):
+    [destination] = of_type(resources, "AWS::SES::ConfigurationSetEventDestination").values()
+    assert destination["Properties"]["ConfigurationSetName"] == {"Ref": "MailConfigurationSet"}
+    event_destination = destination["Properties"]["EventDestination"]
+    assert event_destination["Enabled"] is True
+    assert sorted(event_destination["MatchingEventTypes"]) == ["BOUNCE", "COMPLAINT"]
+    # SES publishes to the default bus only.
+    bus = "arn:${AWS::Partition}:events:${AWS::Region}:${AWS::AccountId}:event-bus/default"
+    assert event_destination["EventBridgeDestination"] == {"EventBusArn": {"Fn::Sub": bus}}
+    assert not {"SnsDestination", "CloudWatchDestination", "KinesisFirehoseDestination"} & event_destination.keys()
+
+
+def test_the_rule_puts_this_sets_bounces_and_complaints_on_the_site_tasks_queue_as_they_are(resources):
+    [(name, rule)] = of_type(resources, "AWS::Events::Rule").items()
+    assert name == "MailFeedbackRule"
+    assert rule["Properties"]["State"] == "ENABLED" and "EventBusName" not in rule["Properties"]  # the default bus
+    assert rule["Properties"]["EventPattern"] == {
+        "source": ["aws.ses"],
+        "detail-type": ["Email Bounced", "Email Complaint Received"],
+        # another stage's stack publishes to the same bus: only this stage's mail
+        "detail": {"mail": {"tags": {"ses:configuration-set": [{"Ref": "MailConfigurationSet"}]}}},
+    }
+    [target] = rule["Properties"]["Targets"]
+    assert target["Arn"] == {"Fn::GetAtt": ["SiteTasksQueue", "Arn"]}
+    # the whole event, the shape of tests/events/ses_*.json, which the site's worker reads
+    assert not {"Input", "InputPath", "InputTransformer"} & target.keys()
+
+
+def test_only_the_mail_feedback_rule_may_send_to_the_site_tasks_queue_and_only_send(resources):
+    statement = site_tasks_queue_statements(resources)["events.amazonaws.com"]
+    assert statement["Action"] == "sqs:SendMessage"
+    assert statement["Resource"] == {"Fn::GetAtt": ["SiteTasksQueue", "Arn"]}
+    assert statement["Condition"] == {"ArnEquals": {"aws:SourceArn": {"Fn::GetAtt": ["MailFeedbackRule", "Arn"]}}}
+
+
 # ---------------------------------------------------------------- functions
 def test_functions_report_batch_item_failures_with_chosen_batches(resources, template):
     for source in devstack_template.event_sources():
@@ -156,13 +200,19 @@ def test_bucket_sends_only_manifest_events_to_the_site_tasks_queue(resources):
     assert "KmsMasterKeyId" not in resources["SiteTasksQueue"]["Properties"]
 
 
-def test_only_s3_of_this_account_may_send_to_the_site_tasks_queue_and_only_send(resources):
+def site_tasks_queue_statements(resources) -> dict[str, dict]:
     policies = of_type(resources, "AWS::SQS::QueuePolicy")
     assert list(policies) == ["SiteTasksQueuePolicy"]
     policy = policies["SiteTasksQueuePolicy"]["Properties"]
     assert policy["Queues"] == [{"Ref": "SiteTasksQueue"}]
-    (statement,) = policy["PolicyDocument"]["Statement"]
-    assert statement["Effect"] == "Allow"
+    statements = {statement["Principal"]["Service"]: statement for statement in policy["PolicyDocument"]["Statement"]}
+    assert statements.keys() == {"s3.amazonaws.com", "events.amazonaws.com"}
+    assert all(statement["Effect"] == "Allow" for statement in statements.values())
+    return statements
+
+
+def test_only_s3_of_this_account_may_send_to_the_site_tasks_queue_and_only_send(resources):
+    statement = site_tasks_queue_statements(resources)["s3.amazonaws.com"]
     assert statement["Principal"] == {"Service": "s3.amazonaws.com"}
     assert statement["Action"] == "sqs:SendMessage"
     assert statement["Resource"] == {"Fn::GetAtt": ["SiteTasksQueue", "Arn"]}
@@ -215,7 +265,8 @@ def test_notify_sends_only_from_the_configured_identity_and_uses_only_its_table(
     (send,) = [grant for grant in grants if "ses:SendEmail" in grant.actions]
     assert send.actions == ("ses:SendEmail",)
     assert send.resources[0].endswith(":identity/${Identity}")
-    assert send.resources[1].endswith(":configuration-set/${ConfigurationSetName}")
+    assert send.resources[1].endswith(":configuration-set/${MailConfigurationSet}")
+    assert len(send.resources) == 2
     assert send.condition == {"StringEquals": {"ses:FromAddress": {"Ref": "SenderAddress"}}}
     allowed = iam.actions_on(grants, "NotifyRole")
     assert {action for action in allowed if action.startswith("dynamodb:")} == {
