@@ -87,7 +87,7 @@ bench: setup node browser ## Run every benchmark; figures, chart and Lighthouse 
 	$(BIN)/python -m bench
 
 .PHONY: load-run
-load-run: setup ## The fault-injected load run: 300 uploads under faults, then the counts (about 80 s)
+load-run: setup ## The fault-injected load run: 300 uploads under faults, then the counts (about 100 s)
 	$(BIN)/python -m bench.load_run
 
 .PHONY: lint

@@ -52,7 +52,7 @@ class SiteClient(requests.Session):
         raise AssertionError("unreachable")
 
     def statuses(self, photo_ids: list[str]) -> dict[str, str]:
-        """photo id -> processing, ready or failed; asking also settles photos whose manifest has appeared."""
+        """photo id -> processing, ready or failed, as the site knows it (its tasks worker settles each photo)."""
         states: dict[str, str] = {}
         for start in range(0, len(photo_ids), 100):  # the endpoint takes at most 100 ids
             chunk = ",".join(photo_ids[start : start + 100])
