@@ -19,8 +19,8 @@ import sys
 import threading
 import time
 import uuid
-from urllib.parse import unquote_plus
 from dataclasses import dataclass, field
+from urllib.parse import unquote_plus
 
 import boto3
 
