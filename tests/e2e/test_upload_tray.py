@@ -276,6 +276,20 @@ def test_a_file_over_the_size_limit_says_so(gallery_page, tmp_path, settings):
     assert presigns == []
 
 
+def test_a_fair_use_limit_is_shown_in_the_tray_with_when_it_lifts(gallery_page, tmp_path, settings):
+    # GIVEN an account whose storage allowance is smaller than the photo it picks
+    settings.DARKROOM_STORAGE_BYTES_PER_ACCOUNT = 1000
+    page = gallery_page("full@example.com")
+
+    page.set_input_files("#file-input", write(tmp_path, "one-too-many.jpg", pictures.jpeg(1)))
+
+    # THEN the file fails in the tray with the site's words, and can be tried again once room is made
+    row = tray_row(page, "one-too-many.jpg")
+    expect(row).to_have_attribute("data-state", "failed")
+    expect(row.locator(".tray-state")).to_contain_text("an account may store: delete photos and empty the Trash")
+    assert row.locator("button", has_text="Retry").evaluate("button => !button.hidden")  # under Details
+
+
 def test_twenty_uploads_are_summed_up_in_one_line_that_goes_away(gallery_page, tmp_path):
     page = gallery_page("twenty@example.com")
     page.evaluate(RECORD_TRAY)
