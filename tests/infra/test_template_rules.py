@@ -102,6 +102,20 @@ def test_the_rule_puts_this_sets_bounces_and_complaints_on_the_site_tasks_queue_
     assert target["Arn"] == {"Fn::GetAtt": ["SiteTasksQueue", "Arn"]}
     # the whole event, the shape of tests/events/ses_*.json, which the site's worker reads
     assert not {"Input", "InputPath", "InputTransformer"} & target.keys()
+    # an event EventBridge cannot deliver for a day is kept, not dropped
+    assert target["DeadLetterConfig"] == {"Arn": {"Fn::GetAtt": ["SiteTasksDeadLetterQueue", "Arn"]}}
+    assert target["RetryPolicy"]["MaximumEventAgeInSeconds"] == 86400
+
+
+def test_only_the_mail_feedback_rule_may_send_to_the_site_tasks_dead_letter_queue(resources):
+    [policy] = [
+        policy
+        for policy in of_type(resources, "AWS::SQS::QueuePolicy").values()
+        if policy["Properties"]["Queues"] == [{"Ref": "SiteTasksDeadLetterQueue"}]
+    ]
+    [statement] = policy["Properties"]["PolicyDocument"]["Statement"]
+    assert statement["Principal"] == {"Service": "events.amazonaws.com"} and statement["Action"] == "sqs:SendMessage"
+    assert statement["Condition"] == {"ArnEquals": {"aws:SourceArn": {"Fn::GetAtt": ["MailFeedbackRule", "Arn"]}}}
 
 
 def test_only_the_mail_feedback_rule_may_send_to_the_site_tasks_queue_and_only_send(resources):
@@ -202,7 +216,7 @@ def test_bucket_sends_only_manifest_events_to_the_site_tasks_queue(resources):
 
 def site_tasks_queue_statements(resources) -> dict[str, dict]:
     policies = of_type(resources, "AWS::SQS::QueuePolicy")
-    assert list(policies) == ["SiteTasksQueuePolicy"]
+    assert sorted(policies) == ["SiteTasksDeadLetterQueuePolicy", "SiteTasksQueuePolicy"]
     policy = policies["SiteTasksQueuePolicy"]["Properties"]
     assert policy["Queues"] == [{"Ref": "SiteTasksQueue"}]
     statements = {statement["Principal"]["Service"]: statement for statement in policy["PolicyDocument"]["Statement"]}
