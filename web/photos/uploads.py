@@ -11,11 +11,12 @@ from pathlib import PurePosixPath, PureWindowsPath
 from botocore.exceptions import BotoCoreError, ClientError
 from django.conf import settings
 from django.db import IntegrityError, transaction
-from django.db.models import Sum
+from django.db.models import Count, Q, Sum
 from django.utils import timezone
 
 from web import aws
 from web.accounts.models import User
+from web.accounts.services import duration_text
 from web.outbox.services import outbox_enqueue
 from web.photos import keys
 from web.photos.batches import BatchError, batch_join
@@ -81,35 +82,34 @@ class LimitReached(UploadError):
 
 
 def _check_fair_use(*, owner: User, size: int) -> None:
-    """The account's fair-use limits (web/settings.py): photos per hour and per day, and bytes stored."""
+    """The account's fair-use limits (web/settings.py): photos per hour and per day, and bytes stored, read in one
+    query; presign runs it for every file."""
     now = timezone.now()
-    for window, limit, period in (
-        (timedelta(hours=1), settings.DARKROOM_UPLOADS_PER_HOUR, "hour"),
-        (timedelta(days=1), settings.DARKROOM_UPLOADS_PER_DAY, "day"),
-    ):
-        recent = Photo.objects.filter(owner=owner, created_at__gt=now - window).order_by("-created_at")
-        if recent.count() >= limit:
+    windows = {
+        "hour": (timedelta(hours=1), settings.DARKROOM_UPLOADS_PER_HOUR),
+        "day": (timedelta(days=1), settings.DARKROOM_UPLOADS_PER_DAY),
+    }
+    usage = Photo.objects.filter(owner=owner).aggregate(
+        stored=Sum("size_bytes"),
+        **{period: Count("pk", filter=Q(created_at__gt=now - window)) for period, (window, _) in windows.items()},
+    )
+    for period, (window, limit) in windows.items():
+        if usage[period] >= limit:
+            recent = Photo.objects.filter(owner=owner, created_at__gt=now - window).order_by("-created_at")
             lifts = recent.values_list("created_at", flat=True)[limit - 1] + window
             wait = max(1, int((lifts - now).total_seconds()))
             raise LimitReached(
                 f"You have uploaded {limit} photos in the last {period}, the limit: you can upload more in"
-                f" {_minutes_text(wait)}.",
+                f" {duration_text(wait)}.",
                 retry_after=wait,
             )
-    stored = Photo.objects.filter(owner=owner).aggregate(total=Sum("size_bytes"))["total"] or 0
+    stored = usage["stored"] or 0
     if stored + size > settings.DARKROOM_STORAGE_BYTES_PER_ACCOUNT:
         raise LimitReached(
             f"Your photos take {_bytes_text(stored)} of the {_bytes_text(settings.DARKROOM_STORAGE_BYTES_PER_ACCOUNT)}"
             " an account may store: delete photos and empty the Trash to upload more.",
             retry_after=None,
         )
-
-
-def _minutes_text(seconds: int) -> str:
-    minutes = max(1, round(seconds / 60))
-    if minutes < 120:
-        return "1 minute" if minutes == 1 else f"{minutes} minutes"
-    return f"{round(minutes / 60)} hours"
 
 
 def _bytes_text(size: int) -> str:
