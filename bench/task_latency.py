@@ -114,6 +114,7 @@ def _measure_cost(runs: int) -> dict:
         message = contracts.resize_requested(
             photo_id=photo_id,
             source_key=f"uploads/1/{photo_id}",
+            source_etag='"0"',
             output_prefix=f"renditions/{photo_id}/",
             correlation_id=new_correlation_id(),
         )

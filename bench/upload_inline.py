@@ -57,6 +57,7 @@ def upload_confirm_inline(request: HttpRequest) -> JsonResponse:
     resize = contracts.resize_requested(
         photo_id=str(photo.pk),
         source_key=photo.original_key,
+        source_etag=photo.etag,
         output_prefix=keys.renditions_prefix(photo_id=photo.pk),
         correlation_id=photo.correlation_id,
     )

@@ -7,7 +7,7 @@ functions' tests consume the same files.
 import json
 import re
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import UTC, datetime
 from urllib.parse import unquote_plus
 
 VERSION = 1
@@ -16,12 +16,17 @@ NOTIFY_QUEUE = "notify"
 TASKS_QUEUE = "tasks"
 
 
-def resize_requested(*, photo_id: str, source_key: str, output_prefix: str, correlation_id: str) -> dict:
+def resize_requested(
+    *, photo_id: str, source_key: str, source_etag: str, output_prefix: str, correlation_id: str
+) -> dict:
+    # source_etag is the original's ETag pinned at confirm: resize reads only that version of the object. Added to
+    # version 1 later, so resize accepts messages without it.
     return {
         "version": VERSION,
         "kind": "resize.requested",
         "photo_id": photo_id,
         "source_key": source_key,
+        "source_etag": source_etag,
         "output_prefix": output_prefix,
         "correlation_id": correlation_id,
     }
@@ -59,13 +64,16 @@ def upload_batch_email(
     )
 
 
-def password_reset_email(*, request_id: str, to: str, reset_url: str, expires_in: str, correlation_id: str) -> dict:
+def password_reset_email(
+    *, request_id: str, to: str, reset_url: str, expires_in: str, expires_at: datetime, correlation_id: str
+) -> dict:
     # One key per request: a redelivery sends nothing new, a second request a few minutes later sends a fresh link.
+    # expires_at (ISO 8601, UTC) lets notify drop an email whose link died while it waited in the queue.
     return _email(
         kind="password_reset",
         idempotency_key=f"password-reset:{request_id}",
         to=to,
-        data={"email": to, "reset_url": reset_url, "expires_in": expires_in},
+        data={"email": to, "reset_url": reset_url, "expires_in": expires_in, "expires_at": _utc_text(expires_at)},
         correlation_id=correlation_id,
     )
 
@@ -199,6 +207,10 @@ def redacted(message: dict) -> dict:
         return message
     hidden = {name: "(hidden)" if name in SECRET_DATA_FIELDS else value for name, value in data.items()}
     return {**message, "data": hidden}
+
+
+def _utc_text(moment: datetime) -> str:
+    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
 def _email(*, kind: str, idempotency_key: str, to: str, data: dict, correlation_id: str) -> dict:

@@ -30,6 +30,7 @@ def test_the_message_the_site_builds_is_the_one_processed(s3, lambda_context):
     built = contracts.resize_requested(
         photo_id=sample["photo_id"],
         source_key=sample["source_key"],
+        source_etag=sample["source_etag"],
         output_prefix=sample["output_prefix"],
         correlation_id=sample["correlation_id"],
     )

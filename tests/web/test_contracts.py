@@ -15,6 +15,7 @@ def test_resize_requested_matches_sample():
     message = contracts.resize_requested(
         photo_id=sample["photo_id"],
         source_key=sample["source_key"],
+        source_etag=sample["source_etag"],
         output_prefix=sample["output_prefix"],
         correlation_id=sample["correlation_id"],
     )
@@ -65,6 +66,7 @@ def test_password_reset_email_matches_sample():
         to=sample["to"],
         reset_url=sample["data"]["reset_url"],
         expires_in=sample["data"]["expires_in"],
+        expires_at=datetime.fromisoformat(sample["data"]["expires_at"]),
         correlation_id=sample["correlation_id"],
     )
 

@@ -45,6 +45,7 @@ def password_reset_request(*, email: str, correlation_id: str) -> bool:
         to=user.email,
         reset_url=password_reset_url(user),
         expires_in=duration_text(settings.PASSWORD_RESET_TIMEOUT),
+        expires_at=now + timedelta(seconds=settings.PASSWORD_RESET_TIMEOUT),
         correlation_id=correlation_id,
     )
     outbox_enqueue((contracts.NOTIFY_QUEUE, message))

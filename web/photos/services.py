@@ -29,6 +29,7 @@ def resize_requested(*, photo: Photo) -> tuple[str, dict]:
         contracts.resize_requested(
             photo_id=str(photo.pk),
             source_key=photo.original_key,
+            source_etag=photo.etag,
             output_prefix=keys.renditions_prefix(photo_id=photo.pk),
             correlation_id=photo.correlation_id,
         ),
