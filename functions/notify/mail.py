@@ -54,6 +54,8 @@ def _upload_batch(fields: dict) -> None:
 KINDS = {
     kind.name: kind
     for kind in (
+        Kind("verify_address", text_fields=("email", "expires_in"), url_fields=("verify_url",)),
+        # No longer sent by the site (verify_address replaced it); kept for messages still queued during a deploy.
         Kind("welcome", text_fields=("email",), url_fields=("site_url",)),
         # No longer sent by the site (upload_batch replaced it); kept for messages still queued during a deploy.
         Kind("upload_received", text_fields=("filename",), url_fields=("photo_url",)),

@@ -10,6 +10,7 @@ from tests.notify.helpers import sqs_event, sqs_record
 from tests.samples import EVENTS
 
 SAMPLES = {
+    "notify_verify_address.json": ("verify_address", "Confirm your email address for Darkroom"),
     "notify_welcome.json": ("welcome", "Welcome to Darkroom"),
     "notify_upload_received.json": ("upload_received", "We received holiday <script>alert(1)</script>.jpg"),
     "notify_upload_batch.json": ("upload_batch", "18 photos developed, 2 could not be"),
