@@ -8,6 +8,11 @@ import mail_render
 from tests.samples import load_event
 
 SAMPLE_DATA = {
+    "verify_address": {
+        "email": "ada@example.com",
+        "verify_url": "https://darkroom.example/account/confirm/token/",
+        "expires_in": "3 days",
+    },
     "welcome": {"email": "ada@example.com", "site_url": "https://darkroom.example/"},
     "upload_received": {"filename": "cat.jpg", "photo_url": "https://darkroom.example/photos/1/"},
     "upload_batch": {
