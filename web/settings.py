@@ -120,6 +120,10 @@ AUTH_PASSWORD_VALIDATORS = [
 # used to flood someone's inbox from the site's SES account.
 PASSWORD_RESET_TIMEOUT = 3600
 DARKROOM_PASSWORD_RESET_EVERY_SECONDS = 300
+# Address verification (web/accounts/verification.py): how long an emailed link works, and how often the owner may
+# ask for another one.
+DARKROOM_VERIFICATION_LINK_SECONDS = int(os.environ.get("DARKROOM_VERIFICATION_LINK_SECONDS", str(3 * 24 * 3600)))
+DARKROOM_VERIFICATION_EVERY_SECONDS = int(os.environ.get("DARKROOM_VERIFICATION_EVERY_SECONDS", "300"))
 # Login throttling (web/accounts/throttle.py): wrong passwords counted over a sliding window.
 DARKROOM_LOGIN_FAILURE_WINDOW_SECONDS = 900
 DARKROOM_LOGIN_FAILURES_PER_ACCOUNT_AND_NETWORK = 5
