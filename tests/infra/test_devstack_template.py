@@ -123,8 +123,16 @@ def test_event_source_environment_resolves_the_templates_variables_to_local_reso
         "DARKROOM_SENDER": provisioned["DARKROOM_SENDER"],
         "DARKROOM_SES_CONFIGURATION_SET": "darkroom-local",
         "DARKROOM_IDEMPOTENCY_TABLE": provisioned["DARKROOM_IDEMPOTENCY_TABLE"],
+        "DARKROOM_SITE_ORIGIN": "http://127.0.0.1:8000",
         "POWERTOOLS_SERVICE_NAME": "notify",
     }
+
+
+def test_notify_environment_carries_the_site_origin_it_is_given(provisioned):
+    # notify refuses links outside DARKROOM_SITE_ORIGIN: locally it must be the origin the site really runs on
+    [notify] = [source for source in devstack_template.event_sources() if source.name == "notify"]
+    environment = notify.environment(provisioned, site_origin=SITE_ORIGIN)
+    assert environment["DARKROOM_SITE_ORIGIN"] == SITE_ORIGIN
 
 
 def test_bucket_sends_an_s3_event_to_the_site_tasks_queue_for_each_manifest_only(provisioned):

@@ -67,6 +67,11 @@ def test_every_queue_is_encrypted_and_bounds_its_message_size(resources):
         assert 1024 <= properties["MaximumMessageSize"] <= 262144, name
 
 
+def test_notify_knows_the_site_origin_its_links_must_stay_on(resources):
+    variables = resources["NotifyFunction"]["Properties"]["Environment"]["Variables"]
+    assert variables["DARKROOM_SITE_ORIGIN"] == {"Ref": "SiteOrigin"}  # the origin the bucket's CORS rule names too
+
+
 # ---------------------------------------------------------------- SES bounces and complaints
 def test_notify_sends_every_mail_with_the_configuration_set_the_stack_creates(template, resources):
     assert resources["MailConfigurationSet"]["Type"] == "AWS::SES::ConfigurationSet"
