@@ -9,8 +9,10 @@ import uuid
 
 UPLOADS_PREFIX = "uploads/"
 RENDITIONS_PREFIX = "renditions/"
+# Matched whole (fullmatch: "$" would let a trailing newline through), and a user id as upload_key writes it: no
+# leading zero, so one key has one spelling.
 _UPLOAD_KEY = re.compile(
-    r"^uploads/(?P<user_id>[0-9]+)/(?P<photo_id>[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})$"
+    r"uploads/(?P<user_id>[1-9][0-9]*)/(?P<photo_id>[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})"
 )
 
 
@@ -24,7 +26,7 @@ def user_uploads_prefix(*, user_id: int) -> str:
 
 def photo_id_from_upload_key(*, user_id: int, key: str) -> uuid.UUID | None:
     """The photo id in a key under this user's prefix, or None for any other key."""
-    match = _UPLOAD_KEY.match(key)
+    match = _UPLOAD_KEY.fullmatch(key)
     if match is None or int(match["user_id"]) != user_id:
         return None
     return uuid.UUID(match["photo_id"])
@@ -39,11 +41,11 @@ def manifest_key(*, photo_id: uuid.UUID) -> str:
 
 
 _MANIFEST_KEY = re.compile(
-    r"^renditions/(?P<photo_id>[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})/manifest\.json$"
+    r"renditions/(?P<photo_id>[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})/manifest\.json"
 )
 
 
 def photo_id_from_manifest_key(key: str) -> uuid.UUID | None:
     """The photo id of renditions/<photo id>/manifest.json, or None for any other key."""
-    match = _MANIFEST_KEY.match(key)
+    match = _MANIFEST_KEY.fullmatch(key)
     return None if match is None else uuid.UUID(match["photo_id"])
