@@ -437,6 +437,55 @@ def test_site_failures_no_queue_shows_raise_an_alarm_when_they_persist(resources
     assert alarm["AlarmActions"] == [{"Ref": "AlarmTopic"}]
 
 
+def watched_function(dimension_value) -> str:
+    """An AWS/Lambda alarm's FunctionName as written: a template function's logical id, or the Zappa site's name."""
+    return dimension_value.get("Ref") or dimension_value["Fn::Sub"]
+
+
+def function_timeouts(resources) -> dict[str, int]:
+    """Every function of the stack, as its alarms name it, with its timeout in seconds; the site's from Zappa."""
+    timeouts = {name: f["Properties"]["Timeout"] for name, f in of_type(resources, "AWS::Serverless::Function").items()}
+    [site_timeout] = {stage["timeout_seconds"] for stage in zappa_stages().values()}  # one timeout for every stage
+    return {**timeouts, zappa_stages()["dev"]["project_name"] + "-${Stage}": site_timeout}
+
+
+def lambda_alarms(resources, metric: str) -> dict[str, list[dict]]:
+    alarms: dict[str, list[dict]] = {}
+    for alarm in of_type(resources, "AWS::CloudWatch::Alarm").values():
+        properties = alarm["Properties"]
+        if properties["Namespace"] == "AWS/Lambda" and properties["MetricName"] == metric:
+            [dimension] = properties["Dimensions"]
+            assert dimension["Name"] == "FunctionName"
+            alarms.setdefault(watched_function(dimension["Value"]), []).append(properties)
+    return alarms
+
+
+@pytest.mark.parametrize("metric", ["Errors", "Throttles", "Duration"])
+def test_every_function_and_the_site_have_exactly_one_alarm_on_each_failure_metric(resources, metric):
+    alarms = lambda_alarms(resources, metric)
+    assert {function: len(found) for function, found in alarms.items()} == dict.fromkeys(
+        function_timeouts(resources), 1
+    )
+    for [alarm] in alarms.values():
+        assert alarm["AlarmActions"] == [{"Ref": "AlarmTopic"}]
+        assert alarm["TreatMissingData"] == "notBreaching"  # an idle function is not failing
+
+
+@pytest.mark.parametrize("metric", ["Errors", "Throttles"])
+def test_the_first_error_or_throttle_raises_the_alarm(resources, metric):
+    for [alarm] in lambda_alarms(resources, metric).values():
+        assert (alarm["Statistic"], alarm["Period"], alarm["EvaluationPeriods"]) == ("Sum", 300, 1)
+        assert alarm["Threshold"] == 0 and alarm["ComparisonOperator"] == "GreaterThanThreshold"
+
+
+def test_a_run_at_80_percent_of_its_functions_timeout_raises_the_alarm(resources):
+    timeouts = function_timeouts(resources)
+    for function, [alarm] in lambda_alarms(resources, "Duration").items():
+        assert (alarm["Statistic"], alarm["Period"], alarm["EvaluationPeriods"]) == ("Maximum", 300, 1)
+        assert alarm["Threshold"] == 0.8 * timeouts[function] * 1000, function  # Duration is in milliseconds
+        assert alarm["ComparisonOperator"] == "GreaterThanOrEqualToThreshold"
+
+
 def test_the_site_role_gets_vpc_network_interfaces_only_when_it_runs_in_a_vpc(template, resources):
     assert template["Parameters"]["SiteInVpc"]["Default"] == "false"
     assert template["Conditions"]["SiteIsInVpc"] == {"Fn::Equals": [{"Ref": "SiteInVpc"}, "true"]}
