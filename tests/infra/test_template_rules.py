@@ -145,6 +145,40 @@ def test_notify_concurrency_is_capped_for_the_ses_send_rate(template):
     assert template["Parameters"]["NotifyMaximumConcurrency"]["Default"] == notify.maximum_concurrency
 
 
+# Where docs/operations.md states the concurrency figures its arithmetic arrives at.
+CONCURRENCY_STATEMENTS = {
+    "resize": r"resize's `MaximumConcurrency`: \*\*(\d+)\*\*",
+    "site": r"the site's `lambda_concurrency` \(production\): \*\*(\d+)\*\*",
+}
+# Lambda's default concurrency quota of an account, and what it always keeps unreserved.
+ACCOUNT_CONCURRENCY, UNRESERVED_MINIMUM = 1000, 100
+
+
+def stated_concurrency(name: str) -> int:
+    stated = re.search(CONCURRENCY_STATEMENTS[name], (ROOT / "docs" / "operations.md").read_text())
+    assert stated, f"docs/operations.md no longer states {name}'s concurrency as {CONCURRENCY_STATEMENTS[name]!r}"
+    return int(stated[1])
+
+
+def test_resize_concurrency_is_capped_at_the_figure_the_operations_doc_works_out():
+    resize = next(source for source in devstack_template.event_sources() if source.name == "resize")
+    assert resize.maximum_concurrency == stated_concurrency("resize")
+    assert resize.maximum_concurrency >= 2  # Lambda's minimum
+
+
+def test_production_site_reserves_the_concurrency_the_operations_doc_works_out():
+    stages = zappa_stages()
+    # Zappa's key for reserved concurrency (put_function_concurrency); production only: a new account's quota may
+    # be too small to reserve anything, and a dev stage in production's account would take from the same pool.
+    assert stages["production"]["lambda_concurrency"] == stated_concurrency("site")
+    assert "lambda_concurrency" not in stages["dev"]
+
+
+def test_the_reservation_and_event_source_caps_fit_an_accounts_default_quota():
+    capped = sum(source.maximum_concurrency for source in devstack_template.event_sources())
+    assert zappa_stages()["production"]["lambda_concurrency"] + capped <= ACCOUNT_CONCURRENCY - UNRESERVED_MINIMUM
+
+
 def test_functions_run_python_312_on_arm64_with_explicit_memory(template, resources):
     assert template["Globals"]["Function"]["Runtime"] == "python3.12"
     assert template["Globals"]["Function"]["Architectures"] == ["arm64"]
