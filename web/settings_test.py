@@ -1,6 +1,7 @@
 """Test settings: the real settings with fast hashing and no HTTPS redirects."""
 
 import os
+import tempfile
 
 os.environ.setdefault("DARKROOM_LOCAL", "1")
 os.environ.setdefault("DJANGO_SECRET_KEY", "test-only-key")
@@ -15,4 +16,5 @@ DARKROOM_SITE_URL = "http://testserver/"
 # connection. With an in-memory database it shares the test's one connection between its threads, and concurrent
 # requests (the upload page sends three at a time) break each other ("bad parameter or other API misuse").
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":  # noqa: F405
-    DATABASES["default"]["TEST"] = {"NAME": str(BASE_DIR / "test-db.sqlite3")}  # noqa: F405
+    # One per test run, so two runs at once (an editor's and a terminal's) never share it.
+    DATABASES["default"]["TEST"] = {"NAME": f"{tempfile.gettempdir()}/darkroom-test-{os.getpid()}.sqlite3"}  # noqa: F405
