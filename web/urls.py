@@ -10,6 +10,8 @@ from web.photos import api as photo_api
 from web.photos import views as photo_views
 
 admin.site.login_form = AdminLoginForm
+# JSON for the API's 400s (an oversized body is a 413 there), Django's page elsewhere.
+handler400 = "web.photos.api.bad_request"
 
 urlpatterns = [
     path("", views.home, name="home"),

@@ -4,10 +4,13 @@ import json
 import uuid
 from functools import wraps
 
+from django.conf import settings
+from django.core.exceptions import RequestDataTooBig
 from django.http import HttpRequest, JsonResponse
 from django.template.loader import render_to_string
 from django.views.csrf import csrf_failure as page_csrf_failure
 from django.views.decorators.http import require_GET, require_POST
+from django.views.defaults import bad_request as page_bad_request
 
 from web.photos import batches, selectors, uploads
 from web.photos.failures import failure_text
@@ -26,6 +29,17 @@ def csrf_failure(request: HttpRequest, reason: str = ""):
     if request.path.startswith("/api/"):
         return _error("Your session has changed since this page was opened: reload the page and try again.", 403)
     return page_csrf_failure(request, reason=reason)
+
+
+def bad_request(request: HttpRequest, exception: Exception):
+    """The 400 handler (web/urls.py): JSON for the API, with a 413 for a body over DATA_UPLOAD_MAX_MEMORY_SIZE, which
+    Django refuses as a SuspiciousOperation wherever the body is first read (a view, or the CSRF middleware)."""
+    if not request.path.startswith("/api/"):
+        return page_bad_request(request, exception)
+    if isinstance(exception, RequestDataTooBig):
+        limit = settings.DATA_UPLOAD_MAX_MEMORY_SIZE
+        return _error(f"The request body is too large: the API reads at most {limit} bytes.", 413)
+    return _error("The request could not be read.")
 
 
 def json_login_required(view):
