@@ -88,6 +88,33 @@ TEMPLATES = [
 
 # ---------------------------------------------------------------- database
 # https://docs.djangoproject.com/en/6.1/ref/settings/#databases — PostgreSQL via DATABASE_URL, SQLite when unset.
+# https://www.postgresql.org/docs/current/libpq-connect.html#LIBPQ-PARAMKEYWORDS — the options below; docs/deploying.md.
+LOCAL_DATABASE_HOSTS = frozenset({"", "localhost", "127.0.0.1", "::1"})
+
+
+def postgres_options(*, host: str, options: dict) -> dict:
+    """Bounds on every wait for PostgreSQL, so a database that hangs costs a request seconds, not the Lambda's 30 s;
+    what DATABASE_URL's query string says wins. TLS is required for any host but loopback or a Unix socket."""
+    bounded = {
+        "connect_timeout": int(os.environ.get("DATABASE_CONNECT_TIMEOUT", "5")),
+        # Server side: a runaway query, and a transaction left open by a Lambda that timed out holding row locks.
+        "options": "-c statement_timeout={} -c idle_in_transaction_session_timeout={}".format(
+            os.environ.get("DATABASE_STATEMENT_TIMEOUT_MS", "10000"),
+            os.environ.get("DATABASE_IDLE_IN_TRANSACTION_TIMEOUT_MS", "60000"),
+        ),
+        # Client side: a pooled connection whose server vanished is found dead in 25 s rather than hours, and data
+        # the server never acknowledges fails the call after 10 s.
+        "keepalives": 1,
+        "keepalives_idle": 10,
+        "keepalives_interval": 5,
+        "keepalives_count": 3,
+        "tcp_user_timeout": 10000,
+    }
+    if host not in LOCAL_DATABASE_HOSTS and not host.startswith("/"):
+        bounded["sslmode"] = "require"
+    return {**bounded, **options}
+
+
 DATABASES = {
     "default": dj_database_url.config(
         default=f"sqlite:///{BASE_DIR / 'db.sqlite3'}",
@@ -95,6 +122,10 @@ DATABASES = {
         conn_health_checks=True,
     )
 }
+if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
+    DATABASES["default"]["OPTIONS"] = postgres_options(
+        host=DATABASES["default"]["HOST"], options=DATABASES["default"].get("OPTIONS", {})
+    )
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # Local runs answer requests on threads: BEGIN IMMEDIATE takes the write lock up front (waiting up to 20 s)
     # rather than failing with "database is locked" when a transaction that has read then tries to write.
