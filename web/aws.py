@@ -9,20 +9,34 @@ from functools import cache
 
 import boto3
 from botocore.config import Config
-from botocore.exceptions import ClientError
+from botocore.exceptions import ClientError, ConnectTimeoutError, EndpointConnectionError, ReadTimeoutError
 from django.conf import settings
 
-# Requests wait on these calls, so fail fast and let the outbox and the sweeper retry later. A fixed User-Agent:
-# botocore otherwise builds its long one (SDK, OS, Python, features used) twice per call, about 0.3 ms of CPU on
-# every call a request waits for; this one also names the caller plainly in CloudTrail.
+# A fixed User-Agent: botocore otherwise builds its long one (SDK, OS, Python, features used) twice per call, about
+# 0.3 ms of CPU on every call a request waits for; this one also names the caller plainly in CloudTrail.
 USER_AGENT = "darkroom-site"
 # SQS's longest DelaySeconds.
 SQS_MAX_DELAY_SECONDS = 900
+
+# The clients most calls use: a few attempts, each short, so a service that hangs costs a call seconds, not the
+# Lambda's 30 s. S3 and SQS answer these calls in milliseconds in-region; 3 s of silence is a hang.
+_ATTEMPTS, _CONNECT_SECONDS, _READ_SECONDS = 3, 1, 3
+# The longest one call of those clients can take before it raises (backoff between attempts is milliseconds): what a
+# deadline must keep in hand for the call already under way (web/scheduled.py).
+CALL_MAX_SECONDS = _ATTEMPTS * (_CONNECT_SECONDS + _READ_SECONDS)
 _CLIENT_CONFIG = Config(
-    retries={"mode": "standard", "max_attempts": 3},
-    connect_timeout=2,
-    read_timeout=5,
+    retries={"mode": "standard", "total_max_attempts": _ATTEMPTS},
+    connect_timeout=_CONNECT_SECONDS,
+    read_timeout=_READ_SECONDS,
     signature_version="s3v4",
+    user_agent=USER_AGENT,
+)
+# The request's own send right after its commit: one short attempt. The outbox keeps what fails and the sweeper
+# re-sends it with the retrying client, so a request never waits out SQS's retries.
+_ONE_TRY_CONFIG = Config(
+    retries={"mode": "standard", "total_max_attempts": 1},
+    connect_timeout=1,
+    read_timeout=1,
     user_agent=USER_AGENT,
 )
 
@@ -37,9 +51,20 @@ def sqs_client():
     return boto3.client("sqs", config=_CLIENT_CONFIG)
 
 
+@cache
+def sqs_client_one_try():
+    return boto3.client("sqs", config=_ONE_TRY_CONFIG)
+
+
 def clear_clients() -> None:
     s3_client.cache_clear()
     sqs_client.cache_clear()
+    sqs_client_one_try.cache_clear()
+
+
+def not_answering(error: Exception) -> bool:
+    """The service did not answer in time (or at all): its next call would most likely wait as long."""
+    return isinstance(error, ConnectTimeoutError | ReadTimeoutError | EndpointConnectionError)
 
 
 # Every browser upload is stored with this tag. The bucket's lifecycle rule (template.yaml, ExpireUnconfirmedUploads)
@@ -126,5 +151,6 @@ def list_keys(*, prefix: str) -> list[str]:
     ]
 
 
-def send_message(*, queue_url: str, body: str, delay_seconds: int = 0) -> str:
-    return sqs_client().send_message(QueueUrl=queue_url, MessageBody=body, DelaySeconds=delay_seconds)["MessageId"]
+def send_message(*, queue_url: str, body: str, delay_seconds: int = 0, one_try: bool = False) -> str:
+    client = sqs_client_one_try() if one_try else sqs_client()
+    return client.send_message(QueueUrl=queue_url, MessageBody=body, DelaySeconds=delay_seconds)["MessageId"]

@@ -1,7 +1,5 @@
 """The database settings: every wait for PostgreSQL is bounded, and TLS is required off this machine."""
 
-import socket
-import threading
 import time
 
 import dj_database_url
@@ -9,32 +7,15 @@ import pytest
 from django.db import OperationalError
 from django.db.utils import ConnectionHandler
 
+from tests.web.silent import silent_listener
 from web.settings import postgres_options
 
 
 @pytest.fixture
 def silent_database():
-    """A TCP listener that accepts connections and never answers: a database that hangs."""
-    listener = socket.create_server(("127.0.0.1", 0))
-    accepted = []
-    stop = threading.Event()
-
-    def accept():
-        listener.settimeout(0.2)
-        while not stop.is_set():
-            try:
-                accepted.append(listener.accept()[0])
-            except TimeoutError:
-                continue
-
-    thread = threading.Thread(target=accept, daemon=True)
-    thread.start()
-    yield listener.getsockname()[1]
-    stop.set()
-    thread.join()
-    for connection in accepted:
-        connection.close()
-    listener.close()
+    """A PostgreSQL server that accepts TCP and never answers."""
+    with silent_listener() as port:
+        yield port
 
 
 def _database(url: str) -> dict:

@@ -3,6 +3,7 @@
 import json
 import logging
 import math
+import time
 from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime, timedelta
 from functools import cache
@@ -62,31 +63,38 @@ def _deliverable(queue: str, body: dict) -> bool:
 def outbox_send_committed(*, messages: list[OutboxMessage]) -> int:
     """The request's own send, right after its commit. Its rows are a moment old and the sweeper only takes rows
     pending for minutes, so no lock is taken and none is held while SQS answers (SQLite's single write lock,
-    PostgreSQL's row locks). Returns how many were sent; what fails stays pending for the sweeper."""
-    outcomes = _deliver_all(messages)
+    PostgreSQL's row locks). One short attempt each (aws.sqs_client_one_try): a hung SQS costs the request about a
+    second. Returns how many were sent; what fails stays pending for the sweeper."""
+    outcomes = _deliver_all(messages, one_try=True)
     with transaction.atomic():
         _record_outcomes(messages, outcomes)
     return sum(error is None for _, error in outcomes)
 
 
-def outbox_send(*, message_ids: list[int]) -> int:
-    """The sweeper's send of pending messages. Returns how many were sent; what fails stays pending."""
+def outbox_send(*, message_ids: list[int]) -> tuple[int, bool]:
+    """The sweeper's send of pending messages. Returns (how many were sent, whether SQS did not answer at all);
+    what fails stays pending."""
     with transaction.atomic():
         # skip_locked: two sweepers never send the same row (PostgreSQL; SQLite serialises writers anyway). The rows
-        # stay locked while SQS answers.
+        # stay locked while SQS answers: one batch's sends in parallel, at most aws.CALL_MAX_SECONDS.
         messages = list(
             OutboxMessage.objects.select_for_update(skip_locked=True).filter(pk__in=message_ids, sent_at__isnull=True)
         )
         outcomes = _deliver_all(messages)
         _record_outcomes(messages, outcomes)
-    return sum(error is None for _, error in outcomes)
+    hung = bool(outcomes) and all(error is not None and aws.not_answering(error) for _, error in outcomes)
+    return sum(error is None for _, error in outcomes), hung
 
 
-def _deliver_all(messages: list[OutboxMessage]) -> list[tuple[str, Exception | None]]:
+def _deliver_all(messages: list[OutboxMessage], *, one_try: bool = False) -> list[tuple[str, Exception | None]]:
+    def deliver(message: OutboxMessage) -> tuple[str, Exception | None]:
+        return _deliver(message, one_try=one_try)
+
     if len(messages) > 1:  # the request waits for the slowest send, not for their sum
-        aws.sqs_client()  # made here, not by two threads at once: boto3's default session is not thread-safe
-        return list(_send_pool().map(_deliver, messages))
-    return [_deliver(message) for message in messages]
+        # made here, not by two threads at once: boto3's default session is not thread-safe
+        aws.sqs_client_one_try() if one_try else aws.sqs_client()
+        return list(_send_pool().map(deliver, messages))
+    return [deliver(message) for message in messages]
 
 
 def _delay(message: OutboxMessage) -> int:
@@ -101,11 +109,12 @@ def _record_outcomes(messages: list[OutboxMessage], outcomes: list[tuple[str, Ex
         _record_outcome(message, sqs_message_id=sqs_message_id, error=error)
 
 
-def _deliver(message: OutboxMessage) -> tuple[str, Exception | None]:
+def _deliver(message: OutboxMessage, *, one_try: bool) -> tuple[str, Exception | None]:
     """One SQS send; no database work here, it may run on a pool thread."""
     try:
         body = json.dumps(message.body, separators=(",", ":"))
-        return aws.send_message(queue_url=_queue_url(message.queue), body=body, delay_seconds=_delay(message)), None
+        queue_url, delay = _queue_url(message.queue), _delay(message)
+        return aws.send_message(queue_url=queue_url, body=body, delay_seconds=delay, one_try=one_try), None
     except Exception as error:  # any failure: keep the row pending, the sweeper retries it
         return "", error
 
@@ -139,12 +148,23 @@ def _record_outcome(message: OutboxMessage, *, sqs_message_id: str, error: Excep
     )
 
 
-def outbox_prune(*, older_than: timedelta | None = None) -> int:
-    """Delete messages sent longer ago than `older_than` (a week by default): the table would otherwise keep every
-    address and filename forever. Returns how many went."""
+# The prune deletes this many rows per statement, each well inside the database's statement timeout.
+PRUNE_CHUNK = 1000
+
+
+def outbox_prune(*, deadline: float = math.inf, older_than: timedelta | None = None) -> int:
+    """Delete messages sent longer ago than `older_than` (a week by default), a chunk at a time until `deadline`
+    (time.monotonic()): the table would otherwise keep every address and filename forever. Returns how many went."""
     if older_than is None:
         older_than = timedelta(days=settings.DARKROOM_OUTBOX_KEEP_SENT_DAYS)
-    deleted, _ = OutboxMessage.objects.filter(sent_at__lt=timezone.now() - older_than).delete()
+    old = OutboxMessage.objects.filter(sent_at__lt=timezone.now() - older_than)
+    deleted = 0
+    while time.monotonic() < deadline:
+        chunk = list(old.values_list("pk", flat=True)[:PRUNE_CHUNK])
+        if not chunk:
+            return deleted
+        deleted += OutboxMessage.objects.filter(pk__in=chunk).delete()[0]
+    logger.info("sweep step stopped for its deadline: outbox prune, %s deleted, more next run", deleted)
     return deleted
 
 
@@ -154,16 +174,24 @@ def outbox_forget_recipient(*, email: str) -> int:
     return deleted
 
 
-def outbox_flush(*, older_than: timedelta | None = None) -> tuple[int, int]:
-    """Re-send messages still pending after `older_than` (a few minutes by default). Returns (sent, still pending)."""
+def outbox_flush(*, deadline: float = math.inf, older_than: timedelta | None = None) -> tuple[int, int]:
+    """Re-send messages still pending after `older_than` (a few minutes by default), oldest first, a batch at a time
+    until `deadline` (time.monotonic()) or until SQS does not answer a whole batch; the rest wait for the next run.
+    Returns (sent, still pending)."""
     if older_than is None:
         older_than = timedelta(seconds=settings.DARKROOM_OUTBOX_RETRY_AFTER_SECONDS)
     cutoff = timezone.now() - older_than
     pending_ids = list(
         OutboxMessage.objects.filter(sent_at__isnull=True, created_at__lte=cutoff).values_list("pk", flat=True)
     )
-    sent = sum(
-        outbox_send(message_ids=pending_ids[start : start + FLUSH_BATCH])
-        for start in range(0, len(pending_ids), FLUSH_BATCH)
-    )
+    sent = 0
+    for start in range(0, len(pending_ids), FLUSH_BATCH):
+        if time.monotonic() >= deadline:
+            logger.info("sweep step stopped for its deadline: outbox flush, %s left", len(pending_ids) - start)
+            break
+        batch_sent, hung = outbox_send(message_ids=pending_ids[start : start + FLUSH_BATCH])
+        sent += batch_sent
+        if hung:
+            logger.warning("sweep step stopped: SQS did not answer, outbox flush, %s left", len(pending_ids) - start)
+            break
     return sent, len(pending_ids) - sent
