@@ -1,8 +1,8 @@
 """The resize queue's Lambda handler: one resize request per SQS record, reported per record.
 
 A record that raises (a transient S3 error) is returned in batchItemFailures and retried by the queue; the others
-in the batch are acknowledged. Bad images and malformed messages do not raise: they are permanent, so they are
-recorded (failed manifest) or logged, and acknowledged.
+in the batch are acknowledged. Bad images and refused messages do not raise: they are permanent, so they are
+recorded (failed manifest) or logged as errors, and acknowledged.
 """
 
 import os
@@ -50,7 +50,7 @@ def record_handler(record: SQSRecord, lambda_context=None) -> None:
         try:
             request = parse_request(record.body)
         except BadMessage as error:
-            logger.error("malformed resize message acknowledged without retry", extra={"reason": str(error)})
+            logger.error("resize message refused, acknowledged without retry", extra={"reason": str(error)})
             return
         with logger.append_context_keys(photo_id=request.photo_id, correlation_id=request.correlation_id):
             try:

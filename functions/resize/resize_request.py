@@ -1,22 +1,28 @@
 """The resize request the site sends (web/contracts.py, sample in tests/events/resize_request.json), checked.
 
-Anything that is not exactly a version 1 `resize.requested` with keys in their own prefixes is a BadMessage:
-the handler logs and acknowledges it, since no retry can make it valid.
+Anything that is not exactly a version 1 `resize.requested` naming one photo's own keys is a BadMessage: the
+handler logs and acknowledges it, since no retry can make it valid. Any principal allowed to send to the queue
+could hand-make a message, so a message is bound to the photo it names: the original must be
+`uploads/<user id>/<photo id>` and the outputs `renditions/<photo id>/`, or one photo's original could replace
+another photo's renditions.
 """
 
 import json
+import re
 from dataclasses import dataclass
 
 VERSION = 1
 KIND = "resize.requested"
-UPLOADS_PREFIX = "uploads/"
-RENDITIONS_PREFIX = "renditions/"
 MANIFEST_NAME = "manifest.json"
 _FIELDS = ("photo_id", "source_key", "output_prefix", "correlation_id")
+# As web/photos/keys.py writes them: a lowercase UUID, and a user id without leading zeros. [0-9], not \d, which
+# also matches other scripts' digits; fullmatch, not match with $, which lets a trailing newline through.
+_PHOTO_ID = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")
+_SOURCE_KEY = re.compile(r"uploads/[1-9][0-9]*/(?P<photo_id>.+)")
 
 
 class BadMessage(ValueError):
-    """The message can never be processed: wrong shape, version, kind or keys."""
+    """The message can never be processed: wrong shape, version, kind, or keys that are not its photo's own."""
 
 
 @dataclass(frozen=True)
@@ -46,18 +52,21 @@ def parse_request(body: str) -> ResizeRequest:
     if missing:
         raise BadMessage(f"missing or empty {', '.join(missing)}")
     request = ResizeRequest(**{name: document[name] for name in _FIELDS})
-    _check_key(request.source_key, prefix=UPLOADS_PREFIX, name="source_key")
-    _check_key(request.output_prefix, prefix=RENDITIONS_PREFIX, name="output_prefix")
-    if not request.output_prefix.endswith("/"):
-        raise BadMessage(f"output_prefix {request.output_prefix!r} does not end with '/'")
+    _check_binding(request)
     return request
 
 
-def _check_key(key: str, *, prefix: str, name: str) -> None:
-    """Originals are only read from uploads/ and results only written under renditions/, so the function can
-    never overwrite an original nor write where its own trigger could fire."""
-    segments = key.removeprefix(prefix).rstrip("/").split("/")
-    if not key.startswith(prefix) or any(segment in ("", ".", "..") for segment in segments):
-        raise BadMessage(f"{name} {key!r} is not a key under {prefix}")
-    if not key.isprintable() or "\\" in key:
-        raise BadMessage(f"{name} {key!r} has characters no key of ours has")
+def _check_binding(request: ResizeRequest) -> None:
+    """The keys must be the named photo's own, whole strings compared; anything else was not built by the site.
+    So the function reads only originals and writes only under renditions/, never where its own trigger fires."""
+    if not _PHOTO_ID.fullmatch(request.photo_id):
+        raise BadMessage(f"photo_id {request.photo_id!r} is not a photo id")
+    source = _SOURCE_KEY.fullmatch(request.source_key)
+    if source is None or source["photo_id"] != request.photo_id:
+        raise BadMessage(
+            f"source_key {request.source_key!r} is not uploads/<user id>/{request.photo_id}, the photo's original"
+        )
+    if request.output_prefix != f"renditions/{request.photo_id}/":
+        raise BadMessage(
+            f"output_prefix {request.output_prefix!r} is not renditions/{request.photo_id}/, the photo's own"
+        )

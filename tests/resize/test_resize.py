@@ -175,6 +175,57 @@ def test_keys_outside_their_prefixes_are_refused(changes, s3, sqs_event, resize_
     assert keys_under(s3, "") == before
 
 
+def writes_under(s3, prefix: str) -> list[str]:
+    """Collects the keys of every PutObject and DeleteObject(s) the handler's client makes under `prefix`."""
+    written = []
+
+    def record(params, **kwargs):
+        keys = [params.get("Key")] + [item["Key"] for item in params.get("Delete", {}).get("Objects", [])]
+        written.extend(key for key in keys if key and key.startswith(prefix))
+
+    for operation in ("PutObject", "DeleteObject", "DeleteObjects"):
+        resize.s3_client().meta.events.register(f"before-parameter-build.s3.{operation}", record)
+    return written
+
+
+def two_ready_photos(s3, sqs_event, resize_message, jpeg_bytes, lambda_context) -> tuple[dict, dict]:
+    photo_a, photo_b = resize_message(), resize_message()
+    upload(s3, photo_a, encode(quadrants((640, 480)), "JPEG"))
+    upload(s3, photo_b, jpeg_bytes((800, 600)))
+    assert resize.lambda_handler(sqs_event(photo_a, photo_b), lambda_context) == {"batchItemFailures": []}
+    return photo_a, photo_b
+
+
+@pytest.mark.parametrize(
+    "hand_made",
+    [
+        lambda a, b: {**b, "source_key": a["source_key"]},  # photo B, read from A's original
+        lambda a, b: {**a, "output_prefix": b["output_prefix"]},  # photo A, written into B's renditions
+    ],
+    ids=["b-named-with-as-original", "a-written-into-b"],
+)
+def test_a_hand_made_message_cannot_replace_another_photos_renditions(
+    hand_made, s3, sqs_event, resize_message, jpeg_bytes, lambda_context, logs
+):
+    # GIVEN two ready photos, A and B
+    photo_a, photo_b = two_ready_photos(s3, sqs_event, resize_message, jpeg_bytes, lambda_context)
+    b_before = manifest_of(s3, photo_b)
+    written = writes_under(s3, photo_b["output_prefix"])
+    logs()
+
+    # WHEN someone allowed to send to the queue hands it a message that pairs A's original with B's renditions
+    result = resize.lambda_handler(sqs_event(hand_made(photo_a, photo_b), message_ids=["m-forged"]), lambda_context)
+
+    # THEN it is acknowledged (no retry can make it valid), nothing is written under renditions/B/, and it is
+    # logged as an error with the reason
+    assert result == {"batchItemFailures": []}
+    assert written == []
+    assert manifest_of(s3, photo_b) == b_before
+    [error] = [line for line in logs() if line["level"] == "ERROR"]
+    assert error["message"] == "resize message refused, acknowledged without retry"
+    assert error["message_id"] == "m-forged" and "is not" in error["reason"]
+
+
 def test_one_poison_record_fails_alone(s3, sqs_event, resize_message, jpeg_bytes, lambda_context, monkeypatch):
     messages = [resize_message() for _ in range(3)]
     for message in messages:
