@@ -1,8 +1,8 @@
 """The resize queue's Lambda handler: one resize request per SQS record, reported per record.
 
 A record that raises (a transient S3 error) is returned in batchItemFailures and retried by the queue; the others
-in the batch are acknowledged. Bad images and refused messages do not raise: they are permanent, so they are
-recorded (failed manifest) or logged as errors, and acknowledged.
+in the batch are acknowledged. Bad images, replaced originals and refused messages do not raise: they are permanent,
+so they are recorded (failed manifest) or logged as errors, and acknowledged.
 """
 
 import os
@@ -58,7 +58,8 @@ def record_handler(record: SQSRecord, lambda_context=None) -> None:
             except Exception:
                 logger.exception("resize failed; the queue will retry it", extra={"source_key": request.source_key})
                 raise
-            log = logger.warning if outcome.status == "missing" else logger.info
+            unexpected = outcome.status == "missing" or outcome.error_code == resize_job.REPLACED_CODE
+            log = logger.warning if unexpected else logger.info
             log(f"resize {outcome.status}", extra={"source_key": request.source_key, **vars(outcome)})
 
 

@@ -3,8 +3,9 @@ skip the rest if already done, else write renditions, then the manifest. Renditi
 at deterministic keys, so a crash at any point leaves only objects that the retry overwrites, and the site never
 sees a manifest before its renditions exist.
 
-Errors: a bad image is permanent (failed manifest, acknowledged); a missing original is acknowledged without
-writing anything, and whatever an earlier attempt left under the output prefix is deleted (the site only asks
+Errors: a bad image is permanent (failed manifest, acknowledged), and so is an original replaced after the site
+confirmed it (the GET pins the confirmed ETag with If-Match); a missing original is acknowledged without writing
+anything, and whatever an earlier attempt left under the output prefix is deleted (the site only asks
 after the upload exists, so a missing one was deleted with its photo); every other S3 error is raised, so the
 queue retries it and, after its receive limit, moves it to the dead-letter queue for an operator.
 
@@ -25,6 +26,10 @@ from resize_manifest import failed_manifest, is_current, ready_manifest, renditi
 from resize_request import ResizeRequest
 
 _NOT_FOUND = {"NoSuchKey", "404", "NotFound"}
+_PRECONDITION_FAILED = {"PreconditionFailed", "412"}
+# The site shows the message to the photo's owner when it has no words of its own for the code.
+REPLACED_CODE = "original_replaced"
+REPLACED_MESSAGE = "This photo was replaced after upload. Upload it again."
 # Each key holds one version of one photo's rendition; a key's content changes only if its original does.
 _RENDITION_CACHE = "private, max-age=31536000, immutable"
 
@@ -40,12 +45,15 @@ class Outcome:
 
 
 def run(request: ResizeRequest, *, s3, bucket: str, spec: Spec = SPEC) -> Outcome:
+    pinned = {"IfMatch": request.source_etag} if request.source_etag else {}
     try:
-        source = s3.get_object(Bucket=bucket, Key=request.source_key)
+        source = s3.get_object(Bucket=bucket, Key=request.source_key, **pinned)
     except ClientError as error:
         if _error_code(error) in _NOT_FOUND:
             _remove_outputs(s3, bucket, request)  # what an attempt cut short by the delete may have left
             return Outcome(status="missing")
+        if _error_code(error) in _PRECONDITION_FAILED:
+            return _original_replaced(s3, bucket, request)
         raise
     etag, size = source["ETag"], source["ContentLength"]
     with source["Body"] as body:  # leaving unread (unchanged, too large) drops the stream, not the whole object
@@ -77,6 +85,20 @@ def run(request: ResizeRequest, *, s3, bucket: str, spec: Spec = SPEC) -> Outcom
     if _deleted_meanwhile(s3, bucket, request):
         return Outcome(status="deleted", source_bytes=size)
     return Outcome(status="ready", renditions=len(rendered.renditions), source_bytes=size)
+
+
+def _original_replaced(s3, bucket: str, request: ResizeRequest) -> Outcome:
+    """The key holds another object than the one the site confirmed: nothing of it is read or rendered, the photo
+    fails. Its manifest carries the pinned ETag, the version the site waits for. A photo already finished for that
+    version keeps its result. The replacement keeps its tags: nothing confirmed it, so the expiry of unconfirmed
+    uploads may take it."""
+    if is_current(_read_manifest(s3, bucket, request.manifest_key), etag=request.source_etag):
+        return Outcome(status="unchanged")
+    manifest = failed_manifest(request=request, etag=request.source_etag, code=REPLACED_CODE, message=REPLACED_MESSAGE)
+    _put_json(s3, bucket, request.manifest_key, manifest)
+    if _deleted_meanwhile(s3, bucket, request):
+        return Outcome(status="deleted")
+    return Outcome(status="failed", error_code=REPLACED_CODE)
 
 
 def _keep_original(s3, bucket: str, request: ResizeRequest) -> bool:

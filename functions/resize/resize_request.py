@@ -19,6 +19,8 @@ _FIELDS = ("photo_id", "source_key", "output_prefix", "correlation_id")
 # also matches other scripts' digits; fullmatch, not match with $, which lets a trailing newline through.
 _PHOTO_ID = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")
 _SOURCE_KEY = re.compile(r"uploads/[1-9][0-9]*/(?P<photo_id>.+)")
+# An ETag as S3 returns it, quotes included; it goes into the If-Match header.
+_ETAG = re.compile(r'"?[\x21\x23-\x7e]{1,200}"?')
 
 
 class BadMessage(ValueError):
@@ -31,6 +33,9 @@ class ResizeRequest:
     source_key: str
     output_prefix: str
     correlation_id: str
+    # The original's ETag the site pinned at confirm: only that version is read. None in messages sent before
+    # the site pinned it (and for photos confirmed before then, whose ETag was never recorded).
+    source_etag: str | None = None
 
     @property
     def manifest_key(self) -> str:
@@ -51,7 +56,9 @@ def parse_request(body: str) -> ResizeRequest:
     missing = [name for name in _FIELDS if not isinstance(document.get(name), str) or not document[name]]
     if missing:
         raise BadMessage(f"missing or empty {', '.join(missing)}")
-    request = ResizeRequest(**{name: document[name] for name in _FIELDS})
+    request = ResizeRequest(
+        **{name: document[name] for name in _FIELDS}, source_etag=_source_etag(document.get("source_etag"))
+    )
     _check_binding(request)
     return request
 
@@ -70,3 +77,11 @@ def _check_binding(request: ResizeRequest) -> None:
         raise BadMessage(
             f"output_prefix {request.output_prefix!r} is not renditions/{request.photo_id}/, the photo's own"
         )
+
+
+def _source_etag(value: object) -> str | None:
+    if value is None or value == "":  # an older message, or a photo whose ETag was never recorded
+        return None
+    if not isinstance(value, str) or not _ETAG.fullmatch(value):
+        raise BadMessage(f"source_etag {value!r} is not an ETag")
+    return value

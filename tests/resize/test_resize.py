@@ -226,6 +226,79 @@ def test_a_hand_made_message_cannot_replace_another_photos_renditions(
     assert error["message_id"] == "m-forged" and "is not" in error["reason"]
 
 
+def pinned(message: dict, etag: str) -> dict:
+    """The message as the site sends it now: with the original's ETag it recorded at confirm."""
+    return {**message, "source_etag": etag}
+
+
+def test_the_pinned_original_is_rendered(s3, sqs_event, resize_message, jpeg_bytes, lambda_context):
+    message = resize_message()
+    etag = upload(s3, message, jpeg_bytes())
+
+    result = resize.lambda_handler(sqs_event(pinned(message, etag)), lambda_context)
+
+    assert result == {"batchItemFailures": []}
+    assert manifest_of(s3, message)["status"] == "ready" and manifest_of(s3, message)["source"]["etag"] == etag
+
+
+def test_an_original_replaced_after_confirm_fails_the_photo_in_plain_words(
+    s3, sqs_event, resize_message, jpeg_bytes, lambda_context, logs
+):
+    # GIVEN a photo confirmed with its ETag, then another picture posted to its key (the presigned POST lives on)
+    message = resize_message()
+    etag = upload(s3, message, jpeg_bytes((1200, 900)))
+    upload(s3, message, encode(quadrants((640, 480)), "PNG"), content_type="image/png")
+
+    # WHEN its resize runs (moto answers the GET's If-Match with 412 PreconditionFailed, as S3 does)
+    result = resize.lambda_handler(sqs_event(pinned(message, etag)), lambda_context)
+
+    # THEN nothing of the replacement is rendered: the photo fails, under the ETag the site pinned, with a code
+    # and a message its owner can act on; acknowledged, since no retry brings the confirmed version back
+    assert result == {"batchItemFailures": []}
+    assert manifest_of(s3, message) == {
+        "version": 1,
+        "photo_id": message["photo_id"],
+        "status": "failed",
+        "source": {"key": message["source_key"], "etag": etag},
+        "renditions": [],
+        "error": {"code": "original_replaced", "message": "This photo was replaced after upload. Upload it again."},
+    }
+    assert keys_under(s3, "renditions/") == {f"{message['output_prefix']}manifest.json"}
+    [warning] = [line for line in logs() if line["level"] == "WARNING"]
+    assert warning["message"] == "resize failed" and warning["error_code"] == "original_replaced"
+
+
+def test_a_replacement_keeps_its_pending_tag(s3, sqs_event, resize_message, jpeg_bytes, lambda_context):
+    # Nothing confirmed the replacement, so the bucket's expiry of unconfirmed uploads may still take it.
+    message = resize_message()
+    etag = upload(s3, message, jpeg_bytes())
+    upload(s3, message, jpeg_bytes((300, 200)))
+    pending = [{"Key": "darkroom-upload", "Value": "pending"}]
+    s3.put_object_tagging(Bucket=BUCKET, Key=message["source_key"], Tagging={"TagSet": pending})
+
+    resize.lambda_handler(sqs_event(pinned(message, etag)), lambda_context)
+
+    assert s3.get_object_tagging(Bucket=BUCKET, Key=message["source_key"])["TagSet"] == pending
+
+
+def test_a_ready_photo_keeps_its_result_when_its_original_is_replaced_later(
+    s3, sqs_event, resize_message, jpeg_bytes, lambda_context
+):
+    # GIVEN a photo resized from its pinned original, whose key then receives another file
+    message = resize_message()
+    message = pinned(message, upload(s3, message, jpeg_bytes()))
+    resize.lambda_handler(sqs_event(message), lambda_context)
+    ready = manifest_of(s3, message)
+    upload(s3, message, jpeg_bytes((300, 200)))
+
+    # WHEN the request is delivered again
+    result = resize.lambda_handler(sqs_event(message), lambda_context)
+
+    # THEN the finished result for the confirmed version stands
+    assert result == {"batchItemFailures": []}
+    assert manifest_of(s3, message) == ready
+
+
 def test_one_poison_record_fails_alone(s3, sqs_event, resize_message, jpeg_bytes, lambda_context, monkeypatch):
     messages = [resize_message() for _ in range(3)]
     for message in messages:

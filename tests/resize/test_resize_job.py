@@ -7,7 +7,7 @@ from botocore.exceptions import ClientError
 
 import resize_job
 from rendition_spec import Spec
-from resize_request import ResizeRequest
+from resize_request import ResizeRequest, parse_request
 from tests.resize.helpers import BUCKET
 
 
@@ -28,7 +28,7 @@ class OriginalMustNotBeRead:
 
 
 def request_for(message: dict) -> ResizeRequest:
-    return ResizeRequest(**{name: message[name] for name in ResizeRequest.__dataclass_fields__})
+    return parse_request(json.dumps(message))
 
 
 def test_an_original_over_the_byte_cap_is_refused_without_downloading_it(s3, resize_message, jpeg_bytes):
@@ -228,3 +228,20 @@ def test_a_photo_still_there_after_the_writes_keeps_its_renditions(s3, resize_me
 
     assert outcome.status == "ready"
     assert len(outputs(s3, message["output_prefix"])) == outcome.renditions + 1  # and the manifest
+
+
+def test_an_original_replaced_after_confirm_is_never_read(s3, resize_message, jpeg_bytes):
+    # GIVEN a photo confirmed with its ETag pinned, and another file posted to its key afterwards
+    message = resize_message()
+    pinned = s3.put_object(Bucket=BUCKET, Key=message["source_key"], Body=jpeg_bytes())["ETag"]
+    s3.put_object(Bucket=BUCKET, Key=message["source_key"], Body=jpeg_bytes((300, 200)))
+    client = OriginalMustNotBeRead(s3)
+
+    # WHEN its resize runs
+    outcome = resize_job.run(request_for({**message, "source_etag": pinned}), s3=client, bucket=BUCKET)
+
+    # THEN the photo fails with the pinned version's ETag, the one the site waits for, and nothing else is written
+    assert (outcome.status, outcome.error_code) == ("failed", "original_replaced")
+    assert outputs(s3, message["output_prefix"]) == [f"{message['output_prefix']}manifest.json"]
+    manifest = json.loads(s3.get_object(Bucket=BUCKET, Key=f"{message['output_prefix']}manifest.json")["Body"].read())
+    assert manifest["source"] == {"key": message["source_key"], "etag": pinned}

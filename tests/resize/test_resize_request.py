@@ -20,6 +20,7 @@ def test_the_sites_sample_message_is_accepted():
         source_key=SAMPLE["source_key"],
         output_prefix=SAMPLE["output_prefix"],
         correlation_id=SAMPLE["correlation_id"],
+        source_etag=SAMPLE["source_etag"],
     )
     assert request.manifest_key == f"{SAMPLE['output_prefix']}manifest.json"
 
@@ -27,6 +28,12 @@ def test_the_sites_sample_message_is_accepted():
 def _with(**changes) -> str:
     document = {**SAMPLE, **changes}
     return json.dumps({name: value for name, value in document.items() if value is not ...})
+
+
+@pytest.mark.parametrize("etag", [..., None, ""], ids=["absent", "null", "empty"])
+def test_a_message_without_a_pinned_etag_is_accepted_as_before(etag):
+    # Sent before the site pinned the ETag, or for a photo confirmed before it recorded one.
+    assert parse_request(_with(source_etag=etag)).source_etag is None
 
 
 @pytest.mark.parametrize(
@@ -41,6 +48,8 @@ def _with(**changes) -> str:
         (_with(photo_id=...), "missing or empty photo_id"),
         (_with(source_key=""), "missing or empty source_key"),
         (_with(correlation_id=7), "missing or empty correlation_id"),
+        (_with(source_etag=7), "source_etag 7 is not an ETag"),
+        (_with(source_etag='"abc"\r\nX-Amz-Foo: 1'), "is not an ETag"),
     ],
 )
 def test_malformed_messages_are_refused_with_a_reason(body, reason):
