@@ -132,7 +132,8 @@ def _applies(statement: dict, request: Request) -> bool:
         return False
     if not any(fnmatchcase(request.action.lower(), action.lower()) for action in _listed(statement["Action"])):
         return False
-    if not any(fnmatchcase(request.resource, resource) for resource in _listed(statement["Resource"])):
+    # A trust policy has no Resource: the role it belongs to is the resource.
+    if not any(fnmatchcase(request.resource, r) for r in _listed(statement.get("Resource", request.resource))):
         return False
     return all(
         _condition_holds(operator, key, expected, request.context)

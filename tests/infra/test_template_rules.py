@@ -392,9 +392,10 @@ def test_site_role_may_redrive_each_dead_letter_queue_into_its_source_queue(reso
 
 
 def test_site_role_is_assumable_by_the_services_zappa_hands_it_to(resources):
-    statement = resources["SiteRole"]["Properties"]["AssumeRolePolicyDocument"]["Statement"]
-    principals = {service for item in statement for service in item["Principal"]["Service"]}
-    assert principals == {"lambda.amazonaws.com", "apigateway.amazonaws.com", "events.amazonaws.com"}
+    statements = resources["SiteRole"]["Properties"]["AssumeRolePolicyDocument"]["Statement"]
+    principals = [item["Principal"]["Service"] for item in statements]  # one statement a service: its own conditions
+    assert sorted(principals) == ["apigateway.amazonaws.com", "events.amazonaws.com", "lambda.amazonaws.com"]
+    assert {item["Action"] for item in statements} == {"sts:AssumeRole"}
 
 
 # ---------------------------------------------------------------- alarms and outputs
