@@ -21,6 +21,7 @@ PARAMETERS = {
 NOT_IN_MOTO = {
     "AWS::CloudWatch::Alarm",
     "AWS::Logs::MetricFilter",
+    "AWS::S3::BucketPolicy",
     "AWS::SES::ConfigurationSet",
     "AWS::SES::ConfigurationSetEventDestination",
     "AWS::SES::EmailIdentity",
