@@ -18,6 +18,7 @@ MAX_KEY_LENGTH = 255
 MAX_TEXT_LENGTH = 1024
 MAX_URL_LENGTH = 2048
 MAX_LIST_LENGTH = 1000  # more than a notify message (16 KB) can hold
+_DEFAULT_PORTS = {"http": 80, "https": 443}
 
 
 @dataclass(frozen=True)
@@ -86,7 +87,7 @@ class MalformedMessage(InvalidMessage):
 
 
 class UnsafeMessage(InvalidMessage):
-    """A value bound for an email header is unsafe (CR/LF) or an address is invalid."""
+    """A value bound for an email header is unsafe (CR/LF), an address is invalid, or a link leaves the site."""
 
 
 class ConfigurationError(RuntimeError):
@@ -105,6 +106,7 @@ class Message:
 @dataclass(frozen=True)
 class MailSettings:
     sender: str  # canonical "Display Name <address>", display name MIME-encoded when not ASCII
+    site_origin: str  # every link in an email must be on it: "https://photos.example.com"
     configuration_set: str | None = None
 
     @classmethod
@@ -116,7 +118,36 @@ class MailSettings:
         configuration_set = environ.get("DARKROOM_SES_CONFIGURATION_SET") or None
         if configuration_set and not re.fullmatch(r"[A-Za-z0-9_-]{1,64}", configuration_set):
             raise ConfigurationError("DARKROOM_SES_CONFIGURATION_SET is not a valid configuration set name")
-        return cls(sender=sender, configuration_set=configuration_set)
+        return cls(
+            sender=sender,
+            site_origin=_site_origin(environ.get("DARKROOM_SITE_ORIGIN", "")),
+            configuration_set=configuration_set,
+        )
+
+
+def _site_origin(value: str) -> str:
+    # Required: without it no link could be checked, and mailing unchecked links is what the check prevents.
+    if not value:
+        raise ConfigurationError("DARKROOM_SITE_ORIGIN is not set: links are mailed only on the site's origin")
+    if url_origin(value) is None or not re.fullmatch(r"https?://[^/?#]+/?", value, flags=re.IGNORECASE):
+        raise ConfigurationError("DARKROOM_SITE_ORIGIN is not an origin such as https://photos.example.com")
+    return value.rstrip("/")
+
+
+def url_origin(url: str) -> tuple[str, str, int] | None:
+    """(scheme, host, port) of an http(s) URL, default ports filled in, as a browser would read it; None when a
+    browser could read another host than Python: a backslash (browsers take it for a slash, so
+    https://evil.test\\@site/ goes to evil.test), credentials before the host, a non-ASCII host, a bad port."""
+    if "\\" in url or not _is_web_url(url):
+        return None
+    parts = urlsplit(url)
+    try:
+        port = parts.port
+    except ValueError:
+        return None
+    if "@" in parts.netloc or not parts.hostname or not parts.netloc.isascii():
+        return None
+    return parts.scheme, parts.hostname, _DEFAULT_PORTS[parts.scheme] if port is None else port
 
 
 def parse_message(body: str) -> Message:
@@ -218,6 +249,7 @@ def _is_web_url(url: str) -> bool:
 
 def send_email_request(message: Message, *, settings: MailSettings) -> dict:
     """Build the keyword arguments of sesv2.send_email for `message`; raise UnsafeMessage before any send."""
+    _check_links(message, site_origin=settings.site_origin)
     try:
         to = mail_headers.address("to", message.to)
         rendered = mail_render.render(message.kind, message.data)
@@ -242,3 +274,14 @@ def send_email_request(message: Message, *, settings: MailSettings) -> dict:
     if settings.configuration_set:
         request["ConfigurationSetName"] = settings.configuration_set
     return request
+
+
+def _check_links(message: Message, *, site_origin: str) -> None:
+    """Links only to the site: whoever may send to the queue could otherwise mail a password reset to a page of
+    theirs. Scheme, host and port are compared, never text prefixes (https://site.example.evil.test is not it)."""
+    for name in KINDS[message.kind].url_fields:
+        if url_origin(message.data[name]) != url_origin(site_origin):
+            raise UnsafeMessage(
+                f"{message.kind}: data.{name} does not link to the site ({site_origin})",
+                correlation_id=message.correlation_id,
+            )

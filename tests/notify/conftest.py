@@ -22,6 +22,7 @@ SENDER = "Darkroom <no-reply@darkroom.example>"
 SENDER_DOMAIN = "darkroom.example"
 CONFIGURATION_SET = "darkroom-mail"
 IDEMPOTENCY_TABLE = "darkroom-idempotency"
+SITE_ORIGIN = "http://testserver"  # the origin of every link in tests/events/notify_*.json
 TEMPLATE = Path(__file__).resolve().parents[2] / "template.yaml"
 
 
@@ -43,6 +44,7 @@ def notify_env(monkeypatch):
     monkeypatch.setenv("DARKROOM_SENDER", SENDER)
     monkeypatch.setenv("DARKROOM_SES_CONFIGURATION_SET", CONFIGURATION_SET)
     monkeypatch.setenv("DARKROOM_IDEMPOTENCY_TABLE", IDEMPOTENCY_TABLE)
+    monkeypatch.setenv("DARKROOM_SITE_ORIGIN", SITE_ORIGIN)
     _clear_caches()
     yield
     _clear_caches()

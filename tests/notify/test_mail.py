@@ -7,9 +7,12 @@ import pytest
 
 import mail
 from tests.notify.helpers import UPLOAD_BATCH_BAD_DATA, upload_batch
-from tests.samples import load_event
+from tests.samples import EVENTS, load_event
 
-SETTINGS = mail.MailSettings(sender="Darkroom <no-reply@darkroom.example>", configuration_set="darkroom-mail")
+SITE_ORIGIN = "http://testserver"  # the origin of every link in the samples
+SETTINGS = mail.MailSettings(
+    sender="Darkroom <no-reply@darkroom.example>", site_origin=SITE_ORIGIN, configuration_set="darkroom-mail"
+)
 
 
 def message(**changes) -> dict:
@@ -175,7 +178,9 @@ def test_request_for_upload_batch():
 def test_request_without_configuration_set_leaves_it_out():
     parsed = mail.parse_message(json.dumps(load_event("notify_welcome.json")))
 
-    request = mail.send_email_request(parsed, settings=mail.MailSettings(sender="no-reply@darkroom.example"))
+    settings = mail.MailSettings(sender="no-reply@darkroom.example", site_origin=SITE_ORIGIN)
+
+    request = mail.send_email_request(parsed, settings=settings)
 
     assert "ConfigurationSetName" not in request
     assert request["Content"]["Simple"]["Subject"]["Data"] == "Welcome to Darkroom"
@@ -209,28 +214,54 @@ def test_invalid_recipient_is_rejected_before_any_send(to):
 
 def test_settings_from_env():
     settings = mail.MailSettings.from_env(
-        {"DARKROOM_SENDER": "Darkroom <no-reply@darkroom.example>", "DARKROOM_SES_CONFIGURATION_SET": "darkroom-mail"}
+        {
+            "DARKROOM_SENDER": "Darkroom <no-reply@darkroom.example>",
+            "DARKROOM_SES_CONFIGURATION_SET": "darkroom-mail",
+            "DARKROOM_SITE_ORIGIN": "https://darkroom.example",
+        }
     )
 
     assert settings == mail.MailSettings(
-        sender="Darkroom <no-reply@darkroom.example>", configuration_set="darkroom-mail"
+        sender="Darkroom <no-reply@darkroom.example>",
+        site_origin="https://darkroom.example",
+        configuration_set="darkroom-mail",
     )
 
 
+MINIMAL_ENVIRON = {"DARKROOM_SENDER": "no-reply@darkroom.example", "DARKROOM_SITE_ORIGIN": "https://darkroom.example"}
+
+
 def test_settings_configuration_set_is_optional():
-    settings = mail.MailSettings.from_env({"DARKROOM_SENDER": "no-reply@darkroom.example"})
+    settings = mail.MailSettings.from_env(MINIMAL_ENVIRON)
 
     assert settings.configuration_set is None
 
 
+@pytest.mark.parametrize(
+    "origin", ["https://darkroom.example/", "http://127.0.0.1:8000", "https://Darkroom.Example:8443"]
+)
+def test_settings_take_an_origin_with_or_without_its_slash(origin):
+    settings = mail.MailSettings.from_env({**MINIMAL_ENVIRON, "DARKROOM_SITE_ORIGIN": origin})
+
+    assert settings.site_origin == origin.rstrip("/")
+
+
 BAD_SETTINGS = {
-    "sender-missing": {},
-    "sender-with-crlf": {"DARKROOM_SENDER": "Darkroom\r\nBcc: x@example.com <no-reply@darkroom.example>"},
-    "sender-invalid": {"DARKROOM_SENDER": "Darkroom <no-reply>"},
-    "configuration-set-invalid": {
-        "DARKROOM_SENDER": "no-reply@darkroom.example",
-        "DARKROOM_SES_CONFIGURATION_SET": "darkroom mail\r\n",
+    "sender-missing": {"DARKROOM_SITE_ORIGIN": "https://darkroom.example"},
+    "sender-with-crlf": {
+        **MINIMAL_ENVIRON,
+        "DARKROOM_SENDER": "Darkroom\r\nBcc: x@example.com <no-reply@darkroom.example>",
     },
+    "sender-invalid": {**MINIMAL_ENVIRON, "DARKROOM_SENDER": "Darkroom <no-reply>"},
+    "configuration-set-invalid": {**MINIMAL_ENVIRON, "DARKROOM_SES_CONFIGURATION_SET": "darkroom mail\r\n"},
+    # Without the site's origin no link can be checked: nothing is mailed until it is set.
+    "site-origin-missing": {"DARKROOM_SENDER": "no-reply@darkroom.example"},
+    "site-origin-empty": {**MINIMAL_ENVIRON, "DARKROOM_SITE_ORIGIN": ""},
+    "site-origin-without-scheme": {**MINIMAL_ENVIRON, "DARKROOM_SITE_ORIGIN": "darkroom.example"},
+    "site-origin-not-web": {**MINIMAL_ENVIRON, "DARKROOM_SITE_ORIGIN": "ftp://darkroom.example"},
+    "site-origin-with-a-path": {**MINIMAL_ENVIRON, "DARKROOM_SITE_ORIGIN": "https://darkroom.example/dev/"},
+    "site-origin-with-a-query": {**MINIMAL_ENVIRON, "DARKROOM_SITE_ORIGIN": "https://darkroom.example?a=1"},
+    "site-origin-with-credentials": {**MINIMAL_ENVIRON, "DARKROOM_SITE_ORIGIN": "https://ada@darkroom.example"},
 }
 
 
@@ -238,6 +269,71 @@ BAD_SETTINGS = {
 def test_settings_reject_bad_configuration(environ):
     with pytest.raises(mail.ConfigurationError):
         mail.MailSettings.from_env(environ)
+
+
+ON_THE_SITE = {
+    "a-path": "https://darkroom.example/password/reset/NDI/token/",
+    "the-root": "https://darkroom.example",
+    "host-in-capitals": "https://DARKROOM.example/photos/",
+    "scheme-in-capitals": "HTTPS://darkroom.example/photos/",
+    "default-port-written-out": "https://darkroom.example:443/photos/",
+    "a-query-and-fragment": "https://darkroom.example/photos/?page=2#top",
+}
+# Each a link a hand-made message could carry to send a reader elsewhere.
+OFF_THE_SITE = {
+    "another-host": "https://evil.test/password/reset/NDI/token/",
+    "the-site-as-a-prefix-of-another-host": "https://darkroom.example.evil.test/password/reset/",
+    "the-site-as-a-suffix": "https://evildarkroom.example/",
+    "a-subdomain": "https://www.darkroom.example/",
+    "the-host-with-a-trailing-dot": "https://darkroom.example./",
+    "plain-http": "http://darkroom.example/",
+    "another-port": "https://darkroom.example:8443/",
+    "a-bad-port": "https://darkroom.example:99999/",
+    "the-site-as-credentials": "https://darkroom.example@evil.test/",
+    "credentials-before-the-site": "https://evil.test@darkroom.example/",
+    "a-backslash-browsers-read-as-a-slash": "https://evil.test\\@darkroom.example/",
+    "a-look-alike-host": "https://darkroom.ex\u0430mple/",  # a Cyrillic a
+    "an-ip-address": "https://203.0.113.7/",
+}
+
+
+def link_message(kind: str, url: str) -> mail.Message:
+    """The kind's sample with every link replaced by `url`."""
+    sample = load_event(f"notify_{kind}.json")
+    links = dict.fromkeys(mail.KINDS[kind].url_fields, url)
+    return mail.parse_message(json.dumps({**sample, "data": {**sample["data"], **links}}))
+
+
+@pytest.mark.parametrize("url", ON_THE_SITE.values(), ids=ON_THE_SITE.keys())
+def test_links_on_the_sites_origin_are_mailed(url):
+    settings = mail.MailSettings(sender="no-reply@darkroom.example", site_origin="https://darkroom.example")
+
+    request = mail.send_email_request(link_message("password_reset", url), settings=settings)
+
+    assert url in request["Content"]["Simple"]["Body"]["Text"]["Data"]
+
+
+@pytest.mark.parametrize("url", OFF_THE_SITE.values(), ids=OFF_THE_SITE.keys())
+def test_a_link_off_the_sites_origin_is_refused_before_any_send(url):
+    settings = mail.MailSettings(sender="no-reply@darkroom.example", site_origin="https://darkroom.example")
+
+    with pytest.raises(mail.UnsafeMessage) as raised:
+        mail.send_email_request(link_message("password_reset", url), settings=settings)
+
+    assert raised.value.reason == "password_reset: data.reset_url does not link to the site (https://darkroom.example)"
+    assert raised.value.correlation_id == "c0ffee00c0ffee00c0ffee00c0ffee03"
+
+
+KINDS_WITH_SAMPLES = sorted(path.stem.removeprefix("notify_") for path in EVENTS.glob("notify_*.json"))
+
+
+@pytest.mark.parametrize("kind", KINDS_WITH_SAMPLES)
+def test_every_link_of_every_kind_is_held_to_the_site(kind):
+    assert mail.KINDS[kind].url_fields, "a kind without links has nothing to check"
+    mail.send_email_request(link_message(kind, f"{SITE_ORIGIN}/x/"), settings=SETTINGS)
+
+    with pytest.raises(mail.UnsafeMessage, match="does not link to the site"):
+        mail.send_email_request(link_message(kind, "http://testserver.evil.test/x/"), settings=SETTINGS)
 
 
 @pytest.mark.parametrize("kind", sorted(mail.KINDS))

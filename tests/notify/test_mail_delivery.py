@@ -12,11 +12,11 @@ from botocore.stub import Stubber
 import mail
 import mail_clients
 import mail_delivery
-from tests.notify.conftest import IDEMPOTENCY_TABLE, SENDER
+from tests.notify.conftest import IDEMPOTENCY_TABLE, SENDER, SITE_ORIGIN
 from tests.notify.helpers import REGION, client_error, fail_first_call
 from tests.samples import load_event
 
-SETTINGS = mail.MailSettings(sender=SENDER)
+SETTINGS = mail.MailSettings(sender=SENDER, site_origin=SITE_ORIGIN)
 
 # As the handler does on every invocation: in-progress records expire when the invocation would time out.
 pytestmark = pytest.mark.usefixtures("registered_lambda_context")

@@ -402,3 +402,46 @@ def test_records_begun_too_late_are_handed_back_untouched(sent_mail, lambda_cont
     # AND a later invocation with time to spare sends them
     assert notify.lambda_handler(sqs_event(*records[1:]), lambda_context) == {"batchItemFailures": []}
     assert len(sent_mail) == 3
+
+
+def password_reset(**data) -> dict:
+    sample = load_event("notify_password_reset.json")
+    return {**sample, "data": {**sample["data"], **data}}
+
+
+def test_a_hand_made_reset_email_with_an_outside_link_is_not_mailed(
+    sent_mail, ses_requests, lambda_context, structured_logs, emitted_metrics
+):
+    # GIVEN a password_reset message made by hand by someone allowed to send to the queue, linking to their page
+    link = "http://testserver.evil.test/password/reset/NDI/set-password/"
+    record = sqs_record(password_reset(reset_url=link))
+
+    # WHEN notify handles it
+    response = notify.lambda_handler(sqs_event(record), lambda_context)
+
+    # THEN nothing is mailed, the message is acknowledged (no retry makes it safe), and an error says why
+    assert response == {"batchItemFailures": []}
+    assert sent_mail == [] and ses_requests == []
+    [error] = [line for line in structured_logs() if line["level"] == "ERROR"]
+    assert error["message"] == "invalid notify message acknowledged"
+    assert error["reason"] == "password_reset: data.reset_url does not link to the site (http://testserver)"
+    assert ({"MessageInvalid": [1.0]}, {"service": "notify"}) in emitted_metrics()
+    assert link not in json.dumps(structured_logs())
+
+
+def test_without_the_sites_origin_nothing_is_mailed_and_the_message_waits(
+    aws, sent_mail, lambda_context, monkeypatch, structured_logs, emitted_metrics
+):
+    # GIVEN a function deployed without DARKROOM_SITE_ORIGIN
+    monkeypatch.delenv("DARKROOM_SITE_ORIGIN")
+    record = sqs_record(welcome())
+
+    response = notify.lambda_handler(sqs_event(record), lambda_context)
+
+    # THEN no link goes out unchecked: the record fails, as for any fault of ours, and waits for the setting
+    assert failed_ids(response) == [record["messageId"]]
+    assert sent_mail == []
+    [error] = [line for line in structured_logs() if line["level"] == "ERROR"]
+    assert error["message"] == "notify record failed, the queue will retry it"
+    assert "DARKROOM_SITE_ORIGIN is not set" in error["exception"]
+    assert ({"RecordFailed": [1.0]}, {"service": "notify"}) in emitted_metrics()

@@ -18,6 +18,7 @@ def test_function_gets_every_setting_the_code_reads():
     variables = template_resource("NotifyFunction")["Properties"]["Environment"]["Variables"]
 
     assert {"DARKROOM_SENDER", "DARKROOM_SES_CONFIGURATION_SET", "DARKROOM_IDEMPOTENCY_TABLE"} <= set(variables)
+    assert variables["DARKROOM_SITE_ORIGIN"] == {"Ref": "SiteOrigin"}  # the origin the site's links are on
     assert variables["POWERTOOLS_SERVICE_NAME"] == "notify"
 
 
