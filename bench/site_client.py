@@ -15,7 +15,8 @@ class SiteClient(requests.Session):
         super().__init__()
         self.base_url = base_url.rstrip("/")
 
-    def signup(self, email: str, password: str = "correct horse battery") -> None:
+    def signup(self, email: str, password: str = "correct horse battery", *, confirm: bool = True) -> None:
+        """Sign up, and unless told not to, confirm the address from the local outbox as its owner would."""
         page = self.get(f"{self.base_url}/signup/").text
         token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', page).group(1)
         response = self.post(
@@ -23,6 +24,22 @@ class SiteClient(requests.Session):
         )
         if not response.url.endswith("/photos/"):
             raise RuntimeError(f"signup of {email} failed: {response.status_code}")
+        if confirm:
+            self.address_confirm(email)
+
+    def address_confirm(self, email: str, timeout: float = 60) -> None:
+        """Follow the newest confirmation link the local outbox shows for `email` (notify sends it within a poll or
+        two), and press its page's button."""
+        deadline = time.monotonic() + timeout
+        while (link := confirmation_link(self.get(f"{self.base_url}/local/outbox/", timeout=30).text, email)) is None:
+            if time.monotonic() > deadline:
+                raise RuntimeError(f"no confirmation email to {email} in the local outbox after {timeout} s")
+            time.sleep(0.5)
+        page = self.get(link).text
+        token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', page).group(1)
+        response = self.post(link, data={"csrfmiddlewaretoken": token})
+        if response.status_code >= 400:
+            raise RuntimeError(f"confirming {email} failed: {response.status_code}")
 
     def api(self, path: str, body: dict) -> requests.Response:
         headers = {"X-CSRFToken": self.cookies["csrftoken"], "Referer": f"{self.base_url}/photos/"}
@@ -60,3 +77,14 @@ class SiteClient(requests.Session):
             response.raise_for_status()
             states.update({photo_id: photo["status"] for photo_id, photo in response.json()["photos"].items()})
         return states
+
+
+def confirmation_link(outbox_html: str, email: str) -> str | None:
+    """The newest confirmation link to `email` on the local outbox page (emails newest first, bodies escaped)."""
+    for article in outbox_html.split('<article class="email">')[1:]:
+        if f" to {email}</p>" in article and (link := _CONFIRMATION_LINK.search(article)):
+            return link.group(0)
+    return None
+
+
+_CONFIRMATION_LINK = re.compile(r"https?://[^\s\"'&<>]+/account/confirm/[A-Za-z0-9_:\-]+/")

@@ -32,12 +32,13 @@ def resize_requested(
     }
 
 
-def welcome_email(*, user_id: int, to: str, site_url: str, correlation_id: str) -> dict:
+def verify_address_email(*, send_id: str, to: str, verify_url: str, expires_in: str, correlation_id: str) -> dict:
+    # The one email an unconfirmed address may get. One key per send: asking again later mails a fresh link.
     return _email(
-        kind="welcome",
-        idempotency_key=f"welcome:{user_id}",
+        kind="verify_address",
+        idempotency_key=f"verify-address:{send_id}",
         to=to,
-        data={"email": to, "site_url": site_url},
+        data={"email": to, "verify_url": verify_url, "expires_in": expires_in},
         correlation_id=correlation_id,
     )
 

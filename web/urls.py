@@ -26,6 +26,9 @@ urlpatterns = [
     path("account/", account_views.account, name="account"),
     path("account/delete/", account_views.account_delete, name="account_delete"),
     path("account/mail/resume/", account_views.mail_resume, name="mail_resume"),
+    path("account/address/", account_views.address_change, name="address_change"),
+    path("account/address/resend/", account_views.verification_resend, name="verification_resend"),
+    path("account/confirm/<str:token>/", account_views.address_confirm, name="address_confirm"),
     path("password/reset/", account_views.password_reset, name="password_reset"),
     path("password/reset/sent/", account_views.password_reset_done, name="password_reset_done"),
     path(

@@ -7,7 +7,6 @@ Playwright), pages opened in fresh contexts, and a library of 30 developed photo
 
 import json
 import os
-import re
 import socket
 import time
 from dataclasses import dataclass
@@ -22,6 +21,7 @@ from django.test import Client, override_settings
 from django.utils import timezone
 from playwright.sync_api import Page, sync_playwright
 
+from bench.site_client import SiteClient
 from devstack.stack import LocalStack
 from tests.e2e import pictures
 from web import aws
@@ -97,30 +97,11 @@ def site(local_stack, live_server, settings, transactional_db):
     aws.clear_clients()
 
 
-class Browser(requests.Session):
+class Browser(SiteClient):
     """A user's HTTP session: follows the site's CSRF rules like the page's JavaScript does."""
-
-    def __init__(self, base_url: str):
-        super().__init__()
-        self.base_url = base_url
 
     def url(self, path: str) -> str:
         return self.base_url + path
-
-    def csrf_from(self, path: str) -> str:
-        html = self.get(self.url(path)).text
-        return re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', html).group(1)
-
-    def signup(self, email: str, password: str = "correct horse battery") -> None:
-        token = self.csrf_from("/signup/")
-        response = self.post(
-            self.url("/signup/"), data={"email": email, "password": password, "csrfmiddlewaretoken": token}
-        )
-        assert response.url.endswith("/photos/"), response.text
-
-    def api(self, path: str, body: dict) -> requests.Response:
-        headers = {"X-CSRFToken": self.cookies["csrftoken"], "Referer": self.base_url + "/photos/"}
-        return self.post(self.url(path), json=body, headers=headers)
 
     def upload(
         self, content: bytes, filename: str, content_type: str = "image/jpeg", batch: dict | None = None
@@ -283,7 +264,7 @@ def gallery_page(open_page):
     """A new user's empty gallery, open in the browser: `gallery_page(email, **context_options)`."""
 
     def gallery_page(email: str, **options) -> Page:
-        user = User.objects.create_user(email=email, password="correct horse battery")
+        user = User.objects.create_user(email=email, password="correct horse battery", email_verified_at=timezone.now())
         page = open_page(user=user, **options)
         page.goto("/photos/")
         page.wait_for_load_state("domcontentloaded")  # the module scripts ran: a file chosen now is not missed

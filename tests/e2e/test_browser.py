@@ -49,12 +49,37 @@ def photo_file(tmp_path) -> Path:
 
 
 def sign_up(page, email: str) -> None:
+    """Sign up, then confirm the address through the link in the local outbox, as a new user does."""
     page.goto("/signup/")
     page.fill("input[name=email]", email)
     page.fill("input[name=password]", "correct horse battery")
     page.click("form.card-form button[type=submit]")
     expect(page).to_have_url(GALLERY_URL)
+    expect(page.locator(".address-unconfirmed")).to_contain_text(email)
+
+    confirmation = emailed(page, email, "Confirm your email address")
+    with page.expect_popup() as opened:
+        confirmation.frame_locator("iframe").locator("a", has_text="Confirm it is your address").click()
+    tab = opened.value
+    tab.click("form.card-form button[type=submit]")
+    expect(tab.locator(".messages")).to_contain_text(f"{email} is confirmed")
+    tab.close()
+
+    page.goto(GALLERY_URL)
+    expect(page.locator(".address-unconfirmed")).to_have_count(0)
     page.wait_for_load_state("domcontentloaded")  # the module scripts ran: a file chosen now is not missed
+
+
+def emailed(page, address: str, subject: str):
+    """The email to `address` with `subject`, on the local outbox page (opened in `page`), once notify sent it."""
+    page.goto("/local/outbox/")
+    email = page.locator("article.email", has_text=address).filter(has_text=subject)
+    for _ in range(60):  # notify sends it within a poll or two; the outbox page is not live
+        if email.count():
+            return email.first
+        time.sleep(0.5)
+        page.reload()
+    raise AssertionError(f"no email {subject!r} to {address} in the local outbox")
 
 
 def test_sign_up_upload_and_watch_the_photo_appear(page, photo_file):
@@ -165,13 +190,7 @@ def test_a_forgotten_password_is_reset_from_the_emailed_link(page):
     expect(page.locator("h1")).to_have_text("Check your email")
 
     # THEN the email reaches the local outbox, and its link opens the site in a new tab
-    page.click("text=Outbox (local)")
-    email = page.locator("article.email", has_text="forgetful@example.com").filter(has_text="Reset your Darkroom")
-    for _ in range(60):  # notify sends it within a poll or two; the outbox page is not live
-        if email.count():
-            break
-        time.sleep(0.5)
-        page.reload()
+    email = emailed(page, "forgetful@example.com", "Reset your Darkroom")
     with page.expect_popup() as opened:
         email.frame_locator("iframe").locator("a", has_text="Choose a new password").click()
     reset = opened.value

@@ -1,5 +1,5 @@
 """End to end over HTTP on the local stack: upload → S3 → confirm → resize → manifest → S3 event → the site's tasks
-worker → gallery, and the emails: the welcome, and one for the upload batch."""
+worker → gallery, and the emails: the address confirmation, and one for the upload batch."""
 
 import io
 import json
@@ -36,7 +36,7 @@ def wait_for(condition, timeout=60, interval=0.5):
 
 
 def test_an_upload_goes_all_the_way_through(browser, local_stack):
-    # GIVEN a new user (a welcome email is on its way)
+    # GIVEN a new user, who confirmed their address from the emailed link
     browser.signup("e2e@example.com")
 
     # WHEN they upload, together, a real JPEG and a text file named .jpg through presign → S3 → confirm
@@ -57,10 +57,14 @@ def test_an_upload_goes_all_the_way_through(browser, local_stack):
     page = browser.get(browser.url(f"/photos/{photo['id']}/")).text
     assert "1600 × 1200 px" in page and "srcset=" in page
 
-    # AND the welcome email and the batch's one email reached the local outbox
+    # AND the confirmation email and the batch's one email reached the local outbox
     outbox = wait_for(lambda: (html := sent_emails(browser)).count("e2e@example.com") >= 2 and html)
     assert outbox, sent_emails(browser)
-    assert "Welcome" in outbox and "1 photo developed, 1 could not be" in outbox and "notes.jpg" in outbox
+    assert (
+        "Confirm your email address" in outbox
+        and "1 photo developed, 1 could not be" in outbox
+        and "notes.jpg" in outbox
+    )
     assert "sunset.jpg" not in outbox  # no email per photo
 
 

@@ -3,6 +3,7 @@ import json
 import boto3
 import pytest
 from botocore.exceptions import ClientError
+from django.utils import timezone
 from moto import mock_aws
 
 from devstack import template
@@ -78,12 +79,17 @@ def dead_task_messages(settings):
 
 @pytest.fixture
 def user(db):
-    return User.objects.create_user(email="ada@example.com", password="a-long-enough-passphrase")
+    """An account whose owner confirmed their address (web/accounts/verification.py)."""
+    return User.objects.create_user(
+        email="ada@example.com", password="a-long-enough-passphrase", email_verified_at=timezone.now()
+    )
 
 
 @pytest.fixture
 def other_user(db):
-    return User.objects.create_user(email="grace@example.com", password="another-long-passphrase")
+    return User.objects.create_user(
+        email="grace@example.com", password="another-long-passphrase", email_verified_at=timezone.now()
+    )
 
 
 @pytest.fixture

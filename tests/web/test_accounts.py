@@ -114,8 +114,10 @@ def test_staff_deleting_photos_and_users_in_the_admin_also_deletes_their_objects
     s3.put_object(
         Bucket=settings.DARKROOM_BUCKET, Key=f"uploads/{user.pk}/0508d24d-1c2b-4f3a-9e8d-7c6b5a4f3e2d", Body=b"x"
     )
-    welcome = contracts.welcome_email(user_id=user.pk, to=user.email, site_url="http://t/", correlation_id="c")
-    OutboxMessage.objects.create(queue="notify", body=welcome)
+    email = contracts.password_changed_email(
+        change_id="c", to=user.email, reset_page_url="http://t/", correlation_id="c"
+    )
+    OutboxMessage.objects.create(queue="notify", body=email)
 
     client.post(f"/admin/accounts/user/{user.pk}/delete/", {"post": "yes"})
     assert s3.list_objects_v2(Bucket=settings.DARKROOM_BUCKET).get("KeyCount") == 0

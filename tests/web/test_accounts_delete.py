@@ -189,10 +189,10 @@ def test_a_task_for_an_account_already_gone_does_nothing(user):
 
 def test_deleting_an_account_forgets_its_emails(user, other_user):
     for recipient in (user, other_user):
-        welcome = contracts.welcome_email(
-            user_id=recipient.pk, to=recipient.email, site_url="http://t/", correlation_id="c"
+        email = contracts.password_changed_email(
+            change_id=str(recipient.pk), to=recipient.email, reset_page_url="http://t/", correlation_id="c"
         )
-        OutboxMessage.objects.create(queue="notify", body=welcome)
+        OutboxMessage.objects.create(queue="notify", body=email)
     User.objects.filter(pk=user.pk).update(is_active=False, deletion_requested_at="2026-01-01T00:00:00Z")
 
     _delete_some(user)

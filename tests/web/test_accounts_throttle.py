@@ -255,7 +255,7 @@ def test_signups_from_one_network_are_capped_per_hour(client, settings):
 def test_reset_requests_from_one_network_are_capped_per_hour(client, settings, django_capture_on_commit_callbacks):
     settings.DARKROOM_EMAIL_FORMS_PER_NETWORK_PER_HOUR = 2
     for number in range(3):
-        User.objects.create_user(email=f"user{number}@example.com", password=PASSWORD)
+        User.objects.create_user(email=f"user{number}@example.com", password=PASSWORD, email_verified_at=timezone.now())
     with django_capture_on_commit_callbacks(execute=True):
         answers = [
             client.post("/password/reset/", {"email": f"user{number}@example.com"}, REMOTE_ADDR="198.51.100.7")

@@ -23,11 +23,15 @@ def test_resize_requested_matches_sample():
     assert message == sample
 
 
-def test_welcome_email_matches_sample():
-    sample = load_event("notify_welcome.json")
+def test_verify_address_email_matches_sample():
+    sample = load_event("notify_verify_address.json")
 
-    message = contracts.welcome_email(
-        user_id=42, to=sample["to"], site_url=sample["data"]["site_url"], correlation_id=sample["correlation_id"]
+    message = contracts.verify_address_email(
+        send_id=sample["idempotency_key"].removeprefix("verify-address:"),
+        to=sample["to"],
+        verify_url=sample["data"]["verify_url"],
+        expires_in=sample["data"]["expires_in"],
+        correlation_id=sample["correlation_id"],
     )
 
     assert message == sample

@@ -93,7 +93,9 @@ def test_resuming_needs_a_login_and_a_post(client, user_client):
 
 def test_no_email_to_a_stopped_address_is_recorded_and_the_site_still_works(user_client, user):
     User.objects.filter(pk=user.pk).update(mail_stopped_at="2026-12-06T08:00:00Z", mail_stopped_reason="bounce")
-    welcome = contracts.welcome_email(user_id=user.pk, to=user.email, site_url="http://t/", correlation_id="c")
+    welcome = contracts.password_changed_email(
+        change_id="c", to=user.email, reset_page_url="http://t/", correlation_id="c"
+    )
     from django.db import transaction
 
     from web.outbox.services import outbox_enqueue

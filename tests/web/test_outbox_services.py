@@ -58,7 +58,7 @@ def test_a_failed_send_logs_the_line_the_outbox_alarm_counts(
 
 def test_flush_leaves_fresh_messages_to_their_on_commit_send(sqs_down, django_capture_on_commit_callbacks):
     with django_capture_on_commit_callbacks(execute=True), transaction.atomic():
-        outbox_enqueue(("notify", {"kind": "welcome"}))
+        outbox_enqueue(("notify", {"kind": "verify_address", "to": "ada@example.com"}))
     sqs_down.undo()
 
     assert outbox_flush() == (0, 0)  # younger than the retry delay: not touched yet
@@ -68,7 +68,7 @@ def test_flush_leaves_fresh_messages_to_their_on_commit_send(sqs_down, django_ca
 
 def test_flush_counts_what_still_fails(sqs_down, django_capture_on_commit_callbacks):
     with django_capture_on_commit_callbacks(execute=True), transaction.atomic():
-        outbox_enqueue(("notify", {"kind": "welcome"}))
+        outbox_enqueue(("notify", {"kind": "verify_address", "to": "ada@example.com"}))
     age_outbox()
 
     assert outbox_flush() == (0, 1)
@@ -84,7 +84,7 @@ def test_enqueue_outside_a_transaction_is_a_programming_error():
 def test_rolled_back_transaction_sends_nothing(notify_messages, django_capture_on_commit_callbacks):
     with django_capture_on_commit_callbacks(execute=True), pytest.raises(RuntimeError, match="signup failed"):
         with transaction.atomic():
-            outbox_enqueue(("notify", {"kind": "welcome"}))
+            outbox_enqueue(("notify", {"kind": "verify_address", "to": "ada@example.com"}))
             raise RuntimeError("signup failed after the message was recorded")
 
     assert not OutboxMessage.objects.exists()
@@ -103,10 +103,10 @@ def test_messages_of_one_transaction_are_sent_together_and_each_outcome_is_kept(
 
     monkeypatch.setattr(aws, "send_message", resize_down)
     with django_capture_on_commit_callbacks(execute=True) as callbacks, transaction.atomic():
-        outbox_enqueue(("resize", {"kind": "resize.requested"}), ("notify", {"kind": "upload_received"}))
+        outbox_enqueue(("resize", {"kind": "resize.requested"}), ("notify", {"kind": "verify_address", "to": "a@b.c"}))
 
     assert len(callbacks) == 1
-    assert [message["kind"] for message in notify_messages()] == ["upload_received"]
+    assert [message["kind"] for message in notify_messages()] == ["verify_address"]
     assert resize_messages() == []
     notify, resize = OutboxMessage.objects.order_by("queue")
     assert resize.sent_at is None and "resize queue down" in resize.last_error

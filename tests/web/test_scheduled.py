@@ -36,11 +36,11 @@ def test_the_scheduled_event_resends_stale_messages_and_requeues_stuck_photos(
     overdue = timezone.now() - timedelta(seconds=settings.DARKROOM_PROCESSING_DEADLINE_SECONDS + 1)
     photo = make_photo(user, resize_requested_at=overdue, correlation_id="stuck-photo-0001")
     store_original(s3, settings.DARKROOM_BUCKET, photo)
-    # AND a welcome email whose send failed, pending past the retry delay
+    # AND an email whose send failed, pending past the retry delay
     welcome = OutboxMessage.objects.create(
         queue=contracts.NOTIFY_QUEUE,
-        body=contracts.welcome_email(
-            user_id=user.pk, to=user.email, site_url="http://testserver", correlation_id="welcome-0001"
+        body=contracts.password_changed_email(
+            change_id="1", to=user.email, reset_page_url="http://testserver/", correlation_id="welcome-0001"
         ),
     )
     stale = timezone.now() - timedelta(seconds=settings.DARKROOM_OUTBOX_RETRY_AFTER_SECONDS + 1)
@@ -67,7 +67,7 @@ def test_the_scheduled_event_closes_stale_connections_around_the_sweep(monkeypat
     # Django does this around web requests only; a database connection dropped between sweeps must not fail one.
     calls = []
     monkeypatch.setattr("web.scheduled.close_old_connections", lambda: calls.append("close"))
-    monkeypatch.setattr("web.scheduled.call_command", lambda name: calls.append(name))
+    monkeypatch.setattr("web.scheduled.call_command", lambda name, **options: calls.append(name))
 
     scheduled_function()({}, None)
 

@@ -18,20 +18,21 @@ def shape(value):
     return type(value).__name__
 
 
-def test_signup_sends_welcome_message(client, notify_messages, django_capture_on_commit_callbacks):
+def test_signup_sends_the_link_that_confirms_the_address(client, notify_messages, django_capture_on_commit_callbacks):
     # WHEN a visitor signs up
     with django_capture_on_commit_callbacks(execute=True):
         response = client.post("/signup/", {"email": "Ada@Example.com", "password": "correct horse battery"})
 
-    # THEN they are logged in and the welcome email is on the notify queue, in the documented shape
+    # THEN they are logged in and the confirmation email is on the notify queue, in the documented shape
     assert response.status_code == 302 and response["Location"] == "/photos/"
     user = User.objects.get()
-    assert user.email == "ada@example.com"
+    assert user.email == "ada@example.com" and user.email_verified_at is None
     (message,) = notify_messages()
-    assert shape(message) == shape(load_event("notify_welcome.json"))
-    assert message["kind"] == "welcome"
-    assert message["idempotency_key"] == f"welcome:{user.pk}"
+    assert shape(message) == shape(load_event("notify_verify_address.json"))
+    assert message["kind"] == "verify_address"
     assert message["to"] == "ada@example.com"
+    assert message["data"]["verify_url"].startswith("http://testserver/account/confirm/")
+    assert message["data"]["expires_in"] == "3 days"
     assert response["X-Correlation-Id"] == message["correlation_id"]
     assert OutboxMessage.objects.get().sent_at is not None
 
@@ -63,6 +64,7 @@ def test_upload_confirm_creates_photo_and_its_resize_request(
         "kind": "resize.requested",
         "photo_id": str(photo.pk),
         "source_key": photo.original_key,
+        "source_etag": photo.etag,
         "output_prefix": f"renditions/{photo.pk}/",
         "correlation_id": photo.correlation_id,
     }

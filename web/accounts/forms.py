@@ -137,6 +137,32 @@ class AccountDeleteForm(forms.Form):
         return self.cleaned_data["password"]
 
 
+class AddressChangeForm(AccountDeleteForm):
+    """A new address for the account, with the current password: a session left open must not be able to hand the
+    account (and its password resets) to someone else's mailbox."""
+
+    email = forms.EmailField(
+        label="New email address",
+        max_length=254,
+        error_messages=EMAIL_ERRORS,
+        widget=forms.EmailInput(attrs={"autocomplete": "email"}),
+    )
+    field_order = ["email", "password"]
+
+    def __init__(self, user: User, *args, **kwargs):
+        super().__init__(user, *args, **kwargs)
+        self.fields["password"].widget.attrs.pop("autofocus", None)
+        self.fields["email"].widget.attrs["autofocus"] = True
+
+    def clean_email(self) -> str:
+        email = mailable_address(self.cleaned_data["email"])
+        if email == self.user.email:
+            raise forms.ValidationError("That is already your address.")
+        if User.objects.filter(email__iexact=email).exists():
+            raise forms.ValidationError("Another account uses this address.")
+        return email
+
+
 def _plain_password_words(fields: dict) -> None:
     """Labels, hint and missing-field errors of Django's password forms, in the site's words."""
     if "old_password" in fields:

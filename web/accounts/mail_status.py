@@ -36,9 +36,17 @@ def mail_event_received(event: MailEvent) -> int:
     return marked
 
 
-def mail_allowed(address: str) -> bool:
-    """Whether the site may email `address`: not if it bounced for good or complained."""
-    return not User.objects.filter(email=stored_form(address), mail_stopped_at__isnull=False).exists()
+# The one email an address may get before its owner confirms it (web/accounts/verification.py).
+CONFIRMATION_KIND = "verify_address"
+
+
+def mail_allowed(address: str, *, kind: str) -> bool:
+    """Whether the site may send a `kind` email to `address`: never if it bounced for good or complained; and
+    nothing but the confirmation link until its owner has confirmed it is theirs."""
+    accounts = User.objects.filter(email=stored_form(address))
+    if accounts.filter(mail_stopped_at__isnull=False).exists():
+        return False
+    return kind == CONFIRMATION_KIND or accounts.filter(email_verified_at__isnull=False).exists()
 
 
 def mail_problem(user: User) -> str:

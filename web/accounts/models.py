@@ -17,6 +17,8 @@ class UserManager(BaseUserManager):
         return user
 
     def create_superuser(self, email: str, password: str | None = None, **extra):
+        # The operator typed their own address at the console: there is nobody to confirm it to.
+        extra.setdefault("email_verified_at", timezone.now())
         return self.create_user(email, password, is_staff=True, is_superuser=True, **extra)
 
     def get_by_natural_key(self, email: str):
@@ -36,6 +38,13 @@ class User(AbstractBaseUser, PermissionsMixin):
     is_active = models.BooleanField(default=True)
     is_staff = models.BooleanField(default=False)
     date_joined = models.DateTimeField(default=timezone.now)
+    # Set when the owner follows the link emailed to `email`. Until then the site mails the address nothing but that
+    # link (web/accounts/verification.py).
+    email_verified_at = models.DateTimeField(null=True, blank=True, editable=False)
+    # The address the owner asked to change to: it replaces `email` once its own link is followed.
+    email_pending = models.EmailField(blank=True, editable=False)
+    # When the last verification email was recorded: the owner may ask for another one every few minutes.
+    verification_sent_at = models.DateTimeField(null=True, blank=True, editable=False)
     # When the last password reset email was recorded: the form sends at most one per account per few minutes.
     password_reset_requested_at = models.DateTimeField(null=True, blank=True, editable=False)
     # Set when the owner deletes the account: it is deactivated at once, and the sweeper deletes its photos and

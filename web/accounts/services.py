@@ -10,18 +10,17 @@ from django.utils.http import urlsafe_base64_encode
 
 from web import contracts
 from web.accounts.models import User
+from web.accounts.verification import verification_send
+from web.durations import duration_text
 from web.outbox.services import outbox_enqueue
 from web.urls_public import site_url
 
 
 @transaction.atomic
 def user_signup(*, email: str, password: str, correlation_id: str) -> User:
-    """Create the account and, in the same transaction, the welcome email's message."""
+    """Create the account and, in the same transaction, the email with the link that confirms its address."""
     user = User.objects.create_user(email=email, password=password)
-    welcome = contracts.welcome_email(
-        user_id=user.pk, to=user.email, site_url=settings.DARKROOM_SITE_URL, correlation_id=correlation_id
-    )
-    outbox_enqueue((contracts.NOTIFY_QUEUE, welcome))
+    verification_send(user=user, correlation_id=correlation_id)
     return user
 
 
@@ -34,6 +33,9 @@ def password_reset_request(*, email: str, correlation_id: str) -> bool:
     user = User.objects.select_for_update().filter(email__iexact=email, is_active=True).first()
     if user is None or not user.has_usable_password():
         return False
+    if user.email_verified_at is None:
+        # An unconfirmed address gets nothing but its confirmation link; once followed, a reset can be asked for.
+        return verification_send(user=user, correlation_id=correlation_id) == 0
     now = timezone.now()
     last = user.password_reset_requested_at
     if last and now - last < timedelta(seconds=settings.DARKROOM_PASSWORD_RESET_EVERY_SECONDS):
@@ -81,12 +83,3 @@ def password_reset_url(user: User) -> str:
     cannot make the email point somewhere else."""
     uid = urlsafe_base64_encode(force_bytes(user.pk))
     return site_url("password_reset_confirm", uid, default_token_generator.make_token(user))
-
-
-def duration_text(seconds: int) -> str:
-    """ "1 hour", "2 hours", "90 minutes": how long a link works, in the words an email says it."""
-    if seconds % 3600 == 0:
-        hours = seconds // 3600
-        return f"{hours} hour" if hours == 1 else f"{hours} hours"
-    minutes = max(1, round(seconds / 60))
-    return f"{minutes} minute" if minutes == 1 else f"{minutes} minutes"

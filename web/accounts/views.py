@@ -10,9 +10,10 @@ from django.urls import reverse_lazy
 from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_http_methods
 
-from web.accounts import mail_status, throttle
+from web.accounts import mail_status, throttle, verification
 from web.accounts.forms import (
     AccountDeleteForm,
+    AddressChangeForm,
     PasswordChangeForm,
     PasswordResetRequestForm,
     SetPasswordForm,
@@ -20,11 +21,11 @@ from web.accounts.forms import (
 )
 from web.accounts.services import (
     account_delete_request,
-    duration_text,
     password_changed,
     password_reset_request,
     user_signup,
 )
+from web.durations import duration_text
 from web.photos.selectors import photo_count
 
 
@@ -51,7 +52,11 @@ def signup(request):
             form.add_error("email", "An account with this email already exists. Log in instead.")
         else:
             login(request, user, backend="django.contrib.auth.backends.ModelBackend")
-            messages.success(request, "Welcome to Darkroom. Choose some photos to upload: they appear here at once.")
+            messages.success(
+                request,
+                f"Welcome to Darkroom. We emailed a link to {user.email}: follow it to confirm your address. "
+                "Meanwhile, choose some photos to upload: they appear here at once.",
+            )
             return redirect("gallery")
     return render(request, "accounts/signup.html", {"form": form}, status=400 if form.errors else 200)
 
@@ -147,3 +152,58 @@ def mail_resume(request):
     mail_status.mail_resume(request.user)
     messages.success(request, f"Darkroom will email {request.user.email} again.")
     return redirect("account")
+
+
+@require_http_methods(["GET", "POST"])
+def address_confirm(request, token: str):
+    """The emailed link. Opening it only shows a button; the POST confirms, because mail scanners open links too."""
+    try:
+        if request.method == "GET":
+            verification.link_read(token)
+            return render(request, "accounts/address_confirm.html", {"token": token})
+        user = verification.address_confirm(token)
+    except verification.LinkProblem as problem:
+        return render(request, "accounts/address_confirm.html", {"problem": str(problem)}, status=400)
+    messages.success(request, f"Thank you: {user.email} is confirmed. Darkroom will email you there.")
+    return redirect("account" if request.user.is_authenticated else "login")
+
+
+@require_http_methods(["POST"])
+@login_required
+def verification_resend(request):
+    address = verification.address_to_confirm(request.user)
+    if not address:
+        messages.success(request, f"{request.user.email} is already confirmed.")
+    elif not throttle.form_use_allowed(form="verification", ip=throttle.client_ip(request)):
+        messages.error(request, "Too many requests from your network in the last hour. Try again later.")
+    elif wait := verification.verification_send(user=request.user, correlation_id=request.correlation_id):
+        messages.error(
+            request, f"A link went to {address} a moment ago. You can ask for another in {duration_text(wait)}."
+        )
+    else:
+        works_for = duration_text(settings.DARKROOM_VERIFICATION_LINK_SECONDS)
+        messages.success(request, f"A new link is on its way to {address}. It works for {works_for}.")
+    return redirect("account")
+
+
+@sensitive_post_parameters("password")
+@login_required
+@require_http_methods(["GET", "POST"])
+def address_change(request):
+    form = AddressChangeForm(request.user, request.POST or None)
+    # Another account's address is worth knowing: asking counts against the network's cap like a signup.
+    probe = request.method == "POST" and (form.is_valid() or "email" in form.errors)
+    if probe and not _form_use_allowed(request, form, "address_change"):
+        form.errors.pop("email", None)
+        return render(request, "accounts/address_change.html", {"form": form}, status=429)
+    if request.method == "POST" and form.is_valid():
+        address, old_address_stays = form.cleaned_data["email"], request.user.email_verified_at is not None
+        wait = verification.address_change_request(
+            user=request.user, address=address, correlation_id=request.correlation_id
+        )
+        if not wait:
+            stays = f"Your address stays {request.user.email} until you follow it." if old_address_stays else ""
+            messages.success(request, f"We emailed a link to {address}. {stays}".strip())
+            return redirect("account")
+        form.add_error(None, f"A link went out a moment ago. You can ask for another in {duration_text(wait)}.")
+    return render(request, "accounts/address_change.html", {"form": form}, status=400 if form.errors else 200)

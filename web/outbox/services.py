@@ -53,10 +53,11 @@ def outbox_enqueue(*messages: tuple[str, dict], deliver_after: datetime | None =
 
 
 def _deliverable(queue: str, body: dict) -> bool:
-    """Emails to an address SES reported as bouncing for good, or as complaining, are never sent (mail_status)."""
-    if queue != OutboxMessage.Queue.NOTIFY or mail_allowed(body.get("to", "")):
+    """Emails to an address not yet confirmed, or that SES reported as bouncing for good or complaining, are never
+    sent (mail_status)."""
+    if queue != OutboxMessage.Queue.NOTIFY or mail_allowed(body.get("to", ""), kind=body.get("kind", "")):
         return True
-    logger.info("email not sent: its address gets no mail kind=%s", body.get("kind"))
+    logger.info("email not sent: its address gets no mail of this kind=%s", body.get("kind"))
     return False
 
 
