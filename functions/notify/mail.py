@@ -7,6 +7,7 @@ import json
 import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from urllib.parse import urlsplit
 
 import mail_headers
@@ -38,6 +39,8 @@ class Kind:
     url_fields: tuple[str, ...] = ()
     count_fields: tuple[str, ...] = ()  # non-negative integers
     list_fields: tuple[ListField, ...] = ()
+    # The time (ISO 8601 with its offset) the email's link stops working. Optional: older messages lack it.
+    expiry_field: str | None = None
     # Rules across fields, run once the fields above are valid.
     finish: Callable[[dict], None] | None = None
 
@@ -67,7 +70,9 @@ KINDS = {
             list_fields=(ListField("failed", item_fields=("filename", "reason")),),
             finish=_upload_batch,
         ),
-        Kind("password_reset", text_fields=("email", "expires_in"), url_fields=("reset_url",)),
+        Kind(
+            "password_reset", text_fields=("email", "expires_in"), url_fields=("reset_url",), expiry_field="expires_at"
+        ),
         Kind("password_changed", text_fields=("email",), url_fields=("reset_page_url",)),
     )
 }
@@ -101,6 +106,7 @@ class Message:
     to: str
     data: Mapping[str, object]
     correlation_id: str
+    expires_at: datetime | None = None  # in UTC; after it the email is worthless (a dead link)
 
 
 @dataclass(frozen=True)
@@ -188,6 +194,7 @@ def _message(document: dict, correlation_id: str) -> Message:
         to=document["to"],
         data=_kind_data(kind, document["data"]),
         correlation_id=correlation_id,
+        expires_at=_expiry(kind, document["data"]),
     )
 
 
@@ -209,6 +216,25 @@ def _kind_data(kind: Kind, data: dict) -> dict[str, object]:
     if kind.finish:
         kind.finish(fields)
     return fields
+
+
+def _expiry(kind: Kind, data: dict) -> datetime | None:
+    if kind.expiry_field is None or kind.expiry_field not in data:
+        return None
+    label = f"{kind.name}: data.{kind.expiry_field}"
+    value = data[kind.expiry_field]
+    try:
+        moment = datetime.fromisoformat(value) if isinstance(value, str) else None
+    except ValueError:
+        moment = None
+    if moment is None or moment.utcoffset() is None:
+        raise MalformedMessage(f"{label} is not an ISO 8601 time with its offset")
+    return moment.astimezone(UTC)
+
+
+def has_expired(message: Message, *, now: datetime) -> bool:
+    """True once the moment the email's link stops working has come: sending it would mail a dead link."""
+    return message.expires_at is not None and message.expires_at <= now
 
 
 def _text(value: object, label: str, *, max_length: int = MAX_TEXT_LENGTH) -> str:

@@ -1,11 +1,13 @@
 """The notify Lambda: an SQS batch of notify messages in, one SES v2 email per message, partial batch response out.
 
-Every record ends in one of four ways: sent (or recognised as already sent), acknowledged as invalid,
-acknowledged as rejected by SES, or reported failed for the queue to redeliver later.
+Every record ends in one of five ways: sent (or recognised as already sent), acknowledged as invalid,
+acknowledged as expired (its link is dead), acknowledged as rejected by SES, or reported failed for the queue to
+redeliver later.
 """
 
 import functools
 import os
+from datetime import UTC, datetime
 
 from aws_lambda_powertools import Logger, Metrics, single_metric
 from aws_lambda_powertools.metrics import MetricUnit
@@ -39,6 +41,10 @@ def settings() -> mail.MailSettings:
     return mail.MailSettings.from_env(os.environ)
 
 
+def utc_now() -> datetime:
+    return datetime.now(UTC)
+
+
 @logger.inject_lambda_context(clear_state=True)
 @metrics.log_metrics
 def lambda_handler(event: dict, context: LambdaContext) -> dict:
@@ -61,6 +67,9 @@ def record_handler(record: SQSRecord, lambda_context: LambdaContext | None = Non
         with logger.append_context_keys(
             correlation_id=message.correlation_id, kind=message.kind, idempotency_key=message.idempotency_key
         ):
+            if mail.has_expired(message, now=utc_now()):
+                _acknowledge_expired(message)
+                return
             try:
                 _send(record, message)
             except mail.UnsafeMessage as error:
@@ -87,6 +96,15 @@ def _hand_back(remaining_ms: int) -> None:
 def _acknowledge_invalid(error: mail.InvalidMessage) -> None:
     logger.error("invalid notify message acknowledged", extra={"reason": error.reason})
     metrics.add_metric(name="MessageInvalid", unit=MetricUnit.Count, value=1)
+
+
+def _acknowledge_expired(message: mail.Message) -> None:
+    # Sent now, the email would carry a dead link (it waited out an SES pause, or was redriven from the DLQ late).
+    logger.warning(
+        "email not sent: its link expired while it waited, acknowledged",
+        extra={"expires_at": message.expires_at.isoformat()},
+    )
+    metrics.add_metric(name="EmailExpired", unit=MetricUnit.Count, value=1)
 
 
 def _send(record: SQSRecord, message: mail.Message) -> None:

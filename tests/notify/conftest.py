@@ -3,6 +3,7 @@
 import copy
 import json
 import logging
+from datetime import datetime
 from pathlib import Path
 
 import boto3
@@ -89,6 +90,16 @@ def ses_requests(aws):
 
     mail_clients.ses().meta.events.register("before-parameter-build.sesv2.SendEmail", record)
     return requests
+
+
+@pytest.fixture
+def frozen_now(monkeypatch):
+    """Call frozen_now("2026-06-01T12:00:00Z") to make that the handler's present (emails may have expired)."""
+
+    def freeze(moment: str) -> None:
+        monkeypatch.setattr(notify, "utc_now", lambda: datetime.fromisoformat(moment))
+
+    return freeze
 
 
 @pytest.fixture

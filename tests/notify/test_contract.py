@@ -19,13 +19,18 @@ SAMPLES = {
 }
 
 
+# Before the sample reset link's expiry (2026-06-01T13:00:00Z): a sample is an email still worth sending.
+BEFORE_THE_SAMPLES_EXPIRE = "2026-06-01T12:00:00Z"
+
+
 def test_every_notify_sample_is_covered():
     assert {path.name for path in EVENTS.glob("notify_*.json")} == set(SAMPLES)
 
 
 @pytest.mark.parametrize(("sample", "expected"), SAMPLES.items(), ids=SAMPLES.keys())
-def test_sample_message_is_sent(sent_mail, ses_requests, lambda_context, sample, expected):
+def test_sample_message_is_sent(sent_mail, ses_requests, lambda_context, frozen_now, sample, expected):
     kind, subject = expected
+    frozen_now(BEFORE_THE_SAMPLES_EXPIRE)
     # The exact bytes of the sample file become the SQS body, as the web's outbox sends them.
     record = sqs_record((EVENTS / sample).read_text())
 
@@ -40,7 +45,8 @@ def test_sample_message_is_sent(sent_mail, ses_requests, lambda_context, sample,
     assert request["Content"]["Simple"]["Body"]["Text"]["Data"]
 
 
-def test_a_reset_link_is_never_logged(sent_mail, lambda_context, structured_logs, capsys):
+def test_a_reset_link_is_never_logged(sent_mail, lambda_context, frozen_now, structured_logs, capsys):
+    frozen_now(BEFORE_THE_SAMPLES_EXPIRE)
     sample = (EVENTS / "notify_password_reset.json").read_text()
     record = sqs_record(sample)
 
@@ -52,3 +58,13 @@ def test_a_reset_link_is_never_logged(sent_mail, lambda_context, structured_logs
     logs = structured_logs()
     assert logs and any(line.get("message") == "email sent" for line in logs)
     assert link not in json.dumps(logs) and link not in capsys.readouterr().out  # ...the logs do not
+
+
+def test_the_sample_reset_email_is_not_sent_once_its_link_has_expired(sent_mail, lambda_context, frozen_now):
+    frozen_now("2026-06-01T13:00:00Z")
+
+    response = notify.lambda_handler(
+        sqs_event(sqs_record((EVENTS / "notify_password_reset.json").read_text())), lambda_context
+    )
+
+    assert response == {"batchItemFailures": []} and sent_mail == []

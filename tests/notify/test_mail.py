@@ -2,6 +2,7 @@
 
 import json
 import re
+from datetime import UTC, datetime
 
 import pytest
 
@@ -23,6 +24,11 @@ def message(**changes) -> dict:
 
 def data(**changes) -> dict:
     return {**load_event("notify_upload_received.json")["data"], **changes}
+
+
+def reset_message(**changes) -> dict:
+    document = load_event("notify_password_reset.json")
+    return {**document, "data": {**document["data"], **changes}}
 
 
 def test_parse_message_reads_the_welcome_sample():
@@ -70,6 +76,10 @@ BAD_BODIES = {
     "relative-url": json.dumps(message(data=data(photo_url="/photos/1/"))),
     "url-with-whitespace": json.dumps(message(data=data(photo_url="http://testserver/a b"))),
     "url-with-broken-ipv6": json.dumps(message(data=data(photo_url="http://[::1/"))),
+    "expiry-not-a-time": json.dumps(reset_message(expires_at="in an hour")),
+    "expiry-without-offset": json.dumps(reset_message(expires_at="2026-06-01T13:00:00")),
+    "expiry-as-a-number": json.dumps(reset_message(expires_at=1780318800)),
+    "expiry-null": json.dumps(reset_message(expires_at=None)),
 }
 
 
@@ -339,3 +349,21 @@ def test_every_link_of_every_kind_is_held_to_the_site(kind):
 @pytest.mark.parametrize("kind", sorted(mail.KINDS))
 def test_kind_names_are_valid_ses_tag_values(kind):
     assert re.fullmatch(r"[A-Za-z0-9_-]{1,256}", kind)
+
+
+def test_a_reset_email_knows_when_its_link_expires():
+    parsed = mail.parse_message(json.dumps(reset_message(expires_at="2026-06-01T15:00:00+02:00")))
+
+    assert parsed.expires_at == datetime(2026, 6, 1, 13, 0, tzinfo=UTC)
+    assert not mail.has_expired(parsed, now=datetime(2026, 6, 1, 12, 59, 59, tzinfo=UTC))
+    assert mail.has_expired(parsed, now=datetime(2026, 6, 1, 13, 0, tzinfo=UTC))
+
+
+def test_an_email_without_an_expiry_never_expires():
+    older = reset_message()
+    del older["data"]["expires_at"]
+
+    for body in (older, load_event("notify_welcome.json")):
+        parsed = mail.parse_message(json.dumps(body))
+        assert parsed.expires_at is None
+        assert not mail.has_expired(parsed, now=datetime(2100, 1, 1, tzinfo=UTC))

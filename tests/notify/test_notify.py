@@ -9,7 +9,7 @@ from botocore.stub import Stubber
 import mail_clients
 import notify
 from devstack.lambda_sqs import EventSourceMapping
-from tests.notify.conftest import CONFIGURATION_SET, SENDER
+from tests.notify.conftest import CONFIGURATION_SET, IDEMPOTENCY_TABLE, SENDER
 from tests.notify.helpers import (
     QUEUE_NAME,
     REGION,
@@ -405,14 +405,17 @@ def test_records_begun_too_late_are_handed_back_untouched(sent_mail, lambda_cont
 
 
 def password_reset(**data) -> dict:
+    """The sample reset email (its link expires at 2026-06-01T13:00:00Z) with `data` changed; ... removes a field."""
     sample = load_event("notify_password_reset.json")
-    return {**sample, "data": {**sample["data"], **data}}
+    changed = {**sample["data"], **data}
+    return {**sample, "data": {name: value for name, value in changed.items() if value is not ...}}
 
 
 def test_a_hand_made_reset_email_with_an_outside_link_is_not_mailed(
-    sent_mail, ses_requests, lambda_context, structured_logs, emitted_metrics
+    sent_mail, ses_requests, lambda_context, frozen_now, structured_logs, emitted_metrics
 ):
     # GIVEN a password_reset message made by hand by someone allowed to send to the queue, linking to their page
+    frozen_now("2026-06-01T12:30:00Z")
     link = "http://testserver.evil.test/password/reset/NDI/set-password/"
     record = sqs_record(password_reset(reset_url=link))
 
@@ -445,3 +448,41 @@ def test_without_the_sites_origin_nothing_is_mailed_and_the_message_waits(
     assert error["message"] == "notify record failed, the queue will retry it"
     assert "DARKROOM_SITE_ORIGIN is not set" in error["exception"]
     assert ({"RecordFailed": [1.0]}, {"service": "notify"}) in emitted_metrics()
+
+
+@pytest.mark.parametrize("now", ["2026-06-01T13:00:00Z", "2026-06-01T15:00:00+02:00", "2026-06-03T09:00:00Z"])
+def test_a_reset_email_whose_link_has_expired_is_dropped_with_a_log_line(
+    aws, sent_mail, lambda_context, frozen_now, structured_logs, emitted_metrics, now
+):
+    # GIVEN a reset email that waited in the queue (an SES pause, a late redrive) until its link stopped working
+    frozen_now(now)
+    record = sqs_record(password_reset())
+
+    # WHEN notify finally handles it
+    response = notify.lambda_handler(sqs_event(record), lambda_context)
+
+    # THEN it is not sent, not retried, and not remembered as sent; a warning says why
+    assert response == {"batchItemFailures": []}
+    assert sent_mail == []
+    [warning] = structured_logs()
+    assert warning["level"] == "WARNING"
+    assert warning["message"] == "email not sent: its link expired while it waited, acknowledged"
+    assert warning["expires_at"] == "2026-06-01T13:00:00+00:00"
+    assert warning["idempotency_key"] == "password-reset:5f0c3a2e9b7d4c1a8e6f2d0b4a9c7e13"
+    assert ({"EmailExpired": [1.0]}, {"service": "notify"}) in emitted_metrics()
+    assert boto3.client("dynamodb", region_name=REGION).scan(TableName=IDEMPOTENCY_TABLE)["Items"] == []
+
+
+def test_a_reset_email_is_sent_until_the_moment_its_link_expires(sent_mail, lambda_context, frozen_now):
+    frozen_now("2026-06-01T12:59:59Z")
+
+    assert handle(lambda_context, password_reset()) == {"batchItemFailures": []}
+    assert len(sent_mail) == 1
+
+
+def test_a_reset_email_from_before_expiry_times_is_sent(sent_mail, lambda_context, frozen_now):
+    # Messages queued before the site added expires_at have none: they are sent as they always were.
+    frozen_now("2030-01-01T00:00:00Z")
+
+    assert handle(lambda_context, password_reset(expires_at=...)) == {"batchItemFailures": []}
+    assert len(sent_mail) == 1
