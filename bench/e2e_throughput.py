@@ -1,10 +1,10 @@
 """End-to-end throughput on the local stack: N photos uploaded at once by several users, timed until every photo is
-ready (renditions and manifest, seen by the site) and every email is in moto's SES (a welcome per user and an
-upload-received per photo).
+ready (renditions and manifest, seen by the site) and every email is in moto's SES (an address confirmation per
+user and one email per upload batch).
 
     .venv/bin/python -m bench.e2e_throughput [--photos 100] [--users 10] [--resize-concurrency 1]
 
-The clock starts once the users have signed up (their welcome emails still count) and the photo is in memory.
+The clock starts once the users have signed up and confirmed their addresses, and the photo is in memory.
 """
 
 import argparse
@@ -29,7 +29,7 @@ def run(*, photos: int = 100, users: int = 10, resize_concurrency: int = 1, noti
         with LocalSite(Path(workdir), concurrency=concurrency) as site:
             clients = [SiteClient(site.url) for _ in range(users)]
             for number, client in enumerate(clients):
-                client.signup(f"throughput{number}@example.com", confirm=False)
+                client.signup(f"throughput{number}@example.com")
             plan = [list(range(number, photos, users)) for number in range(users)]
             started = time.monotonic()
 
@@ -41,7 +41,7 @@ def run(*, photos: int = 100, users: int = 10, resize_concurrency: int = 1, noti
             with ThreadPoolExecutor(max_workers=users) as pool:
                 photo_ids = list(pool.map(upload_all, range(users)))
             uploaded = time.monotonic() - started
-            # The welcome email, and one per batch
+            # The address confirmation, and one email per batch
             ready_at, emails_at = _wait_until_done(site, clients, photo_ids, users * 2, started)
     finished = max([*ready_at.values(), emails_at])
     return {

@@ -285,9 +285,11 @@ def _batch_subject(*, developed: int, failed: int) -> str:
 
 
 def _expected_emails(uploads: list[_Upload]) -> Counter:
-    """From the plan, not the site: a welcome per user, and per batch one email with the batch's true counts
-    (every poison file failed, every other one developed). (recipient, subject) pairs, as moto's SES keeps them."""
-    expected = Counter({(_email_of(user), "Welcome to Darkroom"): 1 for user in {upload.user for upload in uploads}})
+    """From the plan, not the site: an address confirmation per user, and per batch one email with the batch's true
+    counts (every poison file failed, every other one developed). (recipient, subject) pairs, as moto's SES keeps
+    them."""
+    users = {upload.user for upload in uploads}
+    expected = Counter({(_email_of(user), "Confirm your email address for Darkroom"): 1 for user in users})
     batches: dict[str, list[_Upload]] = {}
     for upload in uploads:
         batches.setdefault(upload.batch["id"], []).append(upload)

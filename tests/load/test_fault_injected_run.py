@@ -52,8 +52,8 @@ def test_every_email_is_sent_exactly_once_and_one_per_batch(counts):
     assert counts.upload_received_emails == 0
     assert counts.batches == 60  # 12 users, 25 files each, picked 5 at a time
     assert counts.batches_not_mailed == counts.batches_mailed_twice == 0
-    welcome_and_batch_emails = load_scenario.LoadPlan.users + counts.batches
-    assert counts.emails_sent == counts.emails_expected == welcome_and_batch_emails
+    confirmation_and_batch_emails = load_scenario.LoadPlan.users + counts.batches
+    assert counts.emails_sent == counts.emails_expected == confirmation_and_batch_emails
 
 
 def test_every_task_finished_and_none_ran_twice(counts):

@@ -22,14 +22,22 @@ class UserAdmin(BaseUserAdmin):
     add_form = UserCreateForm
     form = UserEditForm
     ordering = ["email"]
-    list_display = ["email", "is_staff", "is_active", "date_joined", "last_login"]
+    list_display = ["email", "email_verified_at", "is_staff", "is_active", "date_joined", "last_login"]
     search_fields = ["email"]
     fieldsets = [
         (None, {"fields": ["email", "password"]}),
+        ("Address", {"fields": ["email_verified_at", "email_pending", "verification_sent_at", "mail_stopped_at"]}),
         ("Permissions", {"fields": ["is_active", "is_staff", "is_superuser", "groups", "user_permissions"]}),
         ("Dates", {"fields": ["last_login", "date_joined", "password_reset_requested_at", "deletion_requested_at"]}),
     ]
-    readonly_fields = ["password_reset_requested_at", "deletion_requested_at"]
+    readonly_fields = [
+        "password_reset_requested_at",
+        "deletion_requested_at",
+        "email_verified_at",
+        "email_pending",
+        "verification_sent_at",
+        "mail_stopped_at",
+    ]
     add_fieldsets = [(None, {"classes": ["wide"], "fields": ["email", "usable_password", "password1", "password2"]})]
     list_filter = ["is_staff", "is_active"]
 
