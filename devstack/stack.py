@@ -68,7 +68,7 @@ class LocalStack:
             env = {
                 **os.environ,
                 **aws_environment(self.moto_url),
-                **source.environment(self.resources),
+                **source.environment(self.resources, site_origin=self.site_origin),
                 "PYTHONPATH": os.pathsep.join([str(ROOT / source.code_uri), str(ROOT)]),
                 "POWERTOOLS_LOG_LEVEL": os.environ.get("POWERTOOLS_LOG_LEVEL", "WARNING"),
             }
