@@ -82,13 +82,20 @@ def test_arm64_artifact_holds_the_handler_its_requirements_and_only_aarch64_bina
 
 
 # ---------------------------------------------------------------- running the artifacts
+# The origin the contract samples link to (tests/events/): notify mails links on DARKROOM_SITE_ORIGIN only.
+SITE_ORIGIN = "http://testserver"
+
+
 @pytest.fixture(scope="module")
 def moto_aws(moto_server):
     """moto server, emptied, with the template's resources; the functions' environment as the template sets it."""
     with moto_environment(moto_server) as endpoint:
-        resources = devstack_template.provision(site_origin="http://127.0.0.1:8000")
+        resources = devstack_template.provision(site_origin=SITE_ORIGIN)
         sources = {source.name: source for source in devstack_template.event_sources()}
-        yield {name: {**endpoint, **source.environment(resources)} for name, source in sources.items()}, resources
+        environments = {
+            name: source.environment(resources, site_origin=SITE_ORIGIN) for name, source in sources.items()
+        }
+        yield {name: {**endpoint, **environment} for name, environment in environments.items()}, resources
 
 
 def sqs_event(queue_url: str, body: dict) -> dict:
@@ -149,7 +156,8 @@ def test_resize_artifact_renders_an_upload_against_moto_server(x86_64_build, lam
     Image.new("RGB", (1200, 800), (200, 120, 40)).save(photo, format="JPEG")
     s3 = boto3.client("s3")
     bucket = resources["DARKROOM_BUCKET"]
-    s3.put_object(Bucket=bucket, Key=request["source_key"], Body=photo.getvalue(), ContentType="image/jpeg")
+    put = s3.put_object(Bucket=bucket, Key=request["source_key"], Body=photo.getvalue(), ContentType="image/jpeg")
+    request["source_etag"] = put["ETag"]  # the original the site confirmed, which resize reads and nothing else
     event = sqs_event(resources["DARKROOM_RESIZE_QUEUE_URL"], request)
     response = invoke(
         x86_64_build / "ResizeFunction", lambda_runtime, name="resize", event=event, environment=environment["resize"]
