@@ -1,7 +1,9 @@
-"""Backing off a record that failed for a passing reason, by pushing its next delivery further out each time.
+"""Backing off a record that failed, by pushing its next delivery further out each time.
 
 A failed record comes back when its visibility timeout ends; changing that timeout with the receive count
-turns the queue's fixed retry interval into an exponential backoff, so a throttled SES is not hammered.
+turns the queue's fixed retry interval into an exponential backoff, so a throttled SES is not hammered. The cap
+bounds how long mail waits once SES is back; the queue's maxReceiveCount, not the cap, sets how long an SES pause
+a message rides out before the dead-letter queue (functions/notify/README.md has the figures).
 """
 
 import random

@@ -77,8 +77,11 @@ def record_handler(record: SQSRecord, lambda_context: LambdaContext | None = Non
             except mail_delivery.TransientSendError:
                 raise  # logged and postponed by _send
             except Exception:
-                # A fault of ours (configuration, permissions, a bug): keep the message until it is fixed.
-                logger.exception("notify record failed, the queue will retry it")
+                # A fault of ours (configuration, permissions, a bug) or a paused SES account: keep the message
+                # until it is fixed, backing off like any retry so that hours of it do not use up its receives.
+                logger.exception(
+                    "notify record failed, the queue will retry it", extra={"retry_in_seconds": _postpone(record)}
+                )
                 metrics.add_metric(name="RecordFailed", unit=MetricUnit.Count, value=1)
                 raise
 

@@ -22,6 +22,26 @@ def test_backoff_treats_a_missing_count_as_the_first_receive():
     assert mail_redelivery.backoff_seconds(0, jitter=0.0) == 15
 
 
+# The NotifyQueue's maxReceiveCount and VisibilityTimeout in template.yaml, chosen with this backoff (README).
+MAX_RECEIVE_COUNT = 60
+VISIBILITY_TIMEOUT = 450
+SIX_HOURS = 6 * 60 * 60
+
+
+def test_a_message_rides_out_six_hours_of_ses_refusing_with_the_shortest_jitter():
+    # The last of R deliveries comes after the first R - 1 delays; every jitter at its minimum is the worst case.
+    shortest = [mail_redelivery.backoff_seconds(count, jitter=0.0) for count in range(1, MAX_RECEIVE_COUNT)]
+
+    assert sum(shortest) >= SIX_HOURS
+    assert sum(shortest) == 24_765  # 6.9 h, the figure in functions/notify/README.md
+
+
+def test_a_message_not_backed_off_rides_out_six_hours_too():
+    # A record handed back for lack of time, or whose ChangeMessageVisibility failed, waits the queue's timeout.
+    assert VISIBILITY_TIMEOUT >= mail_redelivery.backoff_seconds(MAX_RECEIVE_COUNT, jitter=0.0)
+    assert (MAX_RECEIVE_COUNT - 1) * VISIBILITY_TIMEOUT >= SIX_HOURS
+
+
 @pytest.mark.parametrize(
     ("arn", "url"),
     [

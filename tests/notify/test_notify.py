@@ -214,6 +214,29 @@ def test_account_or_configuration_error_keeps_the_message_for_an_operator(
     assert not any("EmailRejected" in names for names, _ in metrics)
 
 
+def test_a_paused_ses_account_backs_off_like_a_throttled_one(aws, sent_mail, lambda_context, structured_logs):
+    # GIVEN a message received from the queue, whose own visibility timeout would redeliver it at once
+    sqs = boto3.client("sqs", region_name=REGION)
+    url = sqs.create_queue(QueueName=QUEUE_NAME, Attributes={"VisibilityTimeout": "0"})["QueueUrl"]
+    sqs.send_message(QueueUrl=url, MessageBody=json.dumps(welcome()))
+    received = sqs.receive_message(QueueUrl=url)["Messages"][0]
+    record = sqs_record(received["Body"], receipt_handle=received["ReceiptHandle"], receive_count=7)
+
+    # WHEN SES refuses because the account's sending is paused (hours, maybe): a fault of ours, not a throttle
+    with Stubber(mail_clients.ses()) as stub:
+        stub.add_client_error("send_email", service_error_code="SendingPausedException", http_status_code=400)
+        response = notify.lambda_handler(sqs_event(record), lambda_context)
+
+    # THEN the record fails for the queue to keep, and its next delivery is pushed out by the backoff, so that its
+    # receives last through a long pause instead of coming back every visibility timeout
+    assert failed_ids(response) == [record["messageId"]]
+    assert "Messages" not in sqs.receive_message(QueueUrl=url)
+    [error] = [line for line in structured_logs() if line["level"] == "ERROR"]
+    assert error["message"] == "notify record failed, the queue will retry it"
+    assert 450 <= error["retry_in_seconds"] <= 900
+    assert sent_mail == []
+
+
 def test_email_sent_but_not_recorded_is_acknowledged_and_not_sent_again(
     aws, sent_mail, monkeypatch, structured_logs, emitted_metrics
 ):
@@ -358,7 +381,7 @@ def test_misconfigured_sender_keeps_the_message_for_a_fix(
 
     assert failed_ids(response) == [record["messageId"]]
     assert sent_mail == []
-    [error] = structured_logs()
+    [error] = [line for line in structured_logs() if line["level"] == "ERROR"]
     assert error["message"] == "notify record failed, the queue will retry it"
     assert "DARKROOM_SENDER contains CR, LF" in error["exception"]
     assert error["correlation_id"] == "c0ffee00c0ffee00c0ffee00c0ffee01"
