@@ -235,8 +235,8 @@ DARKROOM_PHOTOS_PER_PAGE = 60
 DARKROOM_TRASH_DAYS = 30
 # The Trash page shows this many, most recently trashed first; the rest wait for the next visit.
 DARKROOM_TRASH_PAGE_SIZE = 300
-# A sweep, or one run of the account deletion task, stops deleting photos (about 3 S3 calls each) this long after it
-# began, well inside the site function's 30 s timeout; what is left waits for the next sweep, or the next run.
+# One run of the account deletion task stops deleting photos (about 3 S3 calls each) this long after it began, well
+# inside the site function's 30 s timeout; what is left waits for the next run. The sweep's budgets: web/scheduled.py.
 DARKROOM_ACCOUNT_DELETION_BUDGET_SECONDS = 15
 # The sweeper enqueues an account's deletion again when it was asked this long ago and no task is on it.
 DARKROOM_ACCOUNT_DELETION_OVERDUE_SECONDS = 900

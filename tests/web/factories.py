@@ -50,9 +50,12 @@ PENDING_TAG = {"TagSet": [{"Key": "darkroom-upload", "Value": "pending"}]}
 
 
 def store_original(s3, bucket: str, photo: Photo) -> None:
-    """The photo's original as the browser's presigned POST left it: tagged as a pending upload."""
-    s3.put_object(Bucket=bucket, Key=photo.original_key, Body=b"\xff\xd8 a jpeg", ContentType="image/jpeg")
+    """The photo's original as the browser's presigned POST left it: tagged as a pending upload, its ETag the one
+    confirm pinned on the row."""
+    stored = s3.put_object(Bucket=bucket, Key=photo.original_key, Body=b"\xff\xd8 a jpeg", ContentType="image/jpeg")
     s3.put_object_tagging(Bucket=bucket, Key=photo.original_key, Tagging=PENDING_TAG)
+    photo.etag = stored["ETag"]
+    Photo.objects.filter(pk=photo.pk).update(etag=photo.etag)
 
 
 def tags_of(s3, bucket: str, key: str) -> list[dict]:

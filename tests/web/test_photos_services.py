@@ -105,7 +105,7 @@ def test_keep_originals_repairs_every_recorded_photo_and_counts_the_rest(user, s
     monkeypatch.setattr(aws, "keep_original", keep)
 
     # WHEN the repair runs, twice (it is safe to repeat)
-    assert photo_keep_originals() == {"kept": 2, "missing": 1, "errors": 1}
+    assert photo_keep_originals() == {"kept": 2, "missing": 1, "replaced": 0, "errors": 1}
     call_command("keep_originals")
 
     # THEN the originals are out of the expiry, and the command says what it did

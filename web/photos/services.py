@@ -1,6 +1,7 @@
 """Writes on photos after upload: follow the resize result, delete, recover stuck work."""
 
 import logging
+import math
 import time
 import uuid
 from datetime import UTC, datetime, timedelta
@@ -21,6 +22,9 @@ logger = logging.getLogger(__name__)
 
 TIMEOUT_CODE = "timeout"
 ORIGINAL_MISSING_CODE = "original_missing"
+ORIGINAL_REPLACED_CODE = "original_replaced"
+# The stuck photos one sweep reads; more than a run's share of time gets through at in-region latency.
+RECOVER_PER_RUN = 500
 
 
 def resize_requested(*, photo: Photo) -> tuple[str, dict]:
@@ -164,41 +168,66 @@ def trash_purge(*, deadline: float, now: datetime | None = None) -> dict[str, in
     (time.monotonic()); the next sweep goes on. One photo's trouble is logged and counted; the rest still go."""
     cutoff = (now or timezone.now()) - timedelta(days=settings.DARKROOM_TRASH_DAYS)
     counts = {"photos": 0, "errors": 0}
-    for photo in Photo.objects.filter(trashed_at__lte=cutoff).order_by("trashed_at").only("pk"):
+    expired = Photo.objects.filter(trashed_at__lte=cutoff)
+    for photo in expired.order_by("trashed_at").only("pk"):
         if time.monotonic() >= deadline:
+            logger.info("sweep step stopped for its deadline: trash, %s left", expired.count())
             break
         try:
             counts["photos"] += _delete_if_still(Photo.objects.filter(pk=photo.pk, trashed_at__lte=cutoff))
-        except Exception:
+        except Exception as error:
             logger.exception("sweep error: could not empty photo_id=%s from the Trash; the next sweep tries", photo.pk)
             counts["errors"] += 1
+            if aws.not_answering(error):
+                logger.warning("sweep step stopped: S3 did not answer, trash")
+                break
     return counts
 
 
-def photo_recover_stuck(*, now=None) -> dict[str, int]:
-    """Re-enqueue photos processing past the deadline, a bounded number of times; then mark them failed.
+def photo_recover_stuck(*, deadline: float = math.inf, now=None) -> dict[str, int]:
+    """Re-enqueue photos processing past the deadline, a bounded number of times; then mark them failed. Oldest
+    first until `deadline` (time.monotonic()); a backlog drains over successive sweeps.
 
-    One photo's trouble (S3 down, a row deleted meanwhile) is logged and counted; the others are still recovered.
+    One photo's trouble (a row deleted meanwhile, say) is logged and counted; the others are still recovered. S3
+    not answering stops the step: every other photo would wait as long.
     """
     now = now or timezone.now()
-    deadline = now - timedelta(seconds=settings.DARKROOM_PROCESSING_DEADLINE_SECONDS)
+    overdue = now - timedelta(seconds=settings.DARKROOM_PROCESSING_DEADLINE_SECONDS)
+    stuck = Photo.objects.filter(status=Photo.Status.PROCESSING, resize_requested_at__lte=overdue)
     counts = {"finished": 0, "requeued": 0, "failed": 0, "errors": 0}
-    for photo in Photo.objects.filter(status=Photo.Status.PROCESSING, resize_requested_at__lte=deadline):
+    for photo in stuck.order_by("resize_requested_at")[:RECOVER_PER_RUN]:
+        if time.monotonic() >= deadline:
+            logger.info("sweep step stopped for its deadline: stuck photos, %s left", stuck.count())
+            break
         try:
-            counts[_recover(photo=photo, now=now)] += 1
-        except Exception:
+            outcome = _recover(photo=photo, now=now, deadline=deadline)
+        except Exception as error:
             logger.exception("sweep error: could not recover photo_id=%s; the next sweep tries again", photo.pk)
             counts["errors"] += 1
+            if aws.not_answering(error):
+                logger.warning("sweep step stopped: S3 did not answer, stuck photos")
+                break
+            continue
+        if outcome == "left":
+            logger.info("sweep step stopped for its deadline: stuck photos, %s left", stuck.count())
+            break
+        counts[outcome] += 1
     return counts
 
 
-def _recover(*, photo: Photo, now) -> str:
+def _recover(*, photo: Photo, now, deadline: float) -> str:
     if photo_refresh(photo=photo).status != Photo.Status.PROCESSING:
         return "finished"
+    if time.monotonic() >= deadline:  # the manifest read took the time left (S3 slow): the next sweep goes on
+        return "left"
     # Resize clears the original's pending tag when it takes the photo on; this one's resize has not finished (its
     # messages may sit in a dead-letter queue for days), so clear it here before the bucket's expiry deletes it.
-    if not _keep_original(photo=photo):
+    kept = _keep_original(photo=photo)
+    if kept == "missing":
         _photo_fail(photo=photo, code=ORIGINAL_MISSING_CODE, message="the uploaded file is gone; upload it again")
+        return "failed"
+    if kept == "replaced":
+        _photo_fail_replaced(photo=photo)
         return "failed"
     if photo.resize_attempts >= settings.DARKROOM_MAX_RESIZE_ATTEMPTS:
         _photo_fail(photo=photo, code=TIMEOUT_CODE, message="processing did not finish; delete it and upload again")
@@ -211,19 +240,34 @@ def _recover(*, photo: Photo, now) -> str:
     return "requeued"
 
 
-def _keep_original(*, photo: Photo) -> bool:
-    """Take the photo's original out of the unconfirmed-uploads expiry; False when it is gone. HEAD first: moto
-    fails a tag call on a missing key with a 500 where S3 answers NoSuchKey."""
-    return aws.head_object(key=photo.original_key) is not None and aws.keep_original(key=photo.original_key)
+def _keep_original(*, photo: Photo) -> str:
+    """Take the photo's original out of the unconfirmed-uploads expiry, if it is still the file confirmed: "kept",
+    "missing", or "replaced" (another POST to its key since, which also brought the pending tag back). HEAD first:
+    moto fails a tag call on a missing key with a 500 where S3 answers NoSuchKey."""
+    head = aws.head_object(key=photo.original_key)
+    if head is None:
+        return "missing"
+    if photo.etag and head.get("ETag") != photo.etag:
+        return "replaced"
+    return "kept" if aws.keep_original(key=photo.original_key) else "missing"
+
+
+def _photo_fail_replaced(*, photo: Photo) -> Photo:
+    """The confirmed bytes are gone (the bucket keeps no versions), and the new ones passed none of confirm's checks:
+    the photo fails plainly. Its original keeps the pending tag, so the bucket deletes it within two days."""
+    logger.warning("original replaced after confirm photo_id=%s correlation_id=%s", photo.pk, photo.correlation_id)
+    return _photo_fail(
+        photo=photo, code=ORIGINAL_REPLACED_CODE, message="the uploaded file changed after upload; upload it again"
+    )
 
 
 def photo_keep_originals() -> dict[str, int]:
     """Take every recorded photo's original out of the unconfirmed-uploads expiry: the repair after a site deployed
     before the resize function that clears the tag (an older resize left it to confirm). Idempotent."""
-    counts = {"kept": 0, "missing": 0, "errors": 0}
-    for photo in Photo.objects.only("pk", "original_key").iterator():
+    counts = {"kept": 0, "missing": 0, "replaced": 0, "errors": 0}
+    for photo in Photo.objects.only("pk", "original_key", "etag").iterator():
         try:
-            counts["kept" if _keep_original(photo=photo) else "missing"] += 1
+            counts[_keep_original(photo=photo)] += 1
         except (ClientError, BotoCoreError) as error:
             logger.warning("could not keep the original of photo_id=%s: %s", photo.pk, error)
             counts["errors"] += 1
