@@ -10,7 +10,8 @@ from web.settings import *  # noqa: E402,F403
 
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 STORAGES["staticfiles"]["BACKEND"] = "django.contrib.staticfiles.storage.StaticFilesStorage"  # noqa: F405
-DARKROOM_SITE_URL = "http://testserver/"
+# The test client's host, unless a test process is told the site's real address (the browser tests' tasks worker).
+DARKROOM_SITE_URL = os.environ.get("DARKROOM_TEST_SITE_URL", "http://testserver/")
 
 # A file, not SQLite's in-memory default: the browser tests' live server then gives each request thread its own
 # connection. With an in-memory database it shares the test's one connection between its threads, and concurrent

@@ -51,11 +51,16 @@ def free_port() -> int:
         return probe.getsockname()[1]
 
 
-def site_environment(resources: dict[str, str]) -> dict[str, str]:
-    """The live server's settings and test database, for the site-tasks worker's process."""
+def site_environment(resources: dict[str, str], site_url: str) -> dict[str, str]:
+    """The live server's settings, address and test database, for the site-tasks worker's process."""
     database = settings.DATABASES["default"]
     assert database["ENGINE"] == "django.db.backends.sqlite3", "the end-to-end tests run on SQLite"
-    return {**os.environ, **resources, "DATABASE_URL": f"sqlite:///{database['NAME']}"}
+    return {
+        **os.environ,
+        **resources,
+        "DATABASE_URL": f"sqlite:///{database['NAME']}",
+        "DARKROOM_TEST_SITE_URL": site_url + "/",
+    }
 
 
 @pytest.fixture(scope="package")
@@ -72,7 +77,7 @@ def local_stack(live_server, django_db_setup):
     try:
         stack.start_aws()
         stack.start_functions()
-        stack.start_site_worker(site_environment(stack.resources))
+        stack.start_site_worker(site_environment(stack.resources, live_server.url))
         yield stack
     finally:
         stack.stop()

@@ -65,7 +65,7 @@ def sign_up(page, email: str) -> None:
     expect(tab.locator(".messages")).to_contain_text(f"{email} is confirmed")
     tab.close()
 
-    page.goto(GALLERY_URL)
+    page.goto("/photos/")
     expect(page.locator(".address-unconfirmed")).to_have_count(0)
     page.wait_for_load_state("domcontentloaded")  # the module scripts ran: a file chosen now is not missed
 
