@@ -9,6 +9,7 @@ from pathlib import Path
 
 import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
+from django.utils.csp import CSP
 
 
 def env(name: str, default: str | None = None) -> str:
@@ -57,6 +58,8 @@ if DARKROOM_LOCAL:
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "web.security_headers.ContentSecurityPolicyMiddleware",
+    "web.security_headers.PermissionsPolicyMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "web.correlation.CorrelationIdMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -200,6 +203,46 @@ CSRF_TRUSTED_ORIGINS = env_list("DJANGO_CSRF_TRUSTED_ORIGINS")
 # https://docs.djangoproject.com/en/6.1/ref/settings/#csrf-failure-view — JSON for the API, Django's page elsewhere.
 CSRF_FAILURE_VIEW = "web.photos.api.csrf_failure"
 X_FRAME_OPTIONS = "DENY"
+# https://docs.djangoproject.com/en/6.1/ref/csp/ — docs/security.md says why each directive is there. Pages load only
+# the site's own files; images and uploads also go to the bucket, whose origin only the S3 client knows:
+# web/security_headers.py puts it where DARKROOM_CSP_BUCKET stands (always after another source).
+DARKROOM_CSP_BUCKET = "<darkroom-bucket-origin>"
+SECURE_CSP = {
+    "default-src": [CSP.NONE],
+    "script-src": [CSP.SELF],
+    "style-src": [CSP.SELF],
+    "img-src": [CSP.SELF, DARKROOM_CSP_BUCKET, "data:", "blob:"],
+    "connect-src": [CSP.SELF, DARKROOM_CSP_BUCKET],
+    "font-src": [CSP.SELF],
+    "worker-src": [CSP.SELF],
+    "object-src": [CSP.NONE],
+    "base-uri": [CSP.NONE],
+    "form-action": [CSP.SELF],
+    "frame-ancestors": [CSP.NONE],
+    "upgrade-insecure-requests": SECURE,
+}
+# Browser features no page of the site uses, off for it and anything it frames (web/security_headers.py).
+DARKROOM_PERMISSIONS_POLICY_OFF = [
+    "accelerometer",
+    "autoplay",
+    "browsing-topics",
+    "camera",
+    "display-capture",
+    "encrypted-media",
+    "geolocation",
+    "gyroscope",
+    "hid",
+    "idle-detection",
+    "magnetometer",
+    "microphone",
+    "midi",
+    "payment",
+    "publickey-credentials-get",
+    "screen-wake-lock",
+    "serial",
+    "usb",
+    "xr-spatial-tracking",
+]
 
 # ---------------------------------------------------------------- Darkroom: AWS side
 # Names come from the SAM stack's outputs (scripts/zappa_env.py writes them into the Zappa stage).
