@@ -4,6 +4,7 @@ import boto3
 from aws_lambda_powertools.utilities.idempotency import DynamoDBPersistenceLayer
 
 import mail_delivery
+import mail_redelivery
 from tests.notify.conftest import template_resource
 from tests.notify.helpers import REGION
 
@@ -36,3 +37,13 @@ def test_table_matches_the_persistence_layer_and_remembers_longer_than_the_queue
     assert table["KeySchema"] == [{"AttributeName": layer.key_attr, "KeyType": "HASH"}]
     assert table["TimeToLiveSpecification"] == {"AttributeName": layer.expiry_attr, "Enabled": True}
     assert mail_delivery.SENT_RECORD_SECONDS >= template_resource("NotifyQueue")["Properties"]["MessageRetentionPeriod"]
+
+
+def test_the_queue_keeps_an_email_through_six_hours_of_ses_refusing():
+    queue = template_resource("NotifyQueue")["Properties"]
+    receives = queue["RedrivePolicy"]["maxReceiveCount"]
+    shortest = [mail_redelivery.backoff_seconds(count, jitter=0.0) for count in range(1, receives)]
+
+    assert sum(shortest) >= 6 * 60 * 60
+    # A record handed back without its backoff (out of time, or the visibility change failed) waits the timeout.
+    assert (receives - 1) * queue["VisibilityTimeout"] >= 6 * 60 * 60
