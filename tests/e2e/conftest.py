@@ -31,7 +31,8 @@ from web.photos.models import Photo
 
 OUTPUT = Path(__file__).resolve().parents[2] / "test-output" / "e2e"
 # The poison object: every read of it fails as if S3 kept throttling, so its message must end in the DLQ.
-POISON_MARKER = "poison-object"
+# A photo id: resize refuses a message whose keys are not its photo's own before it reads anything.
+POISON_MARKER = "00000000-0000-4000-8000-0000deadbeef"
 # Short enough that a failed record comes back within the test; the template's own value is minutes.
 TEST_VISIBILITY_TIMEOUT = 2
 

@@ -75,9 +75,9 @@ def test_a_poison_message_ends_in_the_dlq_without_blocking_others(browser, local
     poison = {
         "version": 1,
         "kind": "resize.requested",
-        "photo_id": "00000000-0000-4000-8000-000000000000",
+        "photo_id": POISON_MARKER,
         "source_key": f"uploads/1/{POISON_MARKER}",
-        "output_prefix": "renditions/00000000-0000-4000-8000-000000000000/",
+        "output_prefix": f"renditions/{POISON_MARKER}/",
         "correlation_id": "poison0000000000",
     }
     sqs.send_message(QueueUrl=resources["DARKROOM_RESIZE_QUEUE_URL"], MessageBody=json.dumps(poison))
