@@ -10,6 +10,7 @@ FAILURE_TEXT = {
     "bad_manifest": "Developing went wrong. Upload it again.",
     "timeout": "Developing did not finish. Upload it again.",
     "original_missing": "The uploaded file is gone. Upload it again.",
+    "original_replaced": "This photo was replaced after upload. Upload it again.",
 }
 
 
