@@ -32,6 +32,7 @@ ENVIRONMENT = {
     "AWS_SESSION_TOKEN": "testing",
     "AWS_DEFAULT_REGION": "us-east-1",
     "DARKROOM_SENDER": "Darkroom <no-reply@darkroom.example>",
+    "DARKROOM_SITE_ORIGIN": "http://testserver",  # the samples' links
     "DARKROOM_SES_CONFIGURATION_SET": "darkroom-mail",
     "DARKROOM_IDEMPOTENCY_TABLE": "darkroom-idempotency",
     # As deployed: one INFO line per email and one EMF document per invocation are part of the cost.
@@ -45,12 +46,19 @@ def peak_rss_mib() -> float:
 
 
 def messages(count: int) -> list[dict]:
-    """`count` distinct messages alternating between the two sample kinds, each with its own idempotency key."""
-    samples = [json.loads(path.read_text()) for path in sorted(SAMPLES.glob("notify_*.json"))]
+    """`count` distinct messages cycling through the sample kinds, each with its own idempotency key; a reset
+    link's expiry moved ahead, so notify sends it rather than dropping it as dead."""
+    samples = [_unexpired(json.loads(path.read_text())) for path in sorted(SAMPLES.glob("notify_*.json"))]
     return [
         {**samples[n % len(samples)], "idempotency_key": f"bench:{n}", "to": f"user{n}@example.com"}
         for n in range(count)
     ]
+
+
+def _unexpired(message: dict) -> dict:
+    if "expires_at" not in message.get("data", {}):
+        return message
+    return {**message, "data": {**message["data"], "expires_at": "2999-01-01T00:00:00Z"}}
 
 
 def worker_import() -> dict:

@@ -72,7 +72,8 @@ def upload_confirm_inline(request: HttpRequest) -> JsonResponse:
         gallery_url=settings.DARKROOM_SITE_URL.rstrip("/") + reverse("gallery"),
         correlation_id=photo.correlation_id,
     )
-    mail_settings = mail.MailSettings.from_env(os.environ)
+    site_origin = settings.DARKROOM_SITE_URL.split("/", 3)[:3]
+    mail_settings = mail.MailSettings.from_env({**os.environ, "DARKROOM_SITE_ORIGIN": "/".join(site_origin)})
     ses_client().send_email(**mail.send_email_request(mail.parse_message(json.dumps(email)), settings=mail_settings))
     PART_TIMINGS.append({"resize_ms": (resized - started) * 1000, "email_ms": (time.perf_counter() - resized) * 1000})
     return JsonResponse({"id": str(photo.pk), "status": photo.status}, status=201)
