@@ -1,10 +1,12 @@
 """The sweep within its deadline: a backlog drains over successive runs, a hung S3 costs one call, and the Lambda
 context's remaining time is the budget."""
 
+import os
 import time
 import types
 import uuid
 from datetime import timedelta
+from unittest import mock
 
 import pytest
 from django.utils import timezone
@@ -141,7 +143,7 @@ def test_without_a_lambda_context_a_sweep_takes_the_function_timeout():
 
 
 @pytest.mark.django_db
-def test_a_hung_s3_costs_the_sweep_one_call_not_the_function_timeout(user, settings, monkeypatch, caplog):
+def test_a_hung_s3_costs_the_sweep_one_call_not_the_function_timeout(user, settings, caplog):
     # GIVEN stuck photos, and an S3 that accepts connections and never answers
     overdue = timezone.now() - timedelta(seconds=settings.DARKROOM_PROCESSING_DEADLINE_SECONDS + 60)
     for number in range(3):
@@ -154,8 +156,7 @@ def test_a_hung_s3_costs_the_sweep_one_call_not_the_function_timeout(user, setti
             size_bytes=4,
             resize_requested_at=overdue,
         )
-    with silent_listener() as port:
-        monkeypatch.setenv("AWS_ENDPOINT_URL_S3", f"http://127.0.0.1:{port}")
+    with silent_listener() as port, mock.patch.dict(os.environ, {"AWS_ENDPOINT_URL_S3": f"http://127.0.0.1:{port}"}):
         aws.clear_clients()
         started = time.monotonic()
 

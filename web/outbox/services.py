@@ -19,6 +19,13 @@ from web.outbox.models import OutboxMessage
 logger = logging.getLogger(__name__)
 # The sweeper re-sends at most this many messages at once (one SQS request each, in parallel).
 FLUSH_BATCH = 10
+# Once a request's send finds SQS silent, this process leaves its next sends to the sweeper at once for this long: a
+# request that commits several times (a confirm and the tasks it enqueues) waits for a silent SQS once, not per commit.
+SILENT_SQS_PAUSE_SECONDS = 10
+
+
+class _SilentSQS:
+    until = 0.0  # time.monotonic()
 
 
 def _queue_url(queue: str) -> str:
@@ -66,7 +73,12 @@ def outbox_send_committed(*, messages: list[OutboxMessage]) -> int:
     pending for minutes, so no lock is taken and none is held while SQS answers (SQLite's single write lock,
     PostgreSQL's row locks). One short attempt each (aws.sqs_client_one_try): a hung SQS costs the request about a
     second. Returns how many were sent; what fails stays pending for the sweeper."""
+    if time.monotonic() < _SilentSQS.until:
+        logger.warning("outbox send skipped: SQS did not answer a moment ago; %s left to the sweeper", len(messages))
+        return 0
     outcomes = _deliver_all(messages, one_try=True)
+    if any(error is not None and aws.not_answering(error) for _, error in outcomes):
+        _SilentSQS.until = time.monotonic() + SILENT_SQS_PAUSE_SECONDS
     with transaction.atomic():
         _record_outcomes(messages, outcomes)
     return sum(error is None for _, error in outcomes)
