@@ -258,7 +258,9 @@ DARKROOM_NOTIFY_DLQ_URL = env("DARKROOM_NOTIFY_DLQ_URL", "")
 DARKROOM_SITE_URL = env("DARKROOM_SITE_URL", "http://127.0.0.1:8000/")
 # Largest original accepted, enforced by the presigned POST policy and checked again on confirm.
 DARKROOM_MAX_UPLOAD_BYTES = int(os.environ.get("DARKROOM_MAX_UPLOAD_BYTES", str(25 * 1024 * 1024)))
-DARKROOM_PRESIGN_EXPIRY_SECONDS = 300
+# The page presigns each file just before its POST, and S3 checks the policy's expiry when the POST arrives: a minute
+# is plenty, and a confirmed original can be posted over only until then (web/photos/tasks.py checks it after).
+DARKROOM_PRESIGN_EXPIRY_SECONDS = 60
 # Fair use per account, checked at presign (429 saying when it lifts): a phone's whole holiday in one go, not a
 # script filling the bucket. Trashed photos count towards storage until the Trash is emptied.
 DARKROOM_UPLOADS_PER_HOUR = int(os.environ.get("DARKROOM_UPLOADS_PER_HOUR", "1000"))

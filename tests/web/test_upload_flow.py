@@ -79,10 +79,10 @@ def test_messages_wait_for_the_commit(
     with django_capture_on_commit_callbacks(execute=False) as callbacks:
         upload_and_confirm(user_client)
 
-        # THEN nothing is on the queue yet, but the message is recorded
+        # THEN nothing is on the queue yet, but the messages are recorded (the resize request, the original's check)
         assert resize_messages() == []
-        assert OutboxMessage.objects.filter(sent_at__isnull=True).count() == 1
-    assert len(callbacks) == 1
+        assert OutboxMessage.objects.filter(sent_at__isnull=True).count() == 2
+    assert len(callbacks) == 2
 
 
 def test_double_confirm_creates_one_photo_and_one_set_of_messages(

@@ -261,6 +261,15 @@ def _photo_fail_replaced(*, photo: Photo) -> Photo:
     )
 
 
+def photo_original_check(*, photo: Photo) -> str:
+    """Once its presigned POST has expired, nothing can write a photo's original again: keep it for good if it is
+    the file confirmed, fail the photo if it is not. "kept", "missing" or "replaced"."""
+    kept = _keep_original(photo=photo)
+    if kept == "replaced" and photo.failure_code != ORIGINAL_REPLACED_CODE:
+        _photo_fail_replaced(photo=photo)
+    return kept
+
+
 def photo_keep_originals() -> dict[str, int]:
     """Take every recorded photo's original out of the unconfirmed-uploads expiry: the repair after a site deployed
     before the resize function that clears the tag (an older resize left it to confirm). Idempotent."""

@@ -45,3 +45,13 @@ def photo_settle(photo_id: str) -> str:
     if status == Photo.Status.PROCESSING:
         raise ManifestUnreadable(f"the manifest of photo {photo_id} could not be read")
     return status
+
+
+@task(max_attempts=5)
+def photo_original_check(photo_id: str) -> str:
+    """Run once the photo's presigned POST has expired (confirm enqueues it for then): the original is the file
+    confirmed, kept for good, or another one, and the photo fails (services.photo_original_check)."""
+    photo = Photo.objects.filter(pk=photo_id).first()
+    if photo is None:
+        return "gone"
+    return services.photo_original_check(photo=photo)

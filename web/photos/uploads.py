@@ -22,11 +22,15 @@ from web.photos import keys
 from web.photos.batches import BatchError, batch_join
 from web.photos.models import Photo
 from web.photos.services import resize_requested
+from web.photos.tasks import photo_original_check
 
 logger = logging.getLogger(__name__)
 
 # What the browser may upload; the presigned POST pins the declared type and confirm checks it again.
 ALLOWED_CONTENT_TYPES = frozenset({"image/jpeg", "image/png", "image/webp", "image/gif", "image/heic", "image/heif"})
+# The confirmed original is checked against its pinned ETag this long after its presigned POST expired: the clocks
+# of S3 and the site may differ.
+CLOCK_SKEW_SECONDS = 60
 
 
 class UploadError(Exception):
@@ -245,5 +249,9 @@ def _photo_create(
         correlation_id=correlation_id,
     )
     outbox_enqueue(resize_requested(photo=photo))
+    # The upload's presigned POST still works until it expires: a second POST to the key would replace the original
+    # and bring its pending tag back. Once it has expired, nothing can: the check then settles it for good.
+    check_at = now + timedelta(seconds=settings.DARKROOM_PRESIGN_EXPIRY_SECONDS + CLOCK_SKEW_SECONDS)
+    photo_original_check.using(run_after=check_at).enqueue(str(photo.pk))
     logger.info("upload confirmed photo_id=%s bytes=%s correlation_id=%s", photo.pk, photo.size_bytes, correlation_id)
     return photo
