@@ -78,6 +78,7 @@ def test_the_owner_is_told_on_every_page_and_can_ask_for_mail_again(user_client,
 
     page = user_client.get("/photos/").content.decode()
     assert "Emails to ada@example.com came back" in page and "It works again: email me" in page
+    assert 'href="/account/address/">Use another address' in page
 
     resumed = user_client.post("/account/mail/resume/", follow=True)
     assert "Darkroom will email ada@example.com again." in resumed.content.decode()
