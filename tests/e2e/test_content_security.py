@@ -13,6 +13,7 @@ from playwright.sync_api import Page, expect
 
 from tests.e2e import pictures
 from tests.e2e.site_pages import PAGES, viewer_has_the_keyboard, visit, wait_until
+from web.accounts.models import User
 
 pytestmark = pytest.mark.slow
 # Every violation, in the page or any frame of it, reported to the test: the event fires where the refusal happened.
@@ -109,6 +110,23 @@ def test_every_page_runs_under_the_policy(open_page, request, name):
         return page
 
     page = visit(open_watched_page, name, library)
+    page.wait_for_timeout(300)  # a report still on its way to the test
+
+    assert violations == [], "\n".join(violations)
+
+
+STAFF_PAGES = ["/admin/", "/admin/photos/photo/", "/admin/accounts/user/", "/admin/outbox/", "/staff/queues/"]
+
+
+def test_the_staff_pages_run_under_the_policy(open_page):
+    staff = User.objects.create_user(
+        email="staff@example.com", password="correct horse battery", is_staff=True, is_superuser=True
+    )
+    page = open_page(user=staff)
+    violations = watch(page)
+
+    for path in [*STAFF_PAGES, f"/admin/accounts/user/{staff.pk}/change/"]:
+        assert page.goto(path).status == 200, path
     page.wait_for_timeout(300)  # a report still on its way to the test
 
     assert violations == [], "\n".join(violations)
