@@ -1,4 +1,4 @@
-"""The README's "Writing a background task" example, run as written: the task module, the view's enqueue, the
+"""The example of docs/tasks.md ("Adding your own task"), run as written: the task module, the view's enqueue, the
 worker, and reading the result."""
 
 import json
@@ -15,36 +15,36 @@ from web.tasks import runner
 from web.tasks.models import TaskRecord
 
 pytestmark = pytest.mark.django_db(transaction=True)
-README = Path(__file__).resolve().parents[2] / "README.md"
+TASKS_DOC = Path(__file__).resolve().parents[2] / "docs" / "tasks.md"
 
 
-def readme_example() -> tuple[str, str]:
-    section = README.read_text().split("## Writing a background task", 1)[1].split("\n## ", 1)[0]
+def doc_example() -> tuple[str, str]:
+    section = TASKS_DOC.read_text().split("## Adding your own task", 1)[1].split("\n## ", 1)[0]
     module, view = re.findall(r"```python\n(.*?)```", section, flags=re.S)
     return module, view
 
 
 @pytest.fixture
 def example_module():
-    """The README's task module, importable by name as a real app's tasks.py is (the worker imports it)."""
-    module = types.ModuleType("readme_tasks")
-    sys.modules["readme_tasks"] = module
-    exec(readme_example()[0], module.__dict__)  # noqa: S102 - the README's own code, under test
+    """The doc's task module, importable by name as a real app's tasks.py is (the worker imports it)."""
+    module = types.ModuleType("doc_tasks")
+    sys.modules["doc_tasks"] = module
+    exec(doc_example()[0], module.__dict__)  # noqa: S102 - the doc's own code, under test
     yield module
-    del sys.modules["readme_tasks"]
+    del sys.modules["doc_tasks"]
 
 
-def test_the_readme_example_runs_on_the_real_backend_and_worker(example_module, user, task_messages, capsys):
+def test_the_doc_example_runs_on_the_real_backend_and_worker(example_module, user, task_messages, capsys):
     # GIVEN two photos of the user's
     make_photo(user)
     make_photo(user)
-    enqueue, read = readme_example()[1].split("# later\n")
+    enqueue, read = doc_example()[1].split("# later\n")
     names = {"count_photos": example_module.count_photos, "request": SimpleNamespace(user=user)}
 
     # WHEN the view's lines run, then the worker gets the queue's message, then the reading lines run
     exec(enqueue, names)  # noqa: S102
     [message] = task_messages()
-    assert runner.run_message(json.dumps(message), worker_id="readme") == "successful"
+    assert runner.run_message(json.dumps(message), worker_id="doc") == "successful"
     exec(read, names)  # noqa: S102
 
     # THEN the result was read back from the database
