@@ -1,31 +1,79 @@
 import json
+import os
+from unittest import mock
 
 import boto3
 import pytest
 from botocore.exceptions import ClientError
 from django.utils import timezone
 from moto import mock_aws
+from moto.core.base_backend import BackendDict
 
 from devstack import template
 from web import aws
 from web.accounts.models import User
 
+# Services whose resources template.provision() makes once for tests/web: emptied between tests, never reset.
+PROVISIONED_SERVICES = {"s3", "sqs", "dynamodb", "ses", "sesv2"}
+
+
+@pytest.fixture(scope="package")
+def aws_resources():
+    """moto with template.yaml's bucket, queues, table and sender identity, made once while the run is in tests/web
+    (provisioning takes longer than most web tests)."""
+    with mock_aws():
+        yield template.provision(site_origin="http://testserver")
+
 
 @pytest.fixture(autouse=True)
-def aws_mock(settings):
-    """Every web test runs against moto's S3 and SQS, built from template.yaml's own definitions."""
+def aws_mock(aws_resources, settings):
+    """Every web test runs against moto's AWS, built from template.yaml's own definitions, and starts it empty."""
     aws.clear_clients()
-    with mock_aws():
-        resources = template.provision(site_origin="http://testserver")
-        settings.DARKROOM_BUCKET = resources["DARKROOM_BUCKET"]
-        settings.DARKROOM_RESIZE_QUEUE_URL = resources["DARKROOM_RESIZE_QUEUE_URL"]
-        settings.DARKROOM_NOTIFY_QUEUE_URL = resources["DARKROOM_NOTIFY_QUEUE_URL"]
-        settings.DARKROOM_TASKS_QUEUE_URL = resources["DARKROOM_TASKS_QUEUE_URL"]
-        settings.DARKROOM_TASKS_DLQ_URL = resources["DARKROOM_TASKS_DLQ_URL"]
-        settings.DARKROOM_RESIZE_DLQ_URL = resources["DARKROOM_RESIZE_DLQ_URL"]
-        settings.DARKROOM_NOTIFY_DLQ_URL = resources["DARKROOM_NOTIFY_DLQ_URL"]
-        yield resources
+    for name, value in aws_resources.items():
+        if name.endswith("_URL") or name == "DARKROOM_BUCKET":
+            setattr(settings, name, value)
+    yield aws_resources
     aws.clear_clients()
+    _empty_bucket(aws_resources["DARKROOM_BUCKET"])
+    _purge_queues([value for name, value in aws_resources.items() if name.endswith("_URL")])
+    _empty_table(aws_resources["DARKROOM_IDEMPOTENCY_TABLE"])
+    _reset_other_services()
+
+
+def _empty_bucket(bucket: str) -> None:
+    s3 = boto3.client("s3")
+    for page in s3.get_paginator("list_object_versions").paginate(Bucket=bucket):
+        versions = [*page.get("Versions", []), *page.get("DeleteMarkers", [])]
+        if versions:
+            objects = [{"Key": version["Key"], "VersionId": version["VersionId"]} for version in versions]
+            s3.delete_objects(Bucket=bucket, Delete={"Objects": objects, "Quiet": True})
+    for upload in s3.list_multipart_uploads(Bucket=bucket).get("Uploads", []):
+        s3.abort_multipart_upload(Bucket=bucket, Key=upload["Key"], UploadId=upload["UploadId"])
+
+
+def _purge_queues(queue_urls: list[str]) -> None:
+    sqs = boto3.client("sqs")
+    # SQS (and moto) allow one purge a minute per queue; tests purge far more often.
+    with mock.patch.dict(os.environ, {"MOTO_SQS_ENFORCE_STRICT_QUEUE_PURGE_BEHAVIOUR": "false"}):
+        for url in queue_urls:
+            sqs.purge_queue(QueueUrl=url)
+
+
+def _empty_table(table: str) -> None:
+    dynamodb = boto3.client("dynamodb")
+    key_names = [key["AttributeName"] for key in dynamodb.describe_table(TableName=table)["Table"]["KeySchema"]]
+    for page in dynamodb.get_paginator("scan").paginate(TableName=table):
+        for item in page["Items"]:
+            dynamodb.delete_item(TableName=table, Key={name: item[name] for name in key_names})
+
+
+def _reset_other_services() -> None:
+    """Whatever a test made in a service nobody provisioned (CloudWatch metrics, …): moto's list of the services in
+    use is the one mock_aws resets on exit."""
+    for backends in BackendDict._instances:
+        if backends.service_name not in PROVISIONED_SERVICES:
+            for backend in backends.values():
+                backend.reset()
 
 
 @pytest.fixture
