@@ -1,5 +1,5 @@
-"""Deleting your own account: deactivated at once, its photos and row deleted by a background task, which the
-sweeper enqueues again when it is overdue."""
+"""Deleting an account. The owner's own: deactivated at once, its photos and row deleted by a background task,
+which the sweeper enqueues again when it is overdue. The admin's: everything at once."""
 
 import time
 
@@ -11,13 +11,13 @@ from django.utils import timezone
 from tests.web.factories import make_photo, manifest_for, put_manifest, store_original
 from tests.web.helpers import alarm_phrase
 from web import contracts
+from web.accounts import deletion
+from web.accounts.deletion import account_delete_some, user_delete
 from web.accounts.models import User
 from web.accounts.services import password_reset_request
 from web.accounts.tasks import account_delete
 from web.outbox.models import OutboxMessage
-from web.photos import services
 from web.photos.models import Photo
-from web.photos.services import account_delete_some
 from web.tasks.models import TaskRecord
 
 pytestmark = pytest.mark.django_db
@@ -142,7 +142,7 @@ def test_a_run_goes_on_where_the_last_one_stopped(user_client, user, s3, setting
     user_client.post("/account/delete/", {"password": PASSWORD})
     # GIVEN a run whose deadline comes after its first photo (each check of the clock is a second later)
     clock = iter(range(1000))
-    monkeypatch.setattr(services.time, "monotonic", lambda: next(clock))
+    monkeypatch.setattr(deletion.time, "monotonic", lambda: next(clock))
 
     # WHEN it runs out of time, THEN one photo is gone, two wait, and so does the account
     assert account_delete_some(user_id=user.pk, deadline=1) == {"photos": 1, "status": "continues"}
@@ -164,14 +164,14 @@ def test_a_task_out_of_time_enqueues_itself_again(user_client, user, s3, setting
 
 def test_a_photo_recorded_during_the_deletion_keeps_the_account_for_the_next_run(user, s3, settings, monkeypatch):
     User.objects.update(is_active=False, deletion_requested_at="2026-01-01T00:00:00Z")
-    real_list_keys = services.aws.list_keys
+    real_list_keys = deletion.aws.list_keys
 
     def list_keys(*, prefix):  # a confirm in flight records its row while the task is at the account's uploads
         if prefix == f"uploads/{user.pk}/":
             make_photo(user)
         return real_list_keys(prefix=prefix)
 
-    monkeypatch.setattr(services.aws, "list_keys", list_keys)
+    monkeypatch.setattr(deletion.aws, "list_keys", list_keys)
 
     assert account_delete.call(user.pk) == {"photos": 0, "status": "busy"}
     assert User.objects.filter(pk=user.pk).exists()  # the row was not cascaded away with its objects in S3
@@ -239,14 +239,14 @@ def test_an_account_that_cannot_be_deleted_fails_its_task_loudly_and_the_others_
     stuck = _stored_photo(s3, settings, user)
     _stored_photo(s3, settings, other_user)
     User.objects.update(is_active=False, deletion_requested_at="2026-01-01T00:00:00Z")
-    real_delete = services.photo_delete
+    real_delete = deletion.photo_delete
 
     def photo_delete(*, photo):
         if photo.pk == stuck.pk:
             raise RuntimeError("S3 exploded")
         real_delete(photo=photo)
 
-    monkeypatch.setattr(services, "photo_delete", photo_delete)
+    monkeypatch.setattr(deletion, "photo_delete", photo_delete)
 
     # WHEN each account's task runs, THEN the stuck one raises (so its task is retried) and is logged
     with caplog.at_level("ERROR", logger="web.accounts.tasks"), pytest.raises(RuntimeError):
@@ -276,3 +276,15 @@ def test_an_account_without_photos_waits_too_when_the_time_is_up(user):
 
     assert _delete_some(user, seconds=-1) == {"photos": 0, "status": "continues"}
     assert User.objects.filter(pk=user.pk).exists()
+
+
+def test_the_admins_deletion_deletes_the_account_and_its_objects_at_once(user, other_user, s3, settings):
+    mine, theirs = make_photo(user), make_photo(other_user)
+    for photo in (mine, theirs):
+        s3.put_object(Bucket=settings.DARKROOM_BUCKET, Key=photo.original_key, Body=b"x")
+        s3.put_object(Bucket=settings.DARKROOM_BUCKET, Key=f"renditions/{photo.pk}/w240.jpg", Body=b"x")
+
+    user_delete(user=user)
+
+    assert _bucket_keys(s3, settings.DARKROOM_BUCKET) == {theirs.original_key, f"renditions/{theirs.pk}/w240.jpg"}
+    assert list(Photo.objects.all()) == [theirs] and not User.objects.filter(pk=user.pk).exists()

@@ -17,7 +17,6 @@ from web.photos.services import (
     photo_keep_originals,
     photo_recover_stuck,
     photo_refresh,
-    user_delete,
 )
 
 pytestmark = pytest.mark.django_db
@@ -212,19 +211,6 @@ def test_s3_trouble_while_reading_a_manifest_keeps_the_photo_processing(user, mo
     monkeypatch.setattr(aws, "read_json", throttled)
 
     assert photo_refresh(photo=make_photo(user)).status == "processing"
-
-
-def test_deleting_a_user_deletes_their_objects(user, other_user, s3, settings):
-    mine, theirs = make_photo(user), make_photo(other_user)
-    for photo in (mine, theirs):
-        s3.put_object(Bucket=settings.DARKROOM_BUCKET, Key=photo.original_key, Body=b"x")
-        s3.put_object(Bucket=settings.DARKROOM_BUCKET, Key=f"renditions/{photo.pk}/w240.jpg", Body=b"x")
-
-    user_delete(user=user)
-
-    keys = {item["Key"] for item in s3.list_objects_v2(Bucket=settings.DARKROOM_BUCKET)["Contents"]}
-    assert keys == {theirs.original_key, f"renditions/{theirs.pk}/w240.jpg"}
-    assert list(Photo.objects.all()) == [theirs]
 
 
 def test_deleting_a_photo_removes_the_original_before_listing_its_renditions(user, s3, settings, monkeypatch):

@@ -42,14 +42,14 @@ class UserAdmin(BaseUserAdmin):
     list_filter = ["is_staff", "is_active"]
 
     # An account's photos live in S3 as well as in rows: delete both.
-    # (imported here: services pull in boto3, which the site's cold start should not pay for at django.setup())
+    # (imported here: deletion pulls in boto3, which the site's cold start should not pay for at django.setup())
     def delete_model(self, request, obj: User) -> None:
-        from web.photos.services import user_delete
+        from web.accounts.deletion import user_delete
 
         user_delete(user=obj)
 
     def delete_queryset(self, request, queryset) -> None:
-        from web.photos.services import user_delete
+        from web.accounts.deletion import user_delete
 
         for user in queryset:
             user_delete(user=user)

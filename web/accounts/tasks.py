@@ -8,8 +8,8 @@ from django.conf import settings
 from django.tasks import task
 from django.utils import timezone
 
+from web.accounts.deletion import account_delete_some
 from web.accounts.models import User
-from web.photos.services import account_delete_some
 from web.tasks.records import first_args_pending
 
 logger = logging.getLogger(__name__)
