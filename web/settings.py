@@ -201,7 +201,7 @@ SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 SECURE_REFERRER_POLICY = "same-origin"
 CSRF_TRUSTED_ORIGINS = env_list("DJANGO_CSRF_TRUSTED_ORIGINS")
 # https://docs.djangoproject.com/en/6.1/ref/settings/#csrf-failure-view — JSON for the API, Django's page elsewhere.
-CSRF_FAILURE_VIEW = "web.photos.api.csrf_failure"
+CSRF_FAILURE_VIEW = "web.views.csrf_failure"
 X_FRAME_OPTIONS = "DENY"
 # https://docs.djangoproject.com/en/6.1/ref/csp/ — docs/security.md says why each directive is there. Pages load only
 # the site's own files; images and uploads also go to the bucket, whose origin only the S3 client knows:

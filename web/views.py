@@ -1,6 +1,7 @@
 from django.db import connection
-from django.http import JsonResponse
+from django.http import HttpRequest, JsonResponse
 from django.shortcuts import redirect, render
+from django.views.csrf import csrf_failure as page_csrf_failure
 from django.views.decorators.http import require_GET
 
 
@@ -17,3 +18,12 @@ def health(request):
     with connection.cursor() as cursor:
         cursor.execute("SELECT 1")
     return JsonResponse({"status": "ok"})
+
+
+def csrf_failure(request: HttpRequest, reason: str = ""):
+    """CSRF_FAILURE_VIEW. A page open since the session changed (a login in another tab rotates the token) posts a
+    stale token: the API answers with JSON the upload page can show rather than an HTML 403 it cannot display."""
+    if request.path.startswith("/api/"):
+        message = "Your session has changed since this page was opened: reload the page and try again."
+        return JsonResponse({"error": message}, status=403)
+    return page_csrf_failure(request, reason=reason)

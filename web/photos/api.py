@@ -8,7 +8,6 @@ from django.conf import settings
 from django.core.exceptions import RequestDataTooBig
 from django.http import HttpRequest, JsonResponse
 from django.template.loader import render_to_string
-from django.views.csrf import csrf_failure as page_csrf_failure
 from django.views.decorators.http import require_GET, require_POST
 from django.views.defaults import bad_request as page_bad_request
 
@@ -21,14 +20,6 @@ MAX_STATUS_IDS = 100
 
 def _error(message: str, status: int = 400) -> JsonResponse:
     return JsonResponse({"error": message}, status=status)
-
-
-def csrf_failure(request: HttpRequest, reason: str = ""):
-    """A page open since the session changed (a login in another tab rotates the token) posts a stale token: the
-    upload page shows this message rather than an HTML 403 it cannot display."""
-    if request.path.startswith("/api/"):
-        return _error("Your session has changed since this page was opened: reload the page and try again.", 403)
-    return page_csrf_failure(request, reason=reason)
 
 
 def bad_request(request: HttpRequest, exception: Exception):
