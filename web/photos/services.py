@@ -27,7 +27,8 @@ ORIGINAL_REPLACED_CODE = "original_replaced"
 RECOVER_PER_RUN = 500
 
 
-def resize_requested(*, photo: Photo) -> tuple[str, dict]:
+def resize_message_for(*, photo: Photo) -> tuple[str, dict]:
+    """The message that asks resize for this photo's renditions (its body: contracts.resize_requested)."""
     return (
         contracts.RESIZE_QUEUE,
         contracts.resize_requested(
@@ -236,7 +237,7 @@ def _recover(*, photo: Photo, now, deadline: float) -> str:
         photo.resize_attempts += 1
         photo.resize_requested_at = now
         photo.save(update_fields=["resize_attempts", "resize_requested_at"])
-        outbox_enqueue(resize_requested(photo=photo))
+        outbox_enqueue(resize_message_for(photo=photo))
     return "requeued"
 
 

@@ -21,7 +21,7 @@ from web.outbox.services import outbox_enqueue
 from web.photos import keys
 from web.photos.batches import BatchError, batch_join
 from web.photos.models import Photo
-from web.photos.services import resize_requested
+from web.photos.services import resize_message_for
 from web.photos.tasks import photo_original_check
 
 logger = logging.getLogger(__name__)
@@ -248,7 +248,7 @@ def _photo_create(
         size_bytes=head["ContentLength"],
         correlation_id=correlation_id,
     )
-    outbox_enqueue(resize_requested(photo=photo))
+    outbox_enqueue(resize_message_for(photo=photo))
     # The upload's presigned POST still works until it expires: a second POST to the key would replace the original
     # and bring its pending tag back. Once it has expired, nothing can: the check then settles it for good.
     check_at = now + timedelta(seconds=settings.DARKROOM_PRESIGN_EXPIRY_SECONDS + CLOCK_SKEW_SECONDS)
