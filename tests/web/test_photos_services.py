@@ -14,7 +14,6 @@ from web.outbox.models import OutboxMessage
 from web.photos.models import Photo
 from web.photos.services import (
     photo_delete,
-    photo_keep_originals,
     photo_recover_stuck,
     photo_refresh,
 )
@@ -85,36 +84,7 @@ def test_a_stuck_photo_whose_original_goes_between_head_and_tag_call_fails_with_
     assert photo.failure_code == "original_missing"
 
 
-def test_keep_originals_repairs_every_recorded_photo_and_counts_the_rest(user, s3, settings, monkeypatch, capsys):
-    # GIVEN ready photos whose originals still carry the pending tag (the site was deployed before resize learned
-    # to clear it), one photo whose original is gone, and one S3 refuses to untag
-    tagged = [make_photo(user, status="ready") for _ in range(2)]
-    for photo in tagged:
-        store_original(s3, settings.DARKROOM_BUCKET, photo)
-    make_photo(user, status="ready")
-    refused = make_photo(user, status="failed")
-    store_original(s3, settings.DARKROOM_BUCKET, refused)
-    real_keep = aws.keep_original
-
-    def keep(*, key):
-        if key == refused.original_key:
-            raise ClientError({"Error": {"Code": "SlowDown", "Message": "slow down"}}, "DeleteObjectTagging")
-        return real_keep(key=key)
-
-    monkeypatch.setattr(aws, "keep_original", keep)
-
-    # WHEN the repair runs, twice (it is safe to repeat)
-    assert photo_keep_originals() == {"kept": 2, "missing": 1, "replaced": 0, "errors": 1}
-    call_command("keep_originals")
-
-    # THEN the originals are out of the expiry, and the command says what it did
-    assert all(tags_of(s3, settings.DARKROOM_BUCKET, photo.original_key) == [] for photo in tagged)
-    assert "2 kept, 1 missing, 1 errors" in capsys.readouterr().out
-
-
 def test_s3_trouble_clearing_the_tag_leaves_the_photo_to_the_next_sweep(user, s3, settings, monkeypatch):
-    from botocore.exceptions import ClientError
-
     photo = make_photo(user, resize_requested_at=overdue(settings))
     store_original(s3, settings.DARKROOM_BUCKET, photo)
 
@@ -203,8 +173,6 @@ def test_a_manifest_that_is_not_json_fails_the_photo(user, s3, settings):
 
 
 def test_s3_trouble_while_reading_a_manifest_keeps_the_photo_processing(user, monkeypatch):
-    from botocore.exceptions import ClientError
-
     def throttled(**kwargs):
         raise ClientError({"Error": {"Code": "SlowDown", "Message": "slow down"}}, "GetObject")
 

@@ -221,8 +221,7 @@ def _recover(*, photo: Photo, now, deadline: float) -> str:
         return "finished"
     if time.monotonic() >= deadline:  # the manifest read took the time left (S3 slow): the next sweep goes on
         return "left"
-    # Resize clears the original's pending tag when it takes the photo on; this one's resize has not finished (its
-    # messages may sit in a dead-letter queue for days), so clear it here before the bucket's expiry deletes it.
+    # Its resize never took it on, so its original still expires: docs/architecture.md#the-pending-tag
     kept = _keep_original(photo=photo)
     if kept == "missing":
         _photo_fail(photo=photo, code=ORIGINAL_MISSING_CODE, message="the uploaded file is gone; upload it again")
@@ -242,9 +241,8 @@ def _recover(*, photo: Photo, now, deadline: float) -> str:
 
 
 def _keep_original(*, photo: Photo) -> str:
-    """Take the photo's original out of the unconfirmed-uploads expiry, if it is still the file confirmed: "kept",
-    "missing", or "replaced" (another POST to its key since, which also brought the pending tag back). HEAD first:
-    moto fails a tag call on a missing key with a 500 where S3 answers NoSuchKey."""
+    """Clear the original's pending tag if it is still the file confirmed: "kept", "missing" or "replaced". HEAD
+    first: moto fails a tag call on a missing key with a 500 where S3 answers NoSuchKey."""
     head = aws.head_object(key=photo.original_key)
     if head is None:
         return "missing"
@@ -255,7 +253,7 @@ def _keep_original(*, photo: Photo) -> str:
 
 def _photo_fail_replaced(*, photo: Photo) -> Photo:
     """The confirmed bytes are gone (the bucket keeps no versions), and the new ones passed none of confirm's checks:
-    the photo fails plainly. Its original keeps the pending tag, so the bucket deletes it within two days."""
+    the photo fails plainly."""
     logger.warning("original replaced after confirm photo_id=%s correlation_id=%s", photo.pk, photo.correlation_id)
     return _photo_fail(
         photo=photo, code=ORIGINAL_REPLACED_CODE, message="the uploaded file changed after upload; upload it again"
@@ -269,16 +267,3 @@ def photo_original_check(*, photo: Photo) -> str:
     if kept == "replaced" and photo.failure_code != ORIGINAL_REPLACED_CODE:
         _photo_fail_replaced(photo=photo)
     return kept
-
-
-def photo_keep_originals() -> dict[str, int]:
-    """Take every recorded photo's original out of the unconfirmed-uploads expiry: the repair after a site deployed
-    before the resize function that clears the tag (an older resize left it to confirm). Idempotent."""
-    counts = {"kept": 0, "missing": 0, "replaced": 0, "errors": 0}
-    for photo in Photo.objects.only("pk", "original_key", "etag").iterator():
-        try:
-            counts[_keep_original(photo=photo)] += 1
-        except (ClientError, BotoCoreError) as error:
-            logger.warning("could not keep the original of photo_id=%s: %s", photo.pk, error)
-            counts["errors"] += 1
-    return counts
