@@ -12,8 +12,7 @@ from botocore.config import Config
 from botocore.exceptions import ClientError, ConnectTimeoutError, EndpointConnectionError, ReadTimeoutError
 from django.conf import settings
 
-# A fixed User-Agent: botocore otherwise builds its long one (SDK, OS, Python, features used) twice per call, about
-# 0.3 ms of CPU on every call a request waits for; this one also names the caller plainly in CloudTrail.
+# A fixed User-Agent: botocore rebuilds its long one on every call; this one also names the caller in CloudTrail.
 USER_AGENT = "darkroom-site"
 # SQS's longest DelaySeconds.
 SQS_MAX_DELAY_SECONDS = 900
@@ -67,10 +66,7 @@ def not_answering(error: Exception) -> bool:
     return isinstance(error, ConnectTimeoutError | ReadTimeoutError | EndpointConnectionError)
 
 
-# Every browser upload is stored with this tag. The bucket's lifecycle rule (template.yaml, ExpireUnconfirmedUploads)
-# deletes originals still tagged after two days. Only a recorded photo's original loses the tag: the resize function
-# removes it when it takes the photo on, the sweeper for a photo whose resize never ran. So an upload nobody
-# confirmed, or whose confirm failed half way, always expires.
+# Every upload is stored with this tag, so it expires unless a photo keeps it: docs/architecture.md#the-pending-tag
 PENDING_UPLOAD_TAGGING = (
     "<Tagging><TagSet><Tag><Key>darkroom-upload</Key><Value>pending</Value></Tag></TagSet></Tagging>"
 )

@@ -194,8 +194,7 @@ def upload_confirm(
 
 
 def _head_upload(*, key: str) -> dict:
-    """What the browser stored under the key. The original keeps its pending tag: resize clears it once the photo is
-    recorded (aws.keep_original), so a confirm that fails from here on leaves an upload that still expires."""
+    """What the browser stored under the key; it keeps its pending tag (docs/architecture.md#the-pending-tag)."""
     try:
         head = aws.head_object(key=key)
     except (BotoCoreError, ClientError) as error:
@@ -207,8 +206,7 @@ def _head_upload(*, key: str) -> dict:
 
 
 def _check_fresh(*, head: dict) -> None:
-    """An upload is confirmed seconds after it is stored. A much older one may be near the bucket's expiry of
-    unconfirmed uploads, which could delete it before resize takes it out of that expiry."""
+    """Refuse an upload stored longer ago than half the expiry of unconfirmed uploads: resize needs the rest."""
     age = timezone.now() - head["LastModified"]
     if age > timedelta(seconds=settings.DARKROOM_CONFIRM_WITHIN_SECONDS):
         raise UploadError("This upload is too old to confirm: upload the file again.", status=410)
@@ -249,8 +247,7 @@ def _photo_create(
         correlation_id=correlation_id,
     )
     outbox_enqueue(resize_message_for(photo=photo))
-    # The upload's presigned POST still works until it expires: a second POST to the key would replace the original
-    # and bring its pending tag back. Once it has expired, nothing can: the check then settles it for good.
+    # The check settles the original once its POST has expired: docs/deadlines.md#an-uploads-presigned-post-one-minute
     check_at = now + timedelta(seconds=settings.DARKROOM_PRESIGN_EXPIRY_SECONDS + CLOCK_SKEW_SECONDS)
     photo_original_check.using(run_after=check_at).enqueue(str(photo.pk))
     logger.info("upload confirmed photo_id=%s bytes=%s correlation_id=%s", photo.pk, photo.size_bytes, correlation_id)
