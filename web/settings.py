@@ -1,7 +1,7 @@
 """Darkroom's settings: one complete file; each deployment differs only by environment variables.
 
 Production (Zappa) sets DJANGO_SECRET_KEY, DATABASE_URL, DJANGO_ALLOWED_HOSTS and the DARKROOM_* names from the
-SAM stack's outputs; see the README's deploy section. Nothing secret lives in this file.
+SAM stack's outputs; see docs/deploying.md. Nothing secret lives in this file.
 """
 
 import os
@@ -266,8 +266,7 @@ DARKROOM_PRESIGN_EXPIRY_SECONDS = 60
 DARKROOM_UPLOADS_PER_HOUR = int(os.environ.get("DARKROOM_UPLOADS_PER_HOUR", "1000"))
 DARKROOM_UPLOADS_PER_DAY = int(os.environ.get("DARKROOM_UPLOADS_PER_DAY", "3000"))
 DARKROOM_STORAGE_BYTES_PER_ACCOUNT = int(os.environ.get("DARKROOM_STORAGE_BYTES_PER_ACCOUNT", str(20 * 2**30)))
-# Confirm refuses an upload stored longer ago than this: half the bucket's two-day expiry of uploads still tagged as
-# pending (template.yaml), so resize or the sweeper always has a day to take a recorded original out of it.
+# Confirm refuses an upload stored longer ago than this, half the expiry: docs/architecture.md#the-pending-tag
 DARKROOM_CONFIRM_WITHIN_SECONDS = 24 * 3600
 DARKROOM_RENDITION_URL_EXPIRY_SECONDS = 900
 # The sweeper re-sends outbox messages pending longer than this, and re-enqueues photos processing past the deadline.

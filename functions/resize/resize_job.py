@@ -102,11 +102,8 @@ def _original_replaced(s3, bucket: str, request: ResizeRequest) -> Outcome:
 
 
 def _keep_original(s3, bucket: str, request: ResizeRequest) -> bool:
-    """Take the original out of the bucket's expiry of unconfirmed uploads (the `darkroom-upload=pending` tag it was
-    stored with): the site has recorded the photo, or it would not have asked. Done here rather than in the site's
-    confirm, so a confirm that fails half way never leaves an original that nothing expires. Before the manifest
-    check too, so a redelivery for a finished photo keeps its original as well (a manifest written by an older
-    resize, which left the tag to confirm). False when the original is gone."""
+    """Clear the original's pending tag: the site recorded the photo, or it would not have asked
+    (docs/architecture.md#the-pending-tag). False when the original is gone."""
     try:
         s3.delete_object_tagging(Bucket=bucket, Key=request.source_key)
     except ClientError as error:
