@@ -1,4 +1,4 @@
-"""The benchmark's figures as a terminal table, a Markdown table (for the README) and JSON."""
+"""The benchmark's figures as a terminal table, Markdown (bench/results/figures.md, for bench/README.md) and JSON."""
 
 from bench import aws_cost
 

@@ -98,7 +98,7 @@ class GallerySite(LocalSite):
     def __enter__(self) -> "GallerySite":
         self.workdir.mkdir(parents=True, exist_ok=True)
         environment = {**os.environ, **self.site_environment, "PYTHONPATH": str(ROOT)}
-        # As the deploy does before `zappa package` (README, step 4), into a folder of this run's own.
+        # As the deploy does before `zappa package` (docs/deploying.md, step 4), into a folder of this run's own.
         command = [sys.executable, "manage.py", "collectstatic", "--noinput", "--clear", "-v0"]
         subprocess.run(command, cwd=ROOT, env=environment, check=True)
         photos = gallery_photos(self.photo_count)

@@ -1,4 +1,4 @@
-"""Copies the gallery screenshots that tests/e2e/test_layout.py takes into docs/screenshots/, for the README.
+"""Copies the gallery screenshots that tests/e2e/test_layout.py takes into docs/screenshots/ (README, frontend.md).
 
 Each keeps its first screenful (the test's window is 800 px high) and is quantized to a palette until it weighs at
 most MAX_BYTES. Run it after the layout tests:

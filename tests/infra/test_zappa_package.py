@@ -80,7 +80,7 @@ def packaging_venv():
 @pytest.fixture(scope="module")
 def package(packaging_venv) -> zipfile.ZipFile:
     production = {"PATH": os.environ["PATH"], "DJANGO_SETTINGS_MODULE": "web.settings", "DJANGO_SECRET_KEY": "build"}
-    # whitenoise serves the collected, hashed files from the package (the README's deploy steps do the same).
+    # whitenoise serves the collected, hashed files from the package (docs/deploying.md, step 4, does the same).
     subprocess.run(
         [sys.executable, "manage.py", "collectstatic", "--noinput", "--clear", "-v0"],
         cwd=ROOT,
