@@ -8,12 +8,26 @@ import json
 import re
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from enum import StrEnum
 from urllib.parse import unquote_plus
 
 VERSION = 1
-RESIZE_QUEUE = "resize"
-NOTIFY_QUEUE = "notify"
-TASKS_QUEUE = "tasks"
+
+
+class Queue(StrEnum):
+    """The queues the site sends to; each one's URL is the setting DARKROOM_<NAME>_QUEUE_URL."""
+
+    RESIZE = "resize"
+    NOTIFY = "notify"
+    TASKS = "tasks"
+
+
+@dataclass(frozen=True)
+class Message:
+    """One body built below, and the queue it goes to: what the outbox records and sends."""
+
+    queue: Queue
+    body: dict
 
 
 def resize_requested(

@@ -186,3 +186,8 @@ def test_a_malformed_placeholder_is_ignored(placeholder):
     manifest = contracts.parse_manifest(_ready_with(placeholder=placeholder))
 
     assert (manifest.thumbhash, manifest.color) == ("", "")
+
+
+def test_every_queue_has_its_url_setting(settings):
+    for queue in contracts.Queue:
+        assert getattr(settings, f"DARKROOM_{queue.name}_QUEUE_URL").startswith("https://")

@@ -102,7 +102,10 @@ def test_no_email_to_a_stopped_address_is_recorded_and_the_site_still_works(user
     from web.outbox.services import outbox_enqueue
 
     with transaction.atomic():
-        outbox_enqueue(("notify", welcome), ("resize", {"kind": "resize.requested"}))
+        outbox_enqueue(
+            contracts.Message(contracts.Queue.NOTIFY, welcome),
+            contracts.Message(contracts.Queue.RESIZE, {"kind": "resize.requested"}),
+        )
 
     assert list(OutboxMessage.objects.values_list("queue", flat=True)) == ["resize"]
     assert upload_and_confirm(user_client).status_code == 201  # the site itself still works

@@ -10,6 +10,7 @@ from django.utils import timezone
 
 from tests.web.helpers import alarm_phrase, upload_and_confirm
 from web import aws
+from web.contracts import Message, Queue
 from web.outbox import services
 from web.outbox.models import OutboxMessage
 from web.outbox.services import outbox_enqueue, outbox_flush, outbox_prune
@@ -58,7 +59,7 @@ def test_a_failed_send_logs_the_line_the_outbox_alarm_counts(
 
 def test_flush_leaves_fresh_messages_to_their_on_commit_send(sqs_down, django_capture_on_commit_callbacks):
     with django_capture_on_commit_callbacks(execute=True), transaction.atomic():
-        outbox_enqueue(("notify", {"kind": "verify_address", "to": "ada@example.com"}))
+        outbox_enqueue(Message(Queue.NOTIFY, {"kind": "verify_address", "to": "ada@example.com"}))
     sqs_down.undo()
 
     assert outbox_flush() == (0, 0)  # younger than the retry delay: not touched yet
@@ -68,7 +69,7 @@ def test_flush_leaves_fresh_messages_to_their_on_commit_send(sqs_down, django_ca
 
 def test_flush_counts_what_still_fails(sqs_down, django_capture_on_commit_callbacks):
     with django_capture_on_commit_callbacks(execute=True), transaction.atomic():
-        outbox_enqueue(("notify", {"kind": "verify_address", "to": "ada@example.com"}))
+        outbox_enqueue(Message(Queue.NOTIFY, {"kind": "verify_address", "to": "ada@example.com"}))
     age_outbox()
 
     assert outbox_flush() == (0, 1)
@@ -78,13 +79,13 @@ def test_flush_counts_what_still_fails(sqs_down, django_capture_on_commit_callba
 @pytest.mark.django_db(transaction=True)
 def test_enqueue_outside_a_transaction_is_a_programming_error():
     with pytest.raises(RuntimeError, match="inside the transaction"):
-        outbox_enqueue(("notify", {}))
+        outbox_enqueue(Message(Queue.NOTIFY, {}))
 
 
 def test_rolled_back_transaction_sends_nothing(notify_messages, django_capture_on_commit_callbacks):
     with django_capture_on_commit_callbacks(execute=True), pytest.raises(RuntimeError, match="signup failed"):
         with transaction.atomic():
-            outbox_enqueue(("notify", {"kind": "verify_address", "to": "ada@example.com"}))
+            outbox_enqueue(Message(Queue.NOTIFY, {"kind": "verify_address", "to": "ada@example.com"}))
             raise RuntimeError("signup failed after the message was recorded")
 
     assert not OutboxMessage.objects.exists()
@@ -103,7 +104,10 @@ def test_messages_of_one_transaction_are_sent_together_and_each_outcome_is_kept(
 
     monkeypatch.setattr(aws, "send_message", resize_down)
     with django_capture_on_commit_callbacks(execute=True) as callbacks, transaction.atomic():
-        outbox_enqueue(("resize", {"kind": "resize.requested"}), ("notify", {"kind": "verify_address", "to": "a@b.c"}))
+        outbox_enqueue(
+            Message(Queue.RESIZE, {"kind": "resize.requested"}),
+            Message(Queue.NOTIFY, {"kind": "verify_address", "to": "a@b.c"}),
+        )
 
     assert len(callbacks) == 1
     assert [message["kind"] for message in notify_messages()] == ["verify_address"]

@@ -38,7 +38,7 @@ def test_the_scheduled_event_resends_stale_messages_and_requeues_stuck_photos(
     store_original(s3, settings.DARKROOM_BUCKET, photo)
     # AND an email whose send failed, pending past the retry delay
     welcome = OutboxMessage.objects.create(
-        queue=contracts.NOTIFY_QUEUE,
+        queue=contracts.Queue.NOTIFY,
         body=contracts.password_changed_email(
             change_id="1", to=user.email, reset_page_url="http://testserver/", correlation_id="welcome-0001"
         ),

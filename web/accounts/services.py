@@ -50,7 +50,7 @@ def password_reset_request(*, email: str, correlation_id: str) -> bool:
         expires_at=now + timedelta(seconds=settings.PASSWORD_RESET_TIMEOUT),
         correlation_id=correlation_id,
     )
-    outbox_enqueue((contracts.NOTIFY_QUEUE, message))
+    outbox_enqueue(contracts.Message(contracts.Queue.NOTIFY, message))
     return True
 
 
@@ -63,7 +63,7 @@ def password_changed(*, user: User, correlation_id: str) -> None:
         reset_page_url=site_url("password_reset"),
         correlation_id=correlation_id,
     )
-    outbox_enqueue((contracts.NOTIFY_QUEUE, message))
+    outbox_enqueue(contracts.Message(contracts.Queue.NOTIFY, message))
 
 
 def account_delete_request(*, user: User) -> None:

@@ -83,7 +83,7 @@ def _link_record(user: User, address: str, *, correlation_id: str) -> None:
         expires_in=duration_text(settings.DARKROOM_VERIFICATION_LINK_SECONDS),
         correlation_id=correlation_id,
     )
-    outbox_enqueue((contracts.NOTIFY_QUEUE, message))
+    outbox_enqueue(contracts.Message(contracts.Queue.NOTIFY, message))
 
 
 def confirmation_link(*, user_id: int, address: str) -> str:

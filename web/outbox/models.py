@@ -1,15 +1,12 @@
 from django.db import models
 
+from web.contracts import Queue
+
 
 class OutboxMessage(models.Model):
     """A message recorded in the same transaction as the change it announces, sent to SQS after commit."""
 
-    class Queue(models.TextChoices):
-        RESIZE = "resize"
-        NOTIFY = "notify"
-        TASKS = "tasks"
-
-    queue = models.CharField(max_length=16, choices=Queue.choices)
+    queue = models.CharField(max_length=16, choices=[(queue.value, queue.name.title()) for queue in Queue])
     body = models.JSONField()
     # SQS holds the message back until then (15 minutes at most; web/tasks re-defers a longer wait).
     deliver_after = models.DateTimeField(null=True, blank=True)

@@ -14,6 +14,7 @@ from django.utils import timezone
 
 from web import aws, contracts
 from web.accounts.mail_status import mail_allowed
+from web.contracts import Message, Queue
 from web.outbox.models import OutboxMessage
 
 logger = logging.getLogger(__name__)
@@ -29,12 +30,7 @@ class _SilentSQS:
 
 
 def _queue_url(queue: str) -> str:
-    urls = {
-        OutboxMessage.Queue.RESIZE: settings.DARKROOM_RESIZE_QUEUE_URL,
-        OutboxMessage.Queue.NOTIFY: settings.DARKROOM_NOTIFY_QUEUE_URL,
-        OutboxMessage.Queue.TASKS: settings.DARKROOM_TASKS_QUEUE_URL,
-    }
-    return urls[queue]
+    return getattr(settings, f"DARKROOM_{Queue(queue).name}_QUEUE_URL")
 
 
 @cache
@@ -44,14 +40,15 @@ def _send_pool() -> ThreadPoolExecutor:
     return ThreadPoolExecutor(max_workers=FLUSH_BATCH, thread_name_prefix="darkroom-outbox")
 
 
-def outbox_enqueue(*messages: tuple[str, dict], deliver_after: datetime | None = None) -> list[OutboxMessage]:
-    """Record (queue, body) messages inside the caller's transaction; they are sent together once it commits, and
-    SQS holds them back until `deliver_after` (at most 15 minutes ahead), when given."""
+def outbox_enqueue(*messages: Message, deliver_after: datetime | None = None) -> list[OutboxMessage]:
+    """Record messages inside the caller's transaction; they are sent together once it commits, and SQS holds them
+    back until `deliver_after` (at most 15 minutes ahead), when given."""
     if not transaction.get_connection().in_atomic_block:
         raise RuntimeError("outbox_enqueue must run inside the transaction that records what the message announces")
-    messages = tuple(message for message in messages if _deliverable(*message))
     recorded = [
-        OutboxMessage.objects.create(queue=queue, body=body, deliver_after=deliver_after) for queue, body in messages
+        OutboxMessage.objects.create(queue=message.queue, body=message.body, deliver_after=deliver_after)
+        for message in messages
+        if _deliverable(message)
     ]
     # robust: the rows are committed, so a send that crashes (SQLite's "database is locked" under concurrent
     # requests, say) is logged and left to the sweeper instead of failing a request whose work is recorded.
@@ -59,10 +56,11 @@ def outbox_enqueue(*messages: tuple[str, dict], deliver_after: datetime | None =
     return recorded
 
 
-def _deliverable(queue: str, body: dict) -> bool:
+def _deliverable(message: Message) -> bool:
     """Emails to an address not yet confirmed, or that SES reported as bouncing for good or complaining, are never
     sent (mail_status)."""
-    if queue != OutboxMessage.Queue.NOTIFY or mail_allowed(body.get("to", ""), kind=body.get("kind", "")):
+    body = message.body
+    if message.queue != Queue.NOTIFY or mail_allowed(body.get("to", ""), kind=body.get("kind", "")):
         return True
     logger.info("email not sent: its address gets no mail of this kind=%s", body.get("kind"))
     return False
@@ -183,7 +181,7 @@ def outbox_prune(*, deadline: float = math.inf, older_than: timedelta | None = N
 
 def outbox_forget_recipient(*, email: str) -> int:
     """Delete every email message to `email`, sent or not: what is left of an account once it is deleted."""
-    deleted, _ = OutboxMessage.objects.filter(queue=OutboxMessage.Queue.NOTIFY, body__to=email).delete()
+    deleted, _ = OutboxMessage.objects.filter(queue=Queue.NOTIFY, body__to=email).delete()
     return deleted
 
 

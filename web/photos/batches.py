@@ -84,8 +84,8 @@ def upload_batch_mail(batch_id: str) -> str:
         batch.emailed_at = timezone.now()
         batch.save(update_fields=["emailed_at"])
         outbox_enqueue(
-            (
-                contracts.NOTIFY_QUEUE,
+            contracts.Message(
+                contracts.Queue.NOTIFY,
                 contracts.upload_batch_email(
                     batch_id=str(batch.pk),
                     to=batch.owner.email,

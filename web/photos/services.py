@@ -27,10 +27,10 @@ ORIGINAL_REPLACED_CODE = "original_replaced"
 RECOVER_PER_RUN = 500
 
 
-def resize_message_for(*, photo: Photo) -> tuple[str, dict]:
+def resize_message_for(*, photo: Photo) -> contracts.Message:
     """The message that asks resize for this photo's renditions (its body: contracts.resize_requested)."""
-    return (
-        contracts.RESIZE_QUEUE,
+    return contracts.Message(
+        contracts.Queue.RESIZE,
         contracts.resize_requested(
             photo_id=str(photo.pk),
             source_key=photo.original_key,

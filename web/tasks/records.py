@@ -10,7 +10,6 @@ from django.utils.module_loading import import_string
 
 from web import contracts
 from web.correlation import new_correlation_id
-from web.outbox.models import OutboxMessage
 from web.outbox.services import outbox_enqueue
 from web.tasks.models import TaskRecord
 
@@ -26,7 +25,7 @@ def send_ready(record: TaskRecord, *, created: bool = False, run_after: datetime
     message = contracts.task_ready(
         task_id=record.id, task_path=record.task_path, token=record.message_token, correlation_id=new_correlation_id()
     )
-    outbox_enqueue((OutboxMessage.Queue.TASKS, message), deliver_after=record.run_after)
+    outbox_enqueue(contracts.Message(contracts.Queue.TASKS, message), deliver_after=record.run_after)
 
 
 def task_of(path: str) -> Task:
