@@ -11,14 +11,23 @@ same errors a real AWS outage would produce. Configure with DEVSTACK_FAULTS, a J
 - attempt_rates: probability that one HTTP attempt gets the service's overload response (503 SlowDown, 429
   TooManyRequests...); botocore's retry policy sees it like a real one, so only runs of failures reach the caller;
 - always: calls that always fail when a parameter value contains the given text (a poison object);
-- report_dir: each process keeps its injected counts in <report_dir>/faults-<pid>.json (for load-run reports).
+- report_dir: each process keeps its injected counts in <report_dir>/faults-<pid>.json (for load-run reports);
+- windows_file: faults that hang, each for a window of time the load run opens while it runs (open_window):
+  {"sqs.SendMessage": {"kind": "silent", "until": <epoch s>}} sends that call's HTTP attempts to a listener that
+  accepts and never answers; {"s3": {"kind": "slow", "seconds": 10, "rate": 0.3, ...}} sends that share of S3's
+  attempts through a relay that holds each answer that long; both meet the caller's own connect and read timeouts.
+  {"database": {"seconds": 5, ...}} makes every SQL statement of a process with "database": true wait that long,
+  then fail as a database that did not answer in time would.
 """
 
 import json
 import os
 import random
+import socket
 import threading
+import time
 from pathlib import Path
+from urllib.parse import urlsplit, urlunsplit
 
 import boto3
 from botocore.awsrequest import AWSResponse
@@ -64,10 +73,14 @@ class Faults:
         always: dict[str, str] | None = None,
         seed=None,
         report_dir: str | None = None,
+        windows_file: str | None = None,
+        database: bool = False,
     ):
         self.rates = rates or {}
         self.attempt_rates = attempt_rates or {}
         self.always = always or {}
+        self.windows = Windows(Path(windows_file)) if windows_file else None
+        self.database = database
         self.random = random.Random(seed)
         self.lock = threading.Lock()
         self.injected: dict[str, int] = {}
@@ -108,23 +121,160 @@ class Faults:
     def before_send(self, request, event_name, **kwargs):
         # event_name is "before-send.<service id>.<operation>"; the service ids used here equal the service names.
         _, service, operation = event_name.split(".", 2)
+        if self._hang(request, service, operation):
+            return None  # botocore sends the attempt, now to a listener that hangs
         if not self._roll(self.attempt_rates, service, operation):
             return None
         self._count(f"{service}.{operation} attempt")
         return overload_response(service, request.url)
 
+    def _hang(self, request, service: str, operation: str) -> bool:
+        """Within an open window, point this HTTP attempt at a listener that hangs: silent, or slow to answer."""
+        if self.windows is None:
+            return False
+        window = self.windows.open(f"{service}.{operation}") or self.windows.open(service)
+        if window is None:
+            return False
+        if window["kind"] == "silent":
+            port = silent_port()
+        else:  # "slow": this share of the attempts is answered late, the rest at once
+            with self.lock:
+                if self.random.random() >= window.get("rate", 1.0):
+                    return False
+            target = urlsplit(request.url)
+            port = slow_relay_port(target.hostname, target.port, window["seconds"])
+        self._count(f"{service}.{operation} {window['kind']}")
+        request.url = urlunsplit(urlsplit(request.url)._replace(netloc=f"127.0.0.1:{port}"))
+        return True
+
+    def database_wrapper(self, execute, sql, params, many, context):
+        """django's execute_wrapper: within the "database" window every statement waits, then fails."""
+        window = self.windows.open("database") if self.windows else None
+        if window is None:
+            return execute(sql, params, many, context)
+        self._count("database statement blocked")
+        time.sleep(window["seconds"])
+        from django.db import OperationalError
+
+        raise OperationalError(f"the database did not answer in {window['seconds']} s ({_MESSAGE})")
+
+    def _wrap_connection(self, sender, connection, **kwargs):
+        connection.execute_wrappers.append(self.database_wrapper)
+
     def install(self, session=None) -> "Faults":
-        """Hook into a session; clients made from it afterwards (not before) see the faults."""
+        """Hook into a session; clients made from it afterwards (not before) see the faults. With database=True,
+        every database connection the process opens from now on gets the window's wrapper."""
         events = (session or boto3._get_default_session()).events
         events.register("before-parameter-build", self.before_parameter_build)
-        if self.attempt_rates:
+        if self.attempt_rates or self.windows:
             events.register("before-send", self.before_send)
+        if self.database and self.windows:
+            from django.db.backends.signals import connection_created
+
+            connection_created.connect(self._wrap_connection, weak=False)
         return self
 
     def uninstall(self, session=None) -> None:
         events = (session or boto3._get_default_session()).events
         events.unregister("before-parameter-build", self.before_parameter_build)
         events.unregister("before-send", self.before_send)
+
+
+class Windows:
+    """The fault windows file a load run rewrites while it runs; read again whenever it changes."""
+
+    def __init__(self, path: Path):
+        self.path = path
+        self._lock = threading.Lock()
+        self._stamp: int | None = None
+        self._windows: dict[str, dict] = {}
+
+    def open(self, name: str) -> dict | None:
+        """The window called `name`, while it is open."""
+        try:
+            stamp = self.path.stat().st_mtime_ns
+        except FileNotFoundError:
+            return None
+        with self._lock:
+            if stamp != self._stamp:
+                self._windows, self._stamp = json.loads(self.path.read_text()), stamp
+            window = self._windows.get(name)
+        return window if window and time.time() < window["until"] else None
+
+
+def open_window(path: Path, name: str, *, for_seconds: float, **details) -> None:
+    """Open (or replace) the fault window `name` from now for `for_seconds`, for every process reading `path`."""
+    path = Path(path)
+    windows = json.loads(path.read_text()) if path.exists() else {}
+    windows[name] = {"until": time.time() + for_seconds, **details}
+    partial = path.with_suffix(".partial")
+    partial.write_text(json.dumps(windows))
+    os.replace(partial, path)
+
+
+_listeners: dict[tuple, int] = {}
+_listeners_lock = threading.Lock()
+
+
+def silent_port() -> int:
+    """A listener on 127.0.0.1 that accepts every connection and never sends a byte (one per process)."""
+    return _listener(("silent",), _hold_silently)
+
+
+def slow_relay_port(host: str, port: int, seconds: float) -> int:
+    """A relay to host:port that holds each answer `seconds` before passing it on (one per target and delay)."""
+    return _listener(("slow", host, port, seconds), lambda client: _relay_slowly(client, (host, port), seconds))
+
+
+def _listener(key: tuple, serve) -> int:
+    with _listeners_lock:
+        if key not in _listeners:
+            server = socket.create_server(("127.0.0.1", 0))
+            threading.Thread(target=_accept_forever, args=(server, serve), daemon=True).start()
+            _listeners[key] = server.getsockname()[1]
+        return _listeners[key]
+
+
+def _accept_forever(server: socket.socket, serve) -> None:
+    while True:
+        client, _ = server.accept()
+        threading.Thread(target=serve, args=(client,), daemon=True).start()
+
+
+def _hold_silently(client: socket.socket) -> None:
+    with client:
+        while client.recv(65536):  # read whatever comes until the caller gives up and closes
+            pass
+
+
+def _relay_slowly(client: socket.socket, target: tuple[str, int], seconds: float) -> None:
+    """Pass requests on at once and hold the start of each answer `seconds`: a service slow to answer. A caller
+    whose read timeout is shorter has closed the connection by then (the request still ran, as on a slow AWS)."""
+    upstream = socket.create_connection(target)
+    asked = threading.Event()
+
+    def requests_in():
+        try:
+            while data := client.recv(65536):
+                asked.set()
+                upstream.sendall(data)
+        except OSError:
+            pass
+        finally:
+            upstream.close()
+
+    threading.Thread(target=requests_in, daemon=True).start()
+    try:
+        while data := upstream.recv(65536):
+            if asked.is_set():
+                asked.clear()
+                time.sleep(seconds)
+            client.sendall(data)
+    except OSError:
+        pass
+    finally:
+        client.close()
+        upstream.close()
 
 
 def install_from_environment() -> Faults | None:
