@@ -1,6 +1,8 @@
 """The whole local stack for a benchmark or a load run: moto server, the function pollers and the site-tasks worker
 (devstack's LocalStack, in this process), and the site in its own process (bench/site_server.py) on a fresh SQLite
-file. The worker gets the site's environment (settings, database, faults), as tests/e2e and `make run` give it.
+file. The worker gets the site's environment (settings, database, faults), as tests/e2e and `make run` give it,
+except the database fault: that one hangs only the site's requests and its sweep. With `sweeper`, the scheduled
+sweep runs in a process of its own too (bench/load_sweeper.py), with the site's environment.
 
     with LocalSite(workdir, concurrency={"resize": 2}) as site:
         client = SiteClient(site.url)
@@ -35,7 +37,7 @@ class LocalSite:
         function_faults: dict | None = None,
         site_faults: dict | None = None,
         visibility_timeout: int | None = None,
-        sweeper: dict | None = None,  # site_server's --sweep-every, --outbox-retry-after, --processing-deadline
+        sweeper: dict | None = None,  # bench/load_sweeper.py's --every, --outbox-retry-after, --processing-deadline...
         site_environment: dict[str, str] | None = None,  # over the defaults below (Lighthouse: production settings)
     ):
         self.workdir = Path(workdir)
@@ -55,6 +57,8 @@ class LocalSite:
         )
         self._saved_environment = dict(os.environ)
         self._site: subprocess.Popen | None = None
+        self._sweeper: subprocess.Popen | None = None
+        self._environment: dict[str, str] = {}
 
     def __enter__(self) -> "LocalSite":
         self.workdir.mkdir(parents=True, exist_ok=True)
@@ -66,9 +70,12 @@ class LocalSite:
         try:
             self.stack.start_aws()
             self.stack.start_functions()
-            environment = self._site_environment()
+            environment = self._environment = self._site_environment()
             self._start_site(environment)
-            self.stack.start_site_worker(environment)  # once the site has migrated the database it shares
+            # Once the site has migrated the database they share.
+            self.stack.start_site_worker(self._without_database_fault(environment))
+            if self.sweeper:
+                self._start_sweeper(environment)
         except BaseException:
             self.stop()
             raise
@@ -100,12 +107,41 @@ class LocalSite:
             environment["DEVSTACK_FAULTS"] = json.dumps(self.site_faults)
         return environment
 
+    def _without_database_fault(self, environment: dict[str, str]) -> dict[str, str]:
+        if not self.site_faults:
+            return environment
+        return {**environment, "DEVSTACK_FAULTS": json.dumps({**self.site_faults, "database": False})}
+
+    @property
+    def sweep_runs_file(self) -> Path:
+        return self.workdir / "sweeps.jsonl"
+
+    def sweep_runs(self) -> list[dict]:
+        """Every finished sweep run: its seconds, budget, summary (and error, if it ended in one)."""
+        if not self.sweep_runs_file.exists():
+            return []
+        return [json.loads(line) for line in self.sweep_runs_file.read_text().splitlines()]
+
+    def backlog_record(self, photos: int) -> None:
+        """Record `photos` photos stuck in processing past the sweeper's deadline (bench/load_sweeper.py)."""
+        command = [sys.executable, "-m", "bench.load_sweeper", f"--backlog={photos}"]
+        deadline = self.sweeper.get("processing_deadline")
+        command += [f"--processing-deadline={deadline}"] if deadline else []
+        with open(self.workdir / "sweeper.log", "a") as log:
+            subprocess.run(command, cwd=ROOT, env=self._environment, stdout=log, stderr=log, check=True)
+
+    def _start_sweeper(self, environment: dict[str, str]) -> None:
+        command = [sys.executable, "-m", "bench.load_sweeper", f"--runs-file={self.sweep_runs_file}"]
+        command += [f"--{name.replace('_', '-')}={value}" for name, value in self.sweeper.items()]
+        log = open(self.workdir / "sweeper.log", "a")  # noqa: SIM115 - the child keeps it; closed with the process
+        self._sweeper = subprocess.Popen(command, cwd=ROOT, env=environment, stdout=log, stderr=log)
+        log.close()
+
     def _start_site(self, environment: dict[str, str]) -> None:
         with sqlite3.connect(self.database) as connection:
             # WAL: the load run's status polls and the report read while the site and its worker write.
             connection.execute("PRAGMA journal_mode=WAL")
         command = [sys.executable, "-m", "bench.site_server", f"--port={self.site_port}"]
-        command += [f"--{name.replace('_', '-')}={value}" for name, value in self.sweeper.items()]
         log = open(self.workdir / "site.log", "a")  # noqa: SIM115 - the child keeps it; closed with the process
         self._site = subprocess.Popen(command, cwd=ROOT, env=environment, stdout=log, stderr=log)
         log.close()
@@ -135,13 +171,14 @@ class LocalSite:
         return [(to, message.subject) for message in messages for to in message.destinations.get("ToAddresses", [])]
 
     def stop(self) -> None:
-        if self._site is not None:
-            self._site.terminate()
-            try:
-                self._site.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                self._site.kill()
-            self._site = None
+        for process in (self._sweeper, self._site):
+            if process is not None:
+                process.terminate()
+                try:
+                    process.wait(timeout=10)
+                except subprocess.TimeoutExpired:
+                    process.kill()
+        self._sweeper = self._site = None
         self.stack.stop()
         os.environ.clear()
         os.environ.update(self._saved_environment)
