@@ -30,6 +30,8 @@ MUST_BE_ZERO = (
     "resize_dlq_unexplained",
     "notify_dlq",
     "tasks_dlq",
+    "backlog_not_ready",
+    "deadlines_missed",
 )
 
 
@@ -37,6 +39,11 @@ def problems(counts: load_scenario.LoadCounts) -> list[str]:
     found = [f"{name} = {getattr(counts, name)}" for name in MUST_BE_ZERO if getattr(counts, name)]
     if counts.poison_failed != counts.poison_uploads:
         found.append(f"only {counts.poison_failed} of {counts.poison_uploads} poison uploads failed")
+    if counts.database_window_errors != counts.database_window_requests:
+        found.append(
+            f"only {counts.database_window_errors} of {counts.database_window_requests} requests made while the"
+            " database did not answer answered with an error"
+        )
     return found
 
 
@@ -46,8 +53,16 @@ def markdown(counts: load_scenario.LoadCounts, plan: load_scenario.LoadPlan) -> 
         f"{plan.batch_size} files per batch; {plan.site_sqs_failure_rate:.0%} of the site's SQS sends fail, "
         f"{plan.function_s3_failure_rate:.0%} of the functions' S3 requests and {plan.ses_throttle_rate:.0%} of SES "
         f"sends are refused per attempt, {plan.duplicate_fraction:.0%} of the sent messages are delivered twice, the "
-        f"resize function's pollers and then the site's tasks worker are killed mid-batch and restarted; the "
-        f"sweeper runs every {plan.sweep_every:g} s.",
+        f"resize function's pollers and then the site's tasks worker are killed mid-batch and restarted. Faults that "
+        f"hang: SQS does not answer the site's sends for {plan.sqs_silent_seconds:g} s; S3 answers "
+        f"{plan.s3_slow_rate:.0%} of all requests after {plan.s3_slow_answer_seconds:g} s for "
+        f"{plan.s3_slow_window_seconds:g} s; for {plan.database_window_seconds:g} s every SQL statement of the site "
+        f"and its sweep waits {plan.database_wait_seconds:g} s and fails (SQLite standing in for a PostgreSQL that "
+        f"stopped answering, bounded by its {plan.database_wait_seconds:g} s connect timeout), while "
+        f"{plan.database_probes} requests are made; {plan.backlog:,} photos are stuck in processing when the run "
+        f"starts. The sweep (`web.scheduled.sweep`, in a process of its own with the site function's "
+        f"{load_scenario.SITE_TIMEOUT_SECONDS} s) runs {plan.sweep_every:g} s after the previous run ended. A "
+        f"deadline is missed by a request or a sweep run longer than the site function's timeout.",
         "",
         "| count | value |",
         "|---|---:|",
@@ -56,7 +71,7 @@ def markdown(counts: load_scenario.LoadCounts, plan: load_scenario.LoadPlan) -> 
         if isinstance(value, dict):
             value = ", ".join(f"{key} {number}" for key, number in sorted(value.items())) or "-"
         elif isinstance(value, float):
-            value = f"{value:.0f} s"
+            value = f"{value:.1f} s"
         lines.append(f"| {name.replace('_', ' ')} | {value} |")
     return "\n".join(lines) + "\n"
 
@@ -74,7 +89,7 @@ def main() -> int:
     (RESULTS / "load_run.json").write_text(json.dumps(load_scenario.as_dict(counts), indent=2) + "\n")
     (RESULTS / "load_run.md").write_text(table)
     found = problems(counts)
-    print("load run: " + ("; ".join(found) if found else "nothing lost, nothing done twice"))
+    print("load run: " + ("; ".join(found) if found else "nothing lost, nothing done twice, no deadline missed"))
     return 1 if found else 0
 
 

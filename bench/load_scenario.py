@@ -10,9 +10,21 @@ Faults, all injected from outside the code under test (devstack.faults hooks, de
   (re-sent to its queue, as SQS's at-least-once delivery may do);
 - the resize function's pollers, and later the site's tasks worker (which settles photos from S3's manifest
   events and sends each batch's email), are SIGKILLed while messages are in flight, and restarted;
-- a few uploads are not images (text declared as image/jpeg).
-The site runs in its own process on a SQLite file (bench/local_site.py), with the sweeper inside it every couple
-of seconds and short deadlines (bench/site_server.py).
+- a few uploads are not images (text declared as image/jpeg);
+and faults that hang rather than fail, each for a window while the users upload (devstack.faults windows):
+- SQS does not answer the site's sends for 30 s (a listener that accepts and never answers): requests meet the
+  one-try client's timeouts, and the outbox keeps what they could not send;
+- S3 answers a share of every process's requests after 10 s (a relay that holds the answer), past the site's read
+  timeout (so its client retries) and within resize's;
+- the database does not answer: during a window every SQL statement of the site and its sweep waits 5 s, then
+  fails. SQLite has no connect or statement timeout to exercise, so this models the bound PostgreSQL's settings
+  give (web/settings.py postgres_options: a new connection gives up after 5 s) and shows what the site does once it
+  fires: requests made meanwhile answer with an error within seconds;
+- a backlog of 2,000 photos stuck in processing past the deadline, originals in the bucket, recorded once the
+  uploads are done, which the sweep drains over successive runs within its budget.
+The site runs in its own process on a SQLite file (bench/local_site.py), and the scheduled sweep in another
+(bench/load_sweeper.py: `web.scheduled.sweep` with the site function's 30 s), every couple of seconds with short
+waits. Every request's time and every sweep run's time are measured against the site function's timeout.
 """
 
 import json
@@ -28,12 +40,14 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 import boto3
+import requests
 from jinja2 import Environment, FileSystemLoader
 
+from bench.load_sweeper import BACKLOG_EMAIL
 from bench.local_site import LocalSite
 from bench.photo_files import small_jpeg
 from bench.site_client import SiteClient
-from devstack.faults import reported_counts
+from devstack.faults import open_window, reported_counts
 from devstack.stack import ROOT, SITE_TASKS_WORKER
 
 POISON_BYTES = b"this is a text file, not a photo\n" * 40
@@ -48,6 +62,10 @@ BATCH_MAIL_TASK = "web.photos.batches.upload_batch_mail"
 BATCH_MAIL_SENT_NOTHING = ("already sent", "gone", "nothing to tell")
 # The notify function's subject template for a batch: the expected subjects are rendered from it.
 NOTIFY_TEMPLATES = ROOT / "functions" / "notify" / "mail_templates"
+# Requests, the tasks worker and the sweep all run on the site's function: none may take longer than its timeout.
+SITE_TIMEOUT_SECONDS = json.loads((ROOT / "zappa_settings.json").read_text())["common"]["timeout_seconds"]
+# The sweep's summary of its stuck-photos step (web/scheduled.py).
+STUCK_PHOTOS_SUMMARY = re.compile(r"photos: (\d+) finished, (\d+) re-enqueued, (\d+) failed")
 
 
 @dataclass(frozen=True)
@@ -72,6 +90,15 @@ class LoadPlan:
     concurrency: dict[str, int] = field(default_factory=lambda: {"resize": 4, "notify": 2, SITE_TASKS_WORKER: 2})
     settle_timeout: float = 180
     seed: int = 7
+    # Faults that hang, each opened once while the users upload (at the given share of the uploads confirmed).
+    sqs_silent_seconds: float = 30
+    s3_slow_answer_seconds: float = 10
+    s3_slow_rate: float = 0.25  # of the HTTP attempts to S3 while its window is open
+    s3_slow_window_seconds: float = 20
+    database_wait_seconds: float = 5  # web/settings.py's connect_timeout for PostgreSQL
+    database_window_seconds: float = 6
+    database_probes: int = 12  # requests sent while the database does not answer, one per user
+    backlog: int = 2000  # photos stuck in processing past the deadline when the run starts
 
 
 @dataclass
@@ -112,6 +139,24 @@ class LoadCounts:
     tasks_dlq: int = 0
     faults_injected: dict[str, int] = field(default_factory=dict)
     failure_reasons: dict[str, int] = field(default_factory=dict)
+    backlog_photos: int = 0
+    backlog_ready: int = 0
+    backlog_not_ready: int = 0
+    sweep_runs: int = 0
+    sweep_runs_that_recovered_stuck_photos: int = 0
+    most_stuck_photos_recovered_in_one_run: int = 0
+    sweep_runs_ended_by_an_error: int = 0
+    sweep_steps_stopped_for_their_deadline: int = 0
+    sweep_steps_stopped_for_a_service: int = 0
+    database_window_requests: int = 0
+    database_window_errors: int = 0  # answered 5xx
+    requests: int = 0
+    site_timeout_seconds: float = SITE_TIMEOUT_SECONDS
+    longest_request_seconds: float = 0.0
+    longest_request: str = ""
+    longest_database_window_request_seconds: float = 0.0
+    longest_sweep_seconds: float = 0.0
+    deadlines_missed: int = 0  # requests and sweep runs longer than the site function's timeout
     seconds: float = 0.0
 
 
@@ -133,6 +178,8 @@ def run(plan: LoadPlan = LoadPlan(), *, workdir: Path | None = None) -> LoadCoun
     started = time.monotonic()
     reports = Path(workdir) / "faults"
     reports.mkdir(parents=True, exist_ok=True)
+    windows = reports / "windows.json"
+    windows.unlink(missing_ok=True)
     site = LocalSite(
         Path(workdir),
         concurrency=plan.concurrency,
@@ -141,20 +188,24 @@ def run(plan: LoadPlan = LoadPlan(), *, workdir: Path | None = None) -> LoadCoun
             "rates": {"sqs.SendMessage": plan.site_sqs_failure_rate},
             "seed": plan.seed,
             "report_dir": str(reports),
+            "windows_file": str(windows),
+            "database": True,
         },
         function_faults={
             "attempt_rates": {"s3": plan.function_s3_failure_rate, "sesv2.SendEmail": plan.ses_throttle_rate},
             "seed": plan.seed,
             "report_dir": str(reports),
+            "windows_file": str(windows),
         },
         sweeper={
-            "sweep_every": plan.sweep_every,
+            "every": plan.sweep_every,
+            "budget": SITE_TIMEOUT_SECONDS,
             "outbox_retry_after": plan.outbox_retry_after,
             "processing_deadline": plan.processing_deadline,
         },
     )
     with site:
-        counts = _drive(site, plan)
+        counts = _drive(site, plan, windows)
         counts.faults_injected = reported_counts(reports)
     counts.seconds = time.monotonic() - started
     return counts
@@ -186,8 +237,20 @@ def _plan_uploads(plan: LoadPlan) -> list[_Upload]:
     return uploads
 
 
-def _drive(site: LocalSite, plan: LoadPlan) -> LoadCounts:
-    clients = [SiteClient(site.url) for _ in range(plan.users)]
+def _timed(client: SiteClient, timings: list[tuple[float, str]]) -> SiteClient:
+    """Record how long the site took to answer each of the client's requests (to its response's headers)."""
+
+    def record(response, *args, **kwargs):
+        if response.url.startswith(client.base_url):
+            timings.append((response.elapsed.total_seconds(), f"{response.request.method} {response.request.path_url}"))
+
+    client.hooks["response"].append(record)
+    return client
+
+
+def _drive(site: LocalSite, plan: LoadPlan, windows: Path) -> LoadCounts:
+    timings: list[tuple[float, str]] = []
+    clients = [_timed(SiteClient(site.url), timings) for _ in range(plan.users)]
     for number, client in enumerate(clients):
         client.signup(_email_of(number), confirm=False)
     for number, client in enumerate(clients):  # the links went out together; injected SES faults may delay them
@@ -209,12 +272,21 @@ def _drive(site: LocalSite, plan: LoadPlan) -> LoadCounts:
             while confirmed["uploads"] < number and not all(future.done() for future in futures):
                 time.sleep(0.1)
 
+        wait_for_confirmed(plan.uploads // 6)
+        open_window(windows, "sqs.SendMessage", for_seconds=plan.sqs_silent_seconds, kind="silent")
         wait_for_confirmed(plan.uploads // 3)
         killed_resize = _kill_mid_batch(site, "resize", "DARKROOM_RESIZE_QUEUE_URL")
+        wait_for_confirmed(plan.uploads // 2)
+        slow = {"kind": "slow", "seconds": plan.s3_slow_answer_seconds, "rate": plan.s3_slow_rate}
+        open_window(windows, "s3", for_seconds=plan.s3_slow_window_seconds, **slow)
         wait_for_confirmed(2 * plan.uploads // 3)
         killed_tasks = _kill_mid_batch(site, SITE_TASKS_WORKER, "DARKROOM_TASKS_QUEUE_URL")
         for future in futures:
             future.result()
+    database_window = _database_does_not_answer(site, clients, uploads, plan, windows)
+    # Only now: drained beside 300 uploads on a 2-core machine, the backlog would take many minutes. It drains while
+    # the last photos settle and their originals' checks (two minutes after confirm) come due.
+    site.backlog_record(plan.backlog)
     # Twice: most batch emails (and their task.ready messages) are sent only once the photos settle.
     duplicates, seen = _deliver_twice(site, plan)
     _wait_until_settled(site, clients, uploads, plan)
@@ -229,7 +301,75 @@ def _drive(site: LocalSite, plan: LoadPlan) -> LoadCounts:
     }
     counts.resize_pollers_killed_mid_batch = killed_resize
     counts.tasks_worker_killed_mid_batch = killed_tasks
+    _count_deadlines(counts, timings, database_window, site.sweep_runs(), site.workdir / "sweeper.log")
     return counts
+
+
+def _database_does_not_answer(
+    site: LocalSite, clients: list[SiteClient], uploads: list[_Upload], plan: LoadPlan, windows: Path
+) -> list[tuple[float, str, int]]:
+    """Open the database window, and have each user ask the site something meanwhile (a status poll, a presign, the
+    health check, in turn): (seconds, request, status) of each, -1 for a request that got no answer."""
+    open_window(windows, "database", for_seconds=plan.database_window_seconds, seconds=plan.database_wait_seconds)
+    probes = []
+    for number, client in enumerate(clients[: plan.database_probes]):
+        mine = [upload.photo_id for upload in uploads if upload.user == number][:1]
+        probes.append((client, ("status", "presign", "health")[number % 3], mine))
+
+    def probe(client: SiteClient, kind: str, photo_ids: list[str]) -> tuple[float, str, int]:
+        started = time.monotonic()
+        try:
+            if kind == "status":
+                url = f"{client.base_url}/api/photos/status"
+                answer = client.get(url, params={"ids": ",".join(photo_ids)}, timeout=SITE_TIMEOUT_SECONDS + 5)
+            elif kind == "presign":
+                body = {"filename": "probe.jpg", "content_type": "image/jpeg", "size": 1000}
+                answer = client.api("/api/uploads/presign", body)
+            else:
+                answer = client.get(f"{client.base_url}/healthz", timeout=SITE_TIMEOUT_SECONDS + 5)
+            status = answer.status_code
+        except requests.RequestException:
+            status = -1
+        return time.monotonic() - started, kind, status
+
+    with ThreadPoolExecutor(max_workers=len(probes)) as pool:
+        answered = list(pool.map(lambda args: probe(*args), probes))
+    time.sleep(max(0.0, plan.database_window_seconds - max(seconds for seconds, *_ in answered)))
+    return answered
+
+
+def _count_deadlines(
+    counts: LoadCounts,
+    timings: list[tuple[float, str]],
+    database_window: list[tuple[float, str, int]],
+    sweeps: list[dict],
+    sweeper_log: Path,
+) -> None:
+    """The longest request and sweep run against the site function's timeout, and how the sweep drained."""
+    longest = max(timings, default=(0.0, ""))
+    counts.requests = len(timings)
+    counts.longest_request_seconds, counts.longest_request = longest
+    counts.database_window_requests = len(database_window)
+    counts.database_window_errors = sum(status >= 500 for *_, status in database_window)
+    counts.longest_database_window_request_seconds = max((seconds for seconds, *_ in database_window), default=0.0)
+    recovered = [sum(map(int, found.groups()[1:])) for run in sweeps for found in [_stuck_summary(run)] if found]
+    counts.sweep_runs = len(sweeps)
+    counts.sweep_runs_that_recovered_stuck_photos = sum(number > 0 for number in recovered)
+    counts.most_stuck_photos_recovered_in_one_run = max(recovered, default=0)
+    counts.sweep_runs_ended_by_an_error = sum("error" in run for run in sweeps)
+    counts.longest_sweep_seconds = max((run["seconds"] for run in sweeps), default=0.0)
+    log = sweeper_log.read_text() if sweeper_log.exists() else ""
+    counts.sweep_steps_stopped_for_their_deadline = log.count("sweep step stopped for its deadline")
+    counts.sweep_steps_stopped_for_a_service = len(re.findall(r"sweep step stopped: \S+ did not answer", log))
+    counts.deadlines_missed = (
+        sum(seconds > SITE_TIMEOUT_SECONDS for seconds, _ in timings)
+        + sum(status == -1 or seconds > SITE_TIMEOUT_SECONDS for seconds, _, status in database_window)
+        + sum(run["seconds"] > run["budget"] for run in sweeps)
+    )
+
+
+def _stuck_summary(run: dict) -> re.Match | None:
+    return STUCK_PHOTOS_SUMMARY.search(run.get("summary", ""))
 
 
 def _in_flight(site: LocalSite, variable: str) -> tuple[int, int, int]:
@@ -315,6 +455,7 @@ def _wait_until_settled(site: LocalSite, clients: list[SiteClient], uploads: lis
             ids = [upload.photo_id for upload in uploads if upload.user == user]
             processing += sum(state == "processing" for state in client.statuses(ids).values())
         pending = site.query("SELECT count(*) FROM outbox_outboxmessage WHERE sent_at IS NULL")[0][0]
+        processing += site.query("SELECT count(*) FROM photos_photo WHERE status = 'processing'")[0][0]
         emails_out = not (expected - Counter(site.sent_emails()))
         queues_empty = all(
             sum(_in_flight(site, variable)) == 0
@@ -371,12 +512,14 @@ def _task_counts(site: LocalSite, log: str) -> dict:
 
 
 def _count(site: LocalSite, uploads: list[_Upload], log: str) -> LoadCounts:
-    photos = {
-        photo_id: (status, code, message, attempts)
-        for photo_id, status, code, message, attempts in site.query(
-            "SELECT id, status, failure_code, failure_message, resize_attempts FROM photos_photo"
-        )
-    }
+    rows = site.query(
+        "SELECT photo.id, status, failure_code, failure_message, resize_attempts, email = ? FROM photos_photo photo"
+        " JOIN accounts_user owner ON owner.id = photo.owner_id",
+        (BACKLOG_EMAIL,),
+    )
+    # photo id -> (status, code, message, attempts), the users' photos only; the backlog's statuses apart.
+    photos = {row[0]: row[1:5] for row in rows if not row[5]}
+    backlog = Counter(row[1] for row in rows if row[5])
     by_id = {upload.photo_id.replace("-", ""): upload for upload in uploads}  # SQLite stores UUIDs as hex
     statuses = Counter(status for status, *_ in photos.values())
     expected, sent = _expected_emails(uploads), Counter(site.sent_emails())
@@ -412,6 +555,9 @@ def _count(site: LocalSite, uploads: list[_Upload], log: str) -> LoadCounts:
         notify_dlq=len(_dead_letters(site, "DARKROOM_NOTIFY_DLQ_URL")),
         tasks_dlq=len(_dead_letters(site, "DARKROOM_TASKS_DLQ_URL")),
         failure_reasons=dict(Counter(f"{code}: {message}" for status, code, message, _ in photos.values() if code)),
+        backlog_photos=sum(backlog.values()),
+        backlog_ready=backlog["ready"],
+        backlog_not_ready=sum(backlog.values()) - backlog["ready"],
         **_task_counts(site, log),
     )
 

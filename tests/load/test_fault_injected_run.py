@@ -1,7 +1,8 @@
 """The fault-injected load run (bench/load_scenario.py): 300 uploads, in batches, by concurrent users against the
 local stack while SQS sends, S3 and SES requests fail, messages arrive twice and the resize pollers and the site's
-tasks worker die mid-batch. Afterwards nothing is lost and nothing is done twice. The same run's figures:
-`python -m bench.load_run`."""
+tasks worker die mid-batch; while SQS, S3 and the database hang for a while; and with 2,000 stuck photos for the
+sweep to drain. Afterwards nothing is lost, nothing is done twice, and no request or sweep run took longer than the
+site function's timeout. The same run's figures: `python -m bench.load_run`."""
 
 import shutil
 from pathlib import Path
@@ -34,6 +35,33 @@ def test_the_run_went_through_its_faults(counts):
     injected = counts.faults_injected
     assert injected.get("sqs.SendMessage") and injected.get("sesv2.SendEmail attempt")
     assert injected.get("s3.GetObject attempt") and injected.get("s3.PutObject attempt")
+
+
+def test_the_run_went_through_its_hanging_faults(counts):
+    injected = counts.faults_injected
+    assert injected.get("sqs.SendMessage silent")  # attempts sent to a listener that never answers
+    assert any(name.startswith("s3.") and name.endswith(" slow") for name in injected)  # answered after 10 s
+    assert injected.get("database statement blocked")
+    assert counts.backlog_photos == 2000
+
+
+def test_no_request_and_no_sweep_run_outlasted_the_site_function(counts):
+    # Computed by the run against the timeout in zappa_settings.json; the figures are in bench/results/load_run.md.
+    assert counts.requests > counts.uploads
+    assert counts.sweep_runs > 0
+    assert counts.deadlines_missed == 0
+
+
+def test_requests_made_while_the_database_hangs_answer_with_an_error(counts):
+    assert counts.database_window_requests == load_scenario.LoadPlan.database_probes
+    assert counts.database_window_errors == counts.database_window_requests
+
+
+def test_the_stuck_photo_backlog_drains_over_successive_sweeps(counts):
+    assert counts.backlog_not_ready == 0
+    assert counts.backlog_ready == counts.backlog_photos
+    assert counts.sweep_runs_that_recovered_stuck_photos > 1
+    assert counts.sweep_steps_stopped_for_their_deadline > 0
 
 
 def test_every_photo_is_settled_and_only_the_poison_failed(counts):
