@@ -75,6 +75,7 @@ def backlog_record(count: int) -> None:
                 content_type="image/jpeg",
                 size_bytes=len(image),
                 resize_requested_at=overdue - timedelta(seconds=number),
+                correlation_id=uuid.uuid4().hex,  # as confirm gives each photo: resize refuses a message without
             )
         )
     Photo.objects.bulk_create(photos, batch_size=500)
