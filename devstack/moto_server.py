@@ -2,19 +2,8 @@
 
     python -m devstack.moto_server --port 5055
 
-The same WSGI app as plain `moto.server`, with two fixes:
-
-- moto lists the folders of its own package on disk (a listdir and ~180 stats) twice for every request it routes,
-  about 0.8 ms of a 3 ms S3 or SQS call. That list cannot change while the process runs, so it is read once.
-- moto.server serves the app with werkzeug's development server, which (since werkzeug 2.1) closes the connection
-  after every response: each boto3 call opened a TCP connection and the server a thread for it. AWS keeps
-  connections alive and boto3 reuses them, so here waitress serves the app, with HTTP/1.1 keep-alive and a pool
-  of threads: 50 HEADs from one client open no connection instead of 50 and take 0.3-0.5 ms less each; the
-  upload benchmark's confirm request (then four calls, now three) was 2-3 ms faster at p50.
-
-Everything AWS-like (responses, errors, state) is moto's own. One difference from moto's server: both servers drop
-request headers with an underscore in their name, and moto's request handler for werkzeug puts back those of S3
-user metadata (`x-amz-meta-my_key`); under waitress they stay dropped. Darkroom sets no S3 user metadata.
+moto's own WSGI app (responses, errors and state are moto's), served by waitress with keep-alive and a thread pool
+instead of werkzeug's development server, and with moto's module listing read once: devstack/README.md says why.
 """
 
 import argparse
@@ -30,17 +19,12 @@ from moto.moto_server.werkzeug_app import DomainDispatcherApplication, create_ba
 from waitress import create_server, wasyncore
 from waitress.server import BaseWSGIServer
 
-# A long poll holds a thread for its whole wait (the pollers ask for 1 s, the queues' default is 20 s): room for every
-# poller of the load run (6) beside the site's and the users' calls; that run peaks at 13 busy. werkzeug started a
-# thread per connection, without bound.
+# A long poll holds a thread for its whole wait: room for every poller of the load run beside the site's calls.
 THREADS = 16
-# Every client's idle keep-alive connections count against waitress's limit (default 100; the load run peaks at 37),
-# and at the limit it stops accepting until one has been idle for channel_timeout (120 s): a stall, not an error.
-# Hence a high limit, and poll(), since select() cannot watch a descriptor numbered past 1024.
+# Idle keep-alive connections count against the limit, and at the limit waitress stalls new ones for minutes.
+# poll(), since select() cannot watch a descriptor numbered past 1024.
 CONNECTION_LIMIT = 1000
-# Request and response bodies up to the site's largest upload (25 MiB) stay in memory: by default waitress spills
-# those over 512 KiB (in) or 1 MiB (out) to temporary files and reads 8 KiB at a time, which made a 2.5 MB PutObject
-# 19 ms instead of werkzeug's 14 (now 12). waitress's max_request_body_size, 1 GiB, is far above any upload.
+# Bodies up to the site's largest upload (25 MiB) stay in memory rather than spill to temporary files.
 BUFFERED_BODY_BYTES = 32 * 1024 * 1024
 # How long stop() may wait for the serving thread to notice it: one poll() of the loop.
 STOP_POLL_SECONDS = 0.05
