@@ -104,7 +104,6 @@ def _measure_cost(runs: int) -> dict:
     from bench.task_echo import echo
     from web import contracts
     from web.correlation import new_correlation_id
-    from web.outbox.models import OutboxMessage
     from web.outbox.services import outbox_enqueue
 
     call_command("migrate", verbosity=0)
@@ -118,7 +117,7 @@ def _measure_cost(runs: int) -> dict:
             output_prefix=f"renditions/{photo_id}/",
             correlation_id=new_correlation_id(),
         )
-        outbox_enqueue((OutboxMessage.Queue.RESIZE, message))
+        outbox_enqueue(contracts.Message(contracts.Queue.RESIZE, message))
 
     variants = {"enqueue": lambda: echo.enqueue(1), "outbox_send": outbox_send}
     sqs = boto3.client("sqs")

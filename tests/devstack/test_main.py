@@ -6,6 +6,7 @@ import pytest
 
 from devstack.__main__ import forget_photos_of_earlier_runs, main, port_is_free, site_environment
 from devstack.stack import ROOT
+from web import contracts
 from web.accounts.models import User
 from web.outbox.models import OutboxMessage
 from web.photos.models import Photo
@@ -33,7 +34,7 @@ def test_a_restart_drops_the_photos_whose_files_moto_forgot_and_keeps_accounts()
     Photo.objects.create(
         owner=user, original_key=f"uploads/{user.pk}/x", filename="a.jpg", content_type="image/jpeg", size_bytes=1
     )
-    OutboxMessage.objects.create(queue=OutboxMessage.Queue.RESIZE, body={"kind": "resize.requested"})
+    OutboxMessage.objects.create(queue=contracts.Queue.RESIZE, body={"kind": "resize.requested"})
 
     # WHEN the stack starts again, with moto empty
     dropped = forget_photos_of_earlier_runs()
