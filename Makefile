@@ -3,11 +3,16 @@ SHELL := /bin/bash
 PYTHON ?= python3.12
 VENV := .venv
 BIN := $(VENV)/bin
-STAMP := $(VENV)/.installed-stamp
+# One stamp per set of tools, so `make run` installs only what the local stack needs.
+RUN_STAMP := $(VENV)/.run-stamp
+TEST_STAMP := $(VENV)/.test-stamp
+BENCH_STAMP := $(VENV)/.bench-stamp
 # checkov and the SAM CLI pin many packages of their own: each gets a venv under .venv-tools/, away from .venv.
 TOOLS := .venv-tools
 TOOLS_STAMP := $(TOOLS)/.installed-stamp
 REQUIREMENTS := pyproject.toml functions/resize/requirements.txt functions/notify/requirements.txt
+PIP := $(BIN)/python -m pip install --quiet --disable-pip-version-check
+LINTED := . scripts/zappa-env scripts/site-requirements
 
 .DEFAULT_GOAL := help
 
@@ -15,17 +20,28 @@ REQUIREMENTS := pyproject.toml functions/resize/requirements.txt functions/notif
 help: ## List the targets
 	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
 
-$(STAMP): $(REQUIREMENTS)
+$(BIN)/python:
 	@command -v $(PYTHON) >/dev/null || { echo "Darkroom needs $(PYTHON) (see .python-version)"; exit 1; }
 	$(PYTHON) -m venv $(VENV)
-	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e '.[dev,bench,deploy]' $(foreach r,$(filter %.txt,$(REQUIREMENTS)),-r $(r))
+
+$(RUN_STAMP): $(REQUIREMENTS) | $(BIN)/python
+	$(PIP) -e '.[local]' $(foreach r,$(filter %.txt,$(REQUIREMENTS)),-r $(r))
+	touch $@
+
+$(TEST_STAMP): $(RUN_STAMP)
+	$(PIP) -e '.[test]'
+	touch $@
+
+$(BENCH_STAMP): $(RUN_STAMP)
+	$(PIP) -e '.[bench]'
 	touch $@
 
 .PHONY: setup
-setup: $(STAMP) ## Create .venv with everything the site, the functions and the tests need
+setup: $(RUN_STAMP) ## Create .venv with what the site, the functions and the local stack need
 
-$(TOOLS_STAMP):
+# Zappa goes into .venv (the deploy steps run it from there); checkov and the SAM CLI into .venv-tools/.
+$(TOOLS_STAMP): | $(RUN_STAMP)
+	$(PIP) -e '.[local,deploy]'
 	@command -v $(PYTHON) >/dev/null || { echo "Darkroom needs $(PYTHON) (see .python-version)"; exit 1; }
 	$(PYTHON) -m venv --clear $(TOOLS)/checkov
 	$(TOOLS)/checkov/bin/python -m pip install --quiet --disable-pip-version-check 'checkov>=3.2,<4'
@@ -34,7 +50,7 @@ $(TOOLS_STAMP):
 	touch $@
 
 .PHONY: tools
-tools: $(TOOLS_STAMP) ## Install checkov and the SAM CLI (.venv-tools/) for the infrastructure tests and deploys
+tools: $(TOOLS_STAMP) ## Install Zappa (.venv), checkov and the SAM CLI (.venv-tools/) for the infra tests and deploys
 
 # Named venv: Zappa's search for WebSocket handlers skips folders of that name, not build/deploy-venv.
 DEPLOY_VENV := build/venv
@@ -45,21 +61,23 @@ deploy-venv: ## Create build/venv: only the site's runtime dependencies and Zapp
 	$(PYTHON) -m venv --clear $(DEPLOY_VENV)
 	$(DEPLOY_VENV)/bin/python -m pip install --quiet --disable-pip-version-check $$(scripts/site-requirements)
 
-# The browser tests drive Debian's Chromium (Playwright's own browser download does not work offline).
+# The system packages the tests need (Chromium, PostgreSQL, Node.js) are installed once by the setup step in
+# docs/testing.md (.ci/run does it on CI): these only check, and say where to look.
+SETUP_STEP := see "Setup" in docs/testing.md
 CHROMIUM := /usr/bin/chromium
 
-$(CHROMIUM):
-	@if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
-	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; \
-	else echo "The browser tests need Debian's chromium package: sudo apt-get install chromium"; exit 1; fi
+.PHONY: chromium postgresql
+chromium:
+	@test -x $(CHROMIUM) || { echo "The browser tests need Debian's Chromium at $(CHROMIUM): $(SETUP_STEP)"; exit 1; }
 
-.PHONY: browser
-browser: $(CHROMIUM) ## Install Debian's Chromium for the browser tests, if it is missing
+postgresql:
+	@ls -d /usr/lib/postgresql/*/bin >/dev/null 2>&1 || \
+	  { echo "The second run of tests/web needs Debian's postgresql: $(SETUP_STEP)"; exit 1; }
 
 # The front-end test and benchmark tools (axe-core, Lighthouse) from package-lock.json. `make run` never needs npm:
 # the browser's third-party files are committed under web/static/vendor/ (scripts/vendor-static).
 node_modules/.package-lock.json: package.json package-lock.json
-	@command -v npm >/dev/null || { echo "The tests and benchmarks need Node.js 20 and npm: https://nodejs.org/"; exit 1; }
+	@command -v npm >/dev/null || { echo "The tests and benchmarks need Node.js 20 and npm: $(SETUP_STEP)"; exit 1; }
 	npm ci --no-audit --no-fund
 	touch $@
 
@@ -76,14 +94,14 @@ superuser: setup ## Create a staff user in the local database (for /admin/ under
 	DARKROOM_LOCAL=1 DATABASE_URL=sqlite:///$(CURDIR)/db.sqlite3 $(BIN)/python manage.py createsuperuser
 
 .PHONY: test
-test: setup tools browser node ## Set up and run every test: SQLite, then the web tests again on a real PostgreSQL
-	$(BIN)/ruff check . scripts/zappa-env scripts/site-requirements
-	$(BIN)/ruff format --check . scripts/zappa-env scripts/site-requirements
+test: chromium postgresql $(TEST_STAMP) tools node ## Set up and run every test: SQLite, then tests/web on PostgreSQL
+	$(BIN)/ruff check $(LINTED)
+	$(BIN)/ruff format --check $(LINTED)
 	$(BIN)/pytest
 	scripts/with-postgres $(BIN)/pytest tests/web
 
 .PHONY: bench
-bench: setup node browser ## Run every benchmark; figures, chart and Lighthouse under bench/results/ (about 9 min)
+bench: chromium $(BENCH_STAMP) node ## Run every benchmark; figures, chart and Lighthouse under bench/results/ (about 9 min)
 	$(BIN)/python -m bench
 
 .PHONY: load-run
@@ -91,9 +109,9 @@ load-run: setup ## The fault-injected load run: 300 uploads under faults, then t
 	$(BIN)/python -m bench.load_run
 
 .PHONY: lint
-lint: setup ## Fix what ruff can fix, and format
-	$(BIN)/ruff check --fix . scripts/zappa-env scripts/site-requirements
-	$(BIN)/ruff format . scripts/zappa-env scripts/site-requirements
+lint: $(TEST_STAMP) ## Fix what ruff can fix, and format
+	$(BIN)/ruff check --fix $(LINTED)
+	$(BIN)/ruff format $(LINTED)
 
 .PHONY: clean
 clean: ## Remove the virtualenvs, caches, build outputs and the local database
