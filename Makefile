@@ -13,6 +13,9 @@ TOOLS_STAMP := $(TOOLS)/.installed-stamp
 REQUIREMENTS := pyproject.toml functions/resize/requirements.txt functions/notify/requirements.txt
 PIP := $(BIN)/python -m pip install --quiet --disable-pip-version-check
 LINTED := . scripts/zappa-env scripts/site-requirements
+# django-upgrade's default_auto_field fixer is skipped until web/settings.py drops DEFAULT_AUTO_FIELD (Django 6's
+# default). The same checks, versions and arguments as .pre-commit-config.yaml.
+DJANGO_UPGRADE := $(BIN)/django-upgrade --target-version 6.1 --skip default_auto_field
 
 .DEFAULT_GOAL := help
 
@@ -67,7 +70,7 @@ deploy-venv: ## Create build/venv: only the site's runtime dependencies and Zapp
 
 # The system packages the tests need (Chromium, PostgreSQL, Node.js) are installed once by the setup step in
 # docs/testing.md (.ci/run does it on CI): these only check, and say where to look.
-SETUP_STEP := see "Setup" in docs/testing.md
+SETUP_STEP := see the Setup section of docs/testing.md
 CHROMIUM := /usr/bin/chromium
 
 .PHONY: chromium postgresql
@@ -97,10 +100,16 @@ superuser: setup ## Create a staff user in the local database (for /admin/ under
 	DARKROOM_LOCAL=1 DATABASE_URL=sqlite:///$(CURDIR)/db.sqlite3 $(BIN)/python manage.py migrate --verbosity 0
 	DARKROOM_LOCAL=1 DATABASE_URL=sqlite:///$(CURDIR)/db.sqlite3 $(BIN)/python manage.py createsuperuser
 
-.PHONY: test
-test: chromium postgresql $(TEST_STAMP) tools node ## Set up and run every test: SQLite, then tests/web on PostgreSQL
+.PHONY: lint-check
+lint-check: $(TEST_STAMP) ## What .pre-commit-config.yaml checks, and mypy
 	$(BIN)/ruff check $(LINTED)
 	$(BIN)/ruff format --check $(LINTED)
+	$(DJANGO_UPGRADE) --check $$(git ls-files '*.py') scripts/zappa-env scripts/site-requirements
+	$(BIN)/check-yaml --unsafe $$(git ls-files '*.yaml' '*.yml')
+	$(BIN)/mypy
+
+.PHONY: test
+test: chromium postgresql lint-check tools node ## Run every test (what CI runs): SQLite, then the web tests on PostgreSQL
 	$(BIN)/pytest
 	scripts/with-postgres $(BIN)/pytest tests/web
 
@@ -119,4 +128,4 @@ lint: $(TEST_STAMP) ## Fix what ruff can fix, and format
 
 .PHONY: clean
 clean: ## Remove the virtualenvs, caches, build outputs and the local database
-	rm -rf $(VENV) $(TOOLS) build staticfiles .aws-sam .pytest_cache .ruff_cache db.sqlite3 .devstack
+	rm -rf $(VENV) $(TOOLS) build staticfiles .aws-sam .pytest_cache .ruff_cache .mypy_cache db.sqlite3 .devstack
