@@ -99,6 +99,10 @@ class LoadPlan:
     database_window_seconds: float = 6
     database_probes: int = 12  # requests sent while the database does not answer, one per user
     backlog: int = 2000  # photos stuck in processing past the deadline when the run starts
+    # The presigned POST's life and the clock skew allowed after it (production: 60 s each): each original's check
+    # comes due this long after its confirm, within the run rather than two minutes after its last upload.
+    presign_expiry_seconds: int = 30
+    original_check_skew_seconds: int = 5
 
 
 @dataclass
@@ -196,6 +200,10 @@ def run(plan: LoadPlan = LoadPlan(), *, workdir: Path | None = None) -> LoadCoun
             "seed": plan.seed,
             "report_dir": str(reports),
             "windows_file": str(windows),
+        },
+        site_environment={
+            "DARKROOM_PRESIGN_EXPIRY_SECONDS": str(plan.presign_expiry_seconds),
+            "DARKROOM_ORIGINAL_CHECK_SKEW_SECONDS": str(plan.original_check_skew_seconds),
         },
         sweeper={
             "every": plan.sweep_every,

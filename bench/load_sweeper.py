@@ -6,7 +6,9 @@ Lambda-like context holding the site function's 30 s, every few seconds; each ru
 
 The environment is the site's (bench/local_site.py); DEVSTACK_FAULTS injects the site's faults here too. The two
 waits are shortened so a run of minutes sees what production sees over hours. --backlog records that many photos
-stuck in processing past the deadline, each with its original in the bucket (tagged pending, as uploaded), and exits.
+stuck in processing past the deadline, each with its original in the bucket (tagged pending, as uploaded), and exits:
+most were developed but the site never heard (S3's notification lost: their manifest is in the bucket), the rest
+never reached resize (their message lost), as --resize-share says.
 """
 
 import argparse
@@ -45,11 +47,13 @@ class LambdaContext:
         return int((self._ends - time.monotonic()) * 1000)
 
 
-def backlog_record(count: int) -> None:
-    """`count` photos whose resize never answered: processing, requested past the deadline, originals stored."""
+def backlog_record(count: int, *, resize_share: float = 0.05) -> None:
+    """`count` photos stuck processing past the deadline, originals stored; all but `resize_share` of them with the
+    manifest their resize wrote, which the site never read."""
     from django.conf import settings
     from django.utils import timezone
 
+    from tests.web.factories import manifest_for, put_manifest
     from web import aws
     from web.accounts.models import User
     from web.photos import keys
@@ -79,7 +83,10 @@ def backlog_record(count: int) -> None:
             )
         )
     Photo.objects.bulk_create(photos, batch_size=500)
-    logger.info("backlog: %s stuck photos recorded", count)
+    developed = photos[int(count * resize_share) :]
+    for photo in developed:
+        put_manifest(aws.s3_client(), settings.DARKROOM_BUCKET, photo, manifest_for(photo))
+    logger.info("backlog: %s stuck photos recorded, %s of them developed", count, len(developed))
 
 
 def sweep_once(runs_file: Path, budget: float) -> None:

@@ -260,7 +260,10 @@ DARKROOM_SITE_URL = env("DARKROOM_SITE_URL", "http://127.0.0.1:8000/")
 DARKROOM_MAX_UPLOAD_BYTES = int(os.environ.get("DARKROOM_MAX_UPLOAD_BYTES", str(25 * 1024 * 1024)))
 # The page presigns each file just before its POST, and S3 checks the policy's expiry when the POST arrives: a minute
 # is plenty, and a confirmed original can be posted over only until then (web/photos/tasks.py checks it after).
-DARKROOM_PRESIGN_EXPIRY_SECONDS = 60
+DARKROOM_PRESIGN_EXPIRY_SECONDS = int(os.environ.get("DARKROOM_PRESIGN_EXPIRY_SECONDS", "60"))
+# The confirmed original is checked against its pinned ETag this long after its presigned POST expired: the clocks
+# of S3 and the site may differ.
+DARKROOM_ORIGINAL_CHECK_SKEW_SECONDS = int(os.environ.get("DARKROOM_ORIGINAL_CHECK_SKEW_SECONDS", "60"))
 # Fair use per account, checked at presign (429 saying when it lifts): a phone's whole holiday in one go, not a
 # script filling the bucket. Trashed photos count towards storage until the Trash is emptied.
 DARKROOM_UPLOADS_PER_HOUR = int(os.environ.get("DARKROOM_UPLOADS_PER_HOUR", "1000"))

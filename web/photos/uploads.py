@@ -28,9 +28,6 @@ logger = logging.getLogger(__name__)
 
 # What the browser may upload; the presigned POST pins the declared type and confirm checks it again.
 ALLOWED_CONTENT_TYPES = frozenset({"image/jpeg", "image/png", "image/webp", "image/gif", "image/heic", "image/heif"})
-# The confirmed original is checked against its pinned ETag this long after its presigned POST expired: the clocks
-# of S3 and the site may differ.
-CLOCK_SKEW_SECONDS = 60
 
 
 class UploadError(Exception):
@@ -248,7 +245,9 @@ def _photo_create(
     )
     outbox_enqueue(resize_message_for(photo=photo))
     # The check settles the original once its POST has expired: docs/deadlines.md#an-uploads-presigned-post-one-minute
-    check_at = now + timedelta(seconds=settings.DARKROOM_PRESIGN_EXPIRY_SECONDS + CLOCK_SKEW_SECONDS)
+    check_at = now + timedelta(
+        seconds=settings.DARKROOM_PRESIGN_EXPIRY_SECONDS + settings.DARKROOM_ORIGINAL_CHECK_SKEW_SECONDS
+    )
     photo_original_check.using(run_after=check_at).enqueue(str(photo.pk))
     logger.info("upload confirmed photo_id=%s bytes=%s correlation_id=%s", photo.pk, photo.size_bytes, correlation_id)
     return photo
