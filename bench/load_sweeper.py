@@ -19,8 +19,6 @@ import logging
 import signal
 import threading
 import time
-import uuid
-from datetime import timedelta
 from pathlib import Path
 
 import django
@@ -33,8 +31,6 @@ logger = logging.getLogger("bench.sweeper")
 BACKLOG_EMAIL = "backlog@example.com"
 # One small image for every stuck photo: the backlog tests the sweep, not resize's speed.
 BACKLOG_IMAGE_SIZE = (64, 48)
-# The pending tag the presigned POST gives every upload, in PutObject's query-string form.
-PENDING_TAGGING = "darkroom-upload=pending"
 
 
 class LambdaContext:
@@ -51,38 +47,13 @@ def backlog_record(count: int, *, resize_share: float = 0.05) -> None:
     """`count` photos stuck processing past the deadline, originals stored; all but `resize_share` of them with the
     manifest their resize wrote, which the site never read."""
     from django.conf import settings
-    from django.utils import timezone
 
-    from tests.web.factories import manifest_for, put_manifest
+    from tests.web.factories import manifest_for, put_manifest, stuck_photos
     from web import aws
     from web.accounts.models import User
-    from web.photos import keys
-    from web.photos.models import Photo
 
     owner = User.objects.create_user(BACKLOG_EMAIL, "correct horse battery")
-    image = small_jpeg(0, BACKLOG_IMAGE_SIZE)
-    overdue = timezone.now() - timedelta(seconds=settings.DARKROOM_PROCESSING_DEADLINE_SECONDS + 60)
-    photos = []
-    for number in range(count):
-        photo_id = uuid.uuid4()
-        key = keys.upload_key(user_id=owner.pk, photo_id=photo_id)
-        stored = aws.s3_client().put_object(
-            Bucket=settings.DARKROOM_BUCKET, Key=key, Body=image, Tagging=PENDING_TAGGING
-        )
-        photos.append(
-            Photo(
-                id=photo_id,
-                owner=owner,
-                original_key=key,
-                etag=stored["ETag"],
-                filename=f"backlog-{number}.jpg",
-                content_type="image/jpeg",
-                size_bytes=len(image),
-                resize_requested_at=overdue - timedelta(seconds=number),
-                correlation_id=uuid.uuid4().hex,  # as confirm gives each photo: resize refuses a message without
-            )
-        )
-    Photo.objects.bulk_create(photos, batch_size=500)
+    photos = stuck_photos(aws.s3_client(), owner, count, body=small_jpeg(0, BACKLOG_IMAGE_SIZE))
     developed = photos[int(count * resize_share) :]
     for photo in developed:
         put_manifest(aws.s3_client(), settings.DARKROOM_BUCKET, photo, manifest_for(photo))

@@ -3,6 +3,10 @@
 import copy
 import json
 import uuid
+from datetime import timedelta
+
+from django.conf import settings
+from django.utils import timezone
 
 from tests.samples import load_event
 from web.photos import keys
@@ -60,3 +64,28 @@ def store_original(s3, bucket: str, photo: Photo) -> None:
 
 def tags_of(s3, bucket: str, key: str) -> list[dict]:
     return s3.get_object_tagging(Bucket=bucket, Key=key)["TagSet"]
+
+
+def stuck_photos(s3, owner, count: int, *, body: bytes = b"jpeg") -> list[Photo]:
+    """`count` photos whose resize never answered: past the processing deadline, oldest first, each original stored
+    as uploaded (tagged pending) and pinned by its ETag."""
+    overdue = timezone.now() - timedelta(seconds=settings.DARKROOM_PROCESSING_DEADLINE_SECONDS + 60)
+    photos = []
+    for number in range(count):
+        photo_id = uuid.uuid4()
+        key = keys.upload_key(user_id=owner.pk, photo_id=photo_id)
+        stored = s3.put_object(Bucket=settings.DARKROOM_BUCKET, Key=key, Body=body, Tagging=PENDING_TAGGING)
+        photos.append(
+            Photo(
+                id=photo_id,
+                owner=owner,
+                original_key=key,
+                etag=stored["ETag"],
+                filename=f"stuck-{number}.jpg",
+                content_type="image/jpeg",
+                size_bytes=len(body),
+                resize_requested_at=overdue - timedelta(seconds=number),
+                correlation_id=uuid.uuid4().hex,  # as confirm gives each photo: resize refuses a message without
+            )
+        )
+    return Photo.objects.bulk_create(photos, batch_size=500)

@@ -11,10 +11,9 @@ from unittest import mock
 import pytest
 from django.utils import timezone
 
-from tests.web.factories import PENDING_TAGGING
+from tests.web.factories import stuck_photos
 from tests.web.silent import silent_listener
 from web import aws
-from web.photos import keys
 from web.photos.models import Photo
 from web.scheduled import FUNCTION_TIMEOUT_SECONDS, run_seconds, sweep_run
 
@@ -67,25 +66,7 @@ def _charged_enqueue(clock: Clock):
 
 def _stuck_backlog(user, s3, settings, count: int) -> None:
     """`count` photos whose resize never answered, each with its original stored and still tagged pending."""
-    overdue = timezone.now() - timedelta(seconds=settings.DARKROOM_PROCESSING_DEADLINE_SECONDS + 60)
-    photos = []
-    for number in range(count):
-        photo_id = uuid.uuid4()
-        key = keys.upload_key(user_id=user.pk, photo_id=photo_id)
-        stored = s3.put_object(Bucket=settings.DARKROOM_BUCKET, Key=key, Body=b"jpeg", Tagging=PENDING_TAGGING)
-        photos.append(
-            Photo(
-                id=photo_id,
-                owner=user,
-                original_key=key,
-                etag=stored["ETag"],
-                filename=f"{number}.jpg",
-                content_type="image/jpeg",
-                size_bytes=4,
-                resize_requested_at=overdue - timedelta(seconds=number),
-            )
-        )
-    Photo.objects.bulk_create(photos)
+    stuck_photos(s3, user, count)
 
 
 def _stuck_count(settings) -> int:
