@@ -16,6 +16,10 @@ LINTED := . scripts/zappa-env scripts/site-requirements
 # django-upgrade's default_auto_field fixer is skipped until web/settings.py drops DEFAULT_AUTO_FIELD (Django 6's
 # default). The same checks, versions and arguments as .pre-commit-config.yaml.
 DJANGO_UPGRADE := $(BIN)/django-upgrade --target-version 6.1 --skip default_auto_field
+# The fast tests (`make check`): not the SAM builds, Zappa package, browser tests or load run (marked slow), nor
+# the test that needs .venv-tools/ (cfn-lint and checkov).
+FAST_TESTS := -m "not slow" tests/web tests/notify tests/resize tests/infra tests/devstack \
+	--ignore=tests/infra/test_template_lint.py
 
 .DEFAULT_GOAL := help
 
@@ -108,8 +112,12 @@ lint-check: $(TEST_STAMP) ## What .pre-commit-config.yaml checks, and mypy
 	$(BIN)/check-yaml --unsafe $$(git ls-files '*.yaml' '*.yml')
 	$(BIN)/mypy
 
+.PHONY: check
+check: lint-check ## Lint, types and the fast tests: run it before every commit
+	$(BIN)/pytest -q $(FAST_TESTS)
+
 .PHONY: test
-test: chromium postgresql lint-check tools node ## Run every test (what CI runs): SQLite, then the web tests on PostgreSQL
+test: chromium postgresql lint-check tools node ## Every test, as CI runs it: SQLite, then tests/web on PostgreSQL
 	$(BIN)/pytest
 	scripts/with-postgres $(BIN)/pytest tests/web
 
