@@ -36,7 +36,7 @@ def run(*, runs: int = 3) -> dict:
     if not LIGHTHOUSE.exists():
         raise SystemExit(f"{LIGHTHOUSE.relative_to(ROOT)} is missing: run `make node` (npm ci)")
     if not Path(CHROMIUM).exists():
-        raise SystemExit(f"{CHROMIUM} is missing: run `make browser` (apt-get install chromium)")
+        raise SystemExit(f"{CHROMIUM} is missing: install Debian's chromium (docs/testing.md, Setup)")
     started, started_at = time.monotonic(), time.strftime("%Y-%m-%d %H:%M:%S %Z")
     with tempfile.TemporaryDirectory(prefix="darkroom-lighthouse-") as workdir, GallerySite(Path(workdir)) as site:
         pages = {

@@ -283,8 +283,8 @@ def parse_manifest(document: dict) -> Manifest:
             {name: item[name] for name in ("key", "width", "height", "format", "bytes")}
             for item in document.get("renditions") or []
         ]
-    except (KeyError, TypeError) as error:
-        raise ManifestError(f"malformed rendition entry: {error!r}") from error
+    except (KeyError, TypeError) as problem:
+        raise ManifestError(f"malformed rendition entry: {problem!r}") from problem
     taken_at, taken_offset = _taken(source.get("taken_at"))
     placeholder = document.get("placeholder") if isinstance(document.get("placeholder"), dict) else {}
     return Manifest(

@@ -100,8 +100,8 @@ def test_queues_have_their_redrive_encryption_and_timeouts(stack, template):
         dead_letter_arn = sqs.get_queue_attributes(QueueUrl=physical[dead_letter_queue], AttributeNames=["QueueArn"])
         redrive = json.loads(attributes["RedrivePolicy"])
         assert redrive["deadLetterTargetArn"] == dead_letter_arn["Attributes"]["QueueArn"]
-        assert int(redrive["maxReceiveCount"]) == 5
         defined = template["Resources"][queue]["Properties"]
+        assert int(redrive["maxReceiveCount"]) == defined["RedrivePolicy"]["maxReceiveCount"]
         assert int(attributes["VisibilityTimeout"]) == defined["VisibilityTimeout"]
         assert int(attributes["MaximumMessageSize"]) == defined["MaximumMessageSize"]
         assert attributes["SqsManagedSseEnabled"] == "true"

@@ -71,6 +71,7 @@ def test_the_sweeper_sends_what_the_hung_request_left(
     assert request["photo_id"] == str(Photo.objects.get().pk)
 
 
+@pytest.mark.slow  # seconds of waiting on purpose: `make test`, not `make check`
 def test_the_sweeper_stops_flushing_when_sqs_hangs(sqs_hangs, caplog):
     # GIVEN more pending messages than one batch of sends
     stale = timezone.now() - timedelta(minutes=10)

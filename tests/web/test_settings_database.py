@@ -24,6 +24,7 @@ def _database(url: str) -> dict:
     return database
 
 
+@pytest.mark.slow  # seconds of waiting on purpose: `make test`, not `make check`
 def test_a_database_that_never_answers_costs_a_request_seconds(silent_database, django_db_blocker):
     # GIVEN Django's connection settings for a PostgreSQL server that accepts TCP and then says nothing
     hung = _database(f"postgres://darkroom@127.0.0.1:{silent_database}/darkroom")

@@ -74,6 +74,7 @@ def _stuck_count(settings) -> int:
     return Photo.objects.filter(status="processing", resize_requested_at__lte=overdue).count()
 
 
+@pytest.mark.slow  # seconds of waiting on purpose: `make test`, not `make check`
 @pytest.mark.django_db
 def test_a_backlog_of_2000_stuck_photos_drains_over_successive_sweeps(user, s3, settings, clock):
     # GIVEN 2,000 stuck photos, and 4 AWS calls of 25 ms for each (manifest, HEAD, untag, resize message)
@@ -123,6 +124,7 @@ def test_without_a_lambda_context_a_sweep_takes_the_function_timeout():
     assert run_seconds(None) == FUNCTION_TIMEOUT_SECONDS
 
 
+@pytest.mark.slow  # seconds of waiting on purpose: `make test`, not `make check`
 @pytest.mark.django_db
 def test_a_hung_s3_costs_the_sweep_one_call_not_the_function_timeout(user, settings, caplog):
     # GIVEN stuck photos, and an S3 that accepts connections and never answers
