@@ -105,9 +105,13 @@ def _steps() -> list[tuple[str, float | None, Callable[[float], str]]]:
         (
             "overdue account deletions",
             None,
-            lambda _: f"overdue account deletions enqueued again: {accounts_delete_overdue()}",
+            lambda deadline: f"overdue account deletions enqueued again: {accounts_delete_overdue(deadline=deadline)}",
         ),
-        ("quiet upload batches", None, lambda _: f"quiet upload batches mailed: {batches_quiet()}"),
+        (
+            "quiet upload batches",
+            None,
+            lambda deadline: f"quiet upload batches mailed: {batches_quiet(deadline=deadline)}",
+        ),
         ("trash", TRASH_SECONDS, trash),
         ("prunes", None, prunes),
     ]

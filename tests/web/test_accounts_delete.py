@@ -15,7 +15,7 @@ from web.accounts import deletion
 from web.accounts.deletion import account_delete_some, user_delete
 from web.accounts.models import User
 from web.accounts.services import password_reset_request
-from web.accounts.tasks import account_delete
+from web.accounts.tasks import account_delete, accounts_delete_overdue
 from web.outbox.models import OutboxMessage
 from web.photos.models import Photo
 from web.tasks.models import TaskRecord
@@ -269,6 +269,14 @@ def test_the_sweeper_enqueues_an_overdue_deletion_once(user, other_user, capsys)
     # THEN the overdue one has one task again, the recent one none from the sweeper
     assert "overdue account deletions enqueued again: 1;" in capsys.readouterr().out
     assert _deletion_tasks(user) == ["READY"] and _deletion_tasks(other_user) == []
+
+
+def test_overdue_deletions_past_the_sweeps_deadline_wait_for_the_next_run(user, other_user):
+    User.objects.update(is_active=False, deletion_requested_at="2026-01-01T00:00:00Z")
+
+    assert accounts_delete_overdue(deadline=time.monotonic() - 1) == 0
+    assert _deletion_tasks(user) == [] and _deletion_tasks(other_user) == []
+    assert accounts_delete_overdue() == 2
 
 
 def test_an_account_without_photos_waits_too_when_the_time_is_up(user):

@@ -1,6 +1,7 @@
 """One email per upload batch: the files picked together are mailed about once, when every one has settled, or
 when the batch has gone quiet with some never confirmed (web/photos/batches.py)."""
 
+import time
 import uuid
 from datetime import timedelta
 
@@ -10,7 +11,7 @@ from django.utils import timezone
 
 from tests.web.factories import deliver_manifest, manifest_for
 from tests.web.helpers import post_json, upload_and_confirm
-from web.photos.batches import upload_batch_mail
+from web.photos.batches import batches_quiet, upload_batch_mail
 from web.photos.models import Photo, UploadBatch
 from web.tasks.models import TaskRecord
 
@@ -79,6 +80,17 @@ def test_a_batch_with_files_never_confirmed_is_mailed_once_it_goes_quiet(user_cl
     assert upload_batch_mail.call(batch_id) == "2 developed, 0 failed"
     call_command("sweep")
     assert len(mail_tasks()) == 1
+
+
+def test_quiet_batches_past_the_sweeps_deadline_wait_for_the_next_run(user_client, s3, settings):
+    batch_id = str(uuid.uuid4())
+    for photo in confirm_batch(user_client, batch_id, size=3, count=2):
+        settle(s3, settings, photo)
+    UploadBatch.objects.update(last_confirmed_at=timezone.now() - timedelta(minutes=11))
+
+    assert batches_quiet(deadline=time.monotonic() - 1) == 0
+    assert mail_tasks() == []
+    assert batches_quiet() == 1
 
 
 def test_a_quiet_batch_still_developing_waits(user_client):

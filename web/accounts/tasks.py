@@ -1,6 +1,7 @@
 """The accounts' background tasks (django.tasks, run by the site-tasks worker: docs/tasks.md)."""
 
 import logging
+import math
 import time
 from datetime import timedelta
 
@@ -32,14 +33,18 @@ def account_delete(user_id: int) -> dict:
     return outcome
 
 
-def accounts_delete_overdue() -> int:
+def accounts_delete_overdue(*, deadline: float = math.inf) -> int:
     """The sweeper's part: enqueue account_delete again for each account whose deletion is overdue and has no task
-    waiting or running (its task failed for good, or was never sent). Returns how many were enqueued."""
+    waiting or running (its task failed for good, or was never sent), until `deadline` (time.monotonic()); the rest
+    wait for the next sweep. Returns how many were enqueued."""
     overdue = timezone.now() - timedelta(seconds=settings.DARKROOM_ACCOUNT_DELETION_OVERDUE_SECONDS)
     pending = first_args_pending(account_delete)
     users = User.objects.filter(deletion_requested_at__lte=overdue).exclude(pk__in=pending)
     enqueued = 0
     for user_id in users.values_list("pk", flat=True):
+        if time.monotonic() >= deadline:
+            logger.info("sweep step stopped for its deadline: overdue account deletions, next run goes on")
+            break
         account_delete.enqueue(user_id)
         enqueued += 1
     return enqueued

@@ -2,6 +2,8 @@
 quiet with some files never confirmed (the page was closed early)."""
 
 import logging
+import math
+import time
 import uuid
 from datetime import timedelta
 
@@ -48,9 +50,10 @@ def batch_photo_settled(*, photo: Photo) -> None:
         upload_batch_mail.enqueue(str(batch.pk))
 
 
-def batches_quiet() -> int:
+def batches_quiet(*, deadline: float = math.inf) -> int:
     """The sweeper's part: enqueue the email of each batch whose last confirm is DARKROOM_UPLOAD_BATCH_QUIET_SECONDS
-    old, with nothing still processing and no email task on its way. Returns how many."""
+    old, with nothing still processing and no email task on its way, until `deadline` (time.monotonic()); the rest
+    wait for the next sweep. Returns how many."""
     quiet = timezone.now() - timedelta(seconds=settings.DARKROOM_UPLOAD_BATCH_QUIET_SECONDS)
     batches = UploadBatch.objects.filter(emailed_at__isnull=True, last_confirmed_at__lte=quiet).exclude(
         photos__status=Photo.Status.PROCESSING
@@ -58,6 +61,9 @@ def batches_quiet() -> int:
     pending = first_args_pending(upload_batch_mail)
     enqueued = 0
     for batch_id in {str(batch_id) for batch_id in batches.values_list("pk", flat=True)} - pending:
+        if time.monotonic() >= deadline:
+            logger.info("sweep step stopped for its deadline: quiet upload batches, next run goes on")
+            break
         upload_batch_mail.enqueue(batch_id)
         enqueued += 1
     return enqueued
