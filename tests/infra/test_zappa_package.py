@@ -47,6 +47,9 @@ MUST_NOT_SHIP = {
     "build",
     ".venv",
     ".venv-tools",
+    ".mypy_cache",
+    ".ruff_cache",
+    ".pytest_cache",
 }
 EVENT = json.loads((ROOT / "tests" / "infra" / "events" / "apigateway_proxy_get.json").read_text())
 HOST = EVENT["headers"]["Host"]
