@@ -10,6 +10,7 @@ import boto3
 import pytest
 from moto import mock_aws
 from moto.core import DEFAULT_ACCOUNT_ID
+from moto.core.base_backend import BackendDict
 from moto.ses.models import ses_backends
 
 import mail_clients
@@ -55,23 +56,44 @@ def template_resource(logical_id: str) -> dict:
     return cfn_local.load(TEMPLATE)["Resources"][logical_id]
 
 
-@pytest.fixture
-def aws(notify_env):
-    """A verified sender domain in SES v2 and the idempotency table, built from template.yaml's definition."""
+@pytest.fixture(scope="package")
+def aws_provisioner():
+    """moto for the whole of tests/notify (parsing template.yaml costs more than most tests), and a function that
+    resets every service and remakes the verified sender domain and the idempotency table, with clients made once."""
     table = template_resource("IdempotencyTable")["Properties"]
     with mock_aws():
-        boto3.client("sesv2", region_name=REGION).create_email_identity(EmailIdentity=SENDER_DOMAIN)
+        sesv2 = boto3.client("sesv2", region_name=REGION)
         dynamodb = boto3.client("dynamodb", region_name=REGION)
-        dynamodb.create_table(
-            TableName=IDEMPOTENCY_TABLE,
-            AttributeDefinitions=table["AttributeDefinitions"],
-            KeySchema=table["KeySchema"],
-            BillingMode=table["BillingMode"],
-        )
-        dynamodb.update_time_to_live(
-            TableName=IDEMPOTENCY_TABLE, TimeToLiveSpecification=table["TimeToLiveSpecification"]
-        )
-        yield
+
+        def provision() -> None:
+            _reset_all_services()
+            sesv2.create_email_identity(EmailIdentity=SENDER_DOMAIN)
+            dynamodb.create_table(
+                TableName=IDEMPOTENCY_TABLE,
+                AttributeDefinitions=table["AttributeDefinitions"],
+                KeySchema=table["KeySchema"],
+                BillingMode=table["BillingMode"],
+            )
+            dynamodb.update_time_to_live(
+                TableName=IDEMPOTENCY_TABLE, TimeToLiveSpecification=table["TimeToLiveSpecification"]
+            )
+
+        yield provision
+
+
+def _reset_all_services() -> None:
+    # Resetting is what mock_aws does on exit; it leaves no sent mail, queue, message or idempotency record behind.
+    for backends in BackendDict._instances:
+        for backend in backends.values():
+            backend.reset()
+
+
+@pytest.fixture
+def aws(notify_env, aws_provisioner):
+    """A verified sender domain in SES v2 and the idempotency table, built from template.yaml's definition, and
+    nothing else."""
+    aws_provisioner()
+    yield
 
 
 @pytest.fixture

@@ -13,23 +13,42 @@ from moto import mock_aws
 from devstack import template
 from devstack.lambda_sqs import LambdaContext
 from tests.resize.helpers import BUCKET, encode, quadrants, sqs_record
+from tests.web.conftest import _empty_bucket, _empty_table, _purge_queues, _reset_other_services
 
 # Read by Powertools when resize.py is imported, as the template sets it on the function.
 os.environ.setdefault("POWERTOOLS_SERVICE_NAME", "resize")
 
 
+@pytest.fixture(scope="package")
+def aws_emptier():
+    """moto with template.yaml's resources, made once for tests/resize (provisioning takes longer than most tests),
+    and a function that empties them again with clients made once."""
+    with mock_aws():
+        resources = template.provision(site_origin="http://testserver")
+        s3, sqs, dynamodb = boto3.client("s3"), boto3.client("sqs"), boto3.client("dynamodb")
+        queue_urls = [value for name, value in resources.items() if name.endswith("_URL")]
+
+        def empty() -> None:
+            _empty_bucket(s3, BUCKET)
+            _purge_queues(sqs, queue_urls)  # the bucket's notifications land there
+            _empty_table(dynamodb, resources["DARKROOM_IDEMPOTENCY_TABLE"])
+            _reset_other_services()
+
+        yield empty
+
+
 @pytest.fixture
-def s3(monkeypatch):
-    """The template's bucket in moto, named by DARKROOM_BUCKET, and the handler's cached client made inside the mock."""
+def s3(monkeypatch, aws_emptier):
+    """The template's bucket in moto, empty, named by DARKROOM_BUCKET, and the handler's cached client made inside
+    the mock."""
     import resize
 
     getter = resize.s3_client  # tests may swap it; clear the real one
     monkeypatch.setenv("DARKROOM_BUCKET", BUCKET)
-    with mock_aws():
-        getter.cache_clear()
-        template.provision(site_origin="http://testserver")  # the bucket as template.yaml defines it
-        yield boto3.client("s3")
     getter.cache_clear()
+    yield boto3.client("s3")
+    getter.cache_clear()
+    aws_emptier()
 
 
 @pytest.fixture
