@@ -245,6 +245,24 @@ def test_a_duplicate_arriving_while_the_task_runs_elsewhere_is_dropped(task_mess
     assert task_examples.CALLS == []
 
 
+def test_a_redelivery_while_the_task_runs_looks_again_once_a_dead_worker_would_be_stale(task_messages):
+    # GIVEN a task whose worker died a moment ago, and its message redelivered early (a short visibility timeout)
+    result = add.enqueue(1, 2)
+    [message] = task_messages()
+    TaskRecord.objects.filter(pk=result.id).update(status="RUNNING", last_attempted_at=timezone.now())
+
+    # WHEN the early copy arrives THEN it runs nothing, but records a copy held back until the attempt is stale
+    assert runner.run_message(json.dumps(message), worker_id="second") == "running elsewhere"
+    [again] = OutboxMessage.objects.filter(queue="tasks").order_by("-pk")[:1]
+    assert again.body["task_id"] == result.id and again.body["token"] == message["token"]
+    assert again.deliver_after > timezone.now() + timedelta(seconds=50)
+
+    # AND once stale, that copy runs the task again, the dead attempt recorded as stopped
+    TaskRecord.objects.filter(pk=result.id).update(last_attempted_at=timezone.now() - timedelta(minutes=5))
+    assert runner.run_message(json.dumps(again.body), worker_id="third") == "successful"
+    assert [error.exception_class_path for error in add.get_result(result.id).errors] == [runner.WORKER_STOPPED]
+
+
 def test_a_worker_killed_mid_task_counts_as_an_attempt(task_messages):
     # GIVEN a task whose first worker claimed it and died (a Lambda timeout) a while ago
     result = add.enqueue(1, 2)

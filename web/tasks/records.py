@@ -28,6 +28,15 @@ def send_ready(record: TaskRecord, *, created: bool = False, run_after: datetime
     outbox_enqueue(contracts.Message(contracts.Queue.TASKS, message), deliver_after=record.run_after)
 
 
+def look_again(record: TaskRecord, *, at: datetime) -> None:
+    """Record a copy of the running task's message, held back until `at`: if its worker died, that copy finds the
+    attempt stale and runs it again; if it finished, the copy does nothing."""
+    message = contracts.task_ready(
+        task_id=record.id, task_path=record.task_path, token=record.message_token, correlation_id=new_correlation_id()
+    )
+    outbox_enqueue(contracts.Message(contracts.Queue.TASKS, message), deliver_after=at)
+
+
 def task_of(path: str) -> Task:
     """The Task a path names; ValueError when it names nothing, or something that is not a task."""
     try:

@@ -91,6 +91,8 @@ def _claim(message: contracts.TaskMessage, *, worker_id: str) -> tuple[str, Clai
         now = timezone.now()
         if record.status == TaskResultStatus.RUNNING:
             if now - record.last_attempted_at < backend.stale_after:
+                # This copy came early (a redelivery): without another look, a worker that died would leave it RUNNING.
+                records.look_again(record, at=record.last_attempted_at + backend.stale_after + timedelta(seconds=1))
                 return "running elsewhere", None
             _record_error(record, WORKER_STOPPED, f"attempt {record.attempts}: the worker stopped mid-task\n")
         try:
