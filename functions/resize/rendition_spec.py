@@ -3,7 +3,9 @@
 Widths double from one to the next (240, 480, 960, 1920) so that each smaller rendition is an exact 2x2 `reduce()`
 of the one above it: the cascade decodes once and resamples (bicubic) once, and the halvings cost almost
 nothing. 240 fits the gallery card at 1x and 480 at 2x; 960 serves phones; 1920 serves the detail page on
-large and high-density screens. See README.md for the measured reasons behind every number.
+large and high-density screens. A JPEG whose width halves, quarters or eighths into DIRECT_WIDTHS gets that width
+instead, straight from the decoder, and halvings of it: no resampling at all. WebP only: every browser in use shows
+it. docs/architecture.md ("Renditions") gives the reasons and links the measurements.
 """
 
 from dataclasses import dataclass, field
@@ -15,6 +17,12 @@ ALLOWED_INPUT_FORMATS = ("JPEG", "PNG", "WEBP", "GIF", "HEIF")
 MAX_PIXELS = 50_000_000
 # The site's presigned POST caps uploads at 25 MB; anything bigger did not come through the site.
 MAX_SOURCE_BYTES = 50 * 2**20
+# The largest rendition a JPEG may get straight from libjpeg's 1/2, 1/4 or 1/8 scaled decoding (3648 -> 1824,
+# 4032 -> 2016, 6000 -> 1500), rather than the 1920 that would need a full resample.
+DIRECT_WIDTHS = range(1440, 2049)
+# A colour profile this small, RGB and not sRGB (Display P3, Adobe RGB) travels with the renditions: browsers
+# colour-manage tagged images, so wide-gamut colours survive and no pixel is converted. Bigger ones are converted.
+MAX_KEPT_PROFILE_BYTES = 2048
 # A very tall image is limited by height as well, so no rendition exceeds 1920 x 4096 (WebP's limit is 16383).
 MAX_RENDITION_HEIGHT = 4096
 # libjpeg decodes a progressive JPEG scan by scan, each pass over the whole image: ~20,000 copies of one 98-byte
@@ -59,7 +67,9 @@ WEBP = OutputFormat(
 @dataclass(frozen=True)
 class Spec:
     widths: tuple[int, ...] = (1920, 960, 480, 240)
-    formats: tuple[OutputFormat, ...] = (JPEG, WEBP)
+    formats: tuple[OutputFormat, ...] = (WEBP,)
+    direct_widths: range = DIRECT_WIDTHS
+    max_kept_profile_bytes: int = MAX_KEPT_PROFILE_BYTES
     max_pixels: int = MAX_PIXELS
     max_source_bytes: int = MAX_SOURCE_BYTES
     max_height: int = MAX_RENDITION_HEIGHT

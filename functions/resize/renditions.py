@@ -1,10 +1,11 @@
 """Bytes of an uploaded image in, encoded renditions out. Pure: no AWS, no logging, safe with hostile input.
 
 The pipeline decodes once, as small as the largest rendition allows (JPEG draft mode lets libjpeg scale by 1/2,
-1/4 or 1/8 while decoding), resamples once (bicubic), and then halves with `reduce()` for each smaller width.
-Orientation, colour profile and mode are fixed on the largest rendition, the smallest image they can be fixed on
-that every other rendition derives from. The photo's facts (photo_facts.py) are read from the decoded image before
-its metadata is dropped, and the placeholder (placeholder.py) is made from the smallest rendition's picture.
+1/4 or 1/8 while decoding, and a JPEG's largest width is chosen so that nothing else is needed), resamples at most
+once (bicubic), and then halves with `reduce()` for each smaller width. Orientation, colour and mode are fixed on
+the largest rendition, the smallest image they can be fixed on that every other rendition derives from. The
+photo's facts (photo_facts.py) are read from the decoded image before its metadata is dropped, and the placeholder
+(placeholder.py) is made from the smallest rendition's picture.
 """
 
 import io
@@ -86,20 +87,26 @@ def render(data: bytes, spec: Spec = SPEC) -> Rendered:
         raise ImageRejected("too_large", f"{len(data)} bytes")
     image = _open(data, spec)
     source_format, source_size = _format_name(image), image.size
+    is_jpeg = source_format == "JPEG"
     # A JPEG's EXIF is in its header: the orientation is known before decoding, so draft can aim at the right size.
-    orientation = _orientation(image) if source_format == "JPEG" else None
+    orientation = _orientation(image) if is_jpeg else None
     if orientation is not None:
-        largest = plan_sizes(*_turned(source_size, orientation), spec)[0]
+        largest = plan_sizes(*_turned(source_size, orientation), spec, jpeg=True)[0]
         image.draft(None, _turned(largest, orientation))  # libjpeg scales by 1/2, 1/4 or 1/8 while decoding
     _load(image)
     if orientation is None:
         orientation = _orientation(image)
     width, height = _turned(source_size, orientation)
     facts = read_facts(image)  # before _resizable drops the metadata
+    sizes = plan_sizes(width, height, spec, jpeg=is_jpeg)
+    # Bicubic, after a box reduce to within 2x of the size, for the one big resample: Lanczos' quality within the
+    # benchmark's SSIM bound, at a fraction of its time (docs/architecture.md#renditions).
+    largest = _shrink(_resizable(image), _turned(sizes[0], orientation), Image.Resampling.BICUBIC)
+    largest, profile = _settle_colour(largest, spec)
     renditions = []
-    for picture in _cascade(_resizable(image), plan_sizes(width, height, spec), orientation):
+    for picture in _cascade(largest, sizes, orientation):
         renditions += [
-            Rendition(width=picture.width, height=picture.height, format=output, data=_encode(picture, output))
+            Rendition(width=picture.width, height=picture.height, format=output, data=_encode(picture, output, profile))
             for output in spec.formats
         ]
     return Rendered(
@@ -108,12 +115,20 @@ def render(data: bytes, spec: Spec = SPEC) -> Rendered:
         height=height,
         renditions=tuple(renditions),
         facts=facts,
-        placeholder=make_placeholder(picture),  # the smallest: upright, sRGB, alpha kept
+        placeholder=make_placeholder(_as_srgb(picture, profile)),  # the smallest: upright, alpha kept
     )
 
 
-def plan_sizes(width: int, height: int, spec: Spec = SPEC) -> list[tuple[int, int]]:
-    """Rendition sizes, largest first: each spec width, never wider than the source nor taller than max_height."""
+def plan_sizes(width: int, height: int, spec: Spec = SPEC, *, jpeg: bool = False) -> list[tuple[int, int]]:
+    """Rendition sizes, largest first. A JPEG that libjpeg can decode straight to a size in spec.direct_widths gets
+    that size and its halvings; any other image each spec width, never wider than the source nor taller than
+    max_height."""
+    direct = _direct_size(width, height, spec) if jpeg else None
+    if direct is not None:
+        sizes = [direct]
+        while len(sizes) < len(spec.widths) and min(sizes[-1]) > 1:
+            sizes.append((-(-sizes[-1][0] // 2), -(-sizes[-1][1] // 2)))  # as reduce(2) rounds: up
+        return sizes
     sizes = []
     for target in sorted(spec.widths, reverse=True):
         scale = min(target / width, spec.max_height / height, 1.0)
@@ -121,6 +136,16 @@ def plan_sizes(width: int, height: int, spec: Spec = SPEC) -> list[tuple[int, in
         if size not in sizes:
             sizes.append(size)
     return sizes
+
+
+def _direct_size(width: int, height: int, spec: Spec) -> tuple[int, int] | None:
+    """The largest size libjpeg decodes to (1/1, 1/2, 1/4 or 1/8, rounded up as libjpeg does) whose width is in
+    spec.direct_widths and whose height fits; None when there is none."""
+    for scale in (1, 2, 4, 8):
+        size = (-(-width // scale), -(-height // scale))
+        if size[0] in spec.direct_widths and size[1] <= spec.max_height:
+            return size
+    return None
 
 
 def _open(data: bytes, spec: Spec) -> Image.Image:
@@ -179,7 +204,7 @@ def _load(image: Image.Image) -> None:
 
 def _resizable(image: Image.Image) -> Image.Image:
     """The decoded pixels in a mode Pillow can resample (8 bits, no palette), with every piece of metadata gone
-    except the ICC profile, which _to_srgb consumes."""
+    except the ICC profile, which _settle_colour consumes."""
     icc_profile = image.info.get("icc_profile")
     if image.mode.startswith("I"):  # 16-bit greyscale: scale to 8 bits (convert("L") would clip at 255)
         image = image.convert("I").point(lambda value: value * (1 / 256)).convert("L")
@@ -191,9 +216,8 @@ def _resizable(image: Image.Image) -> Image.Image:
 
 
 def _cascade(image: Image.Image, sizes: list[tuple[int, int]], orientation: int) -> Iterator[Image.Image]:
-    """Each size in turn, every one resampled from the previous; holds one picture at a time."""
-    # Bicubic for the one big resample: measured against Lanczos, 25-30% less time for 0.002 less SSIM.
-    image = _to_srgb(_shrink(image, _turned(sizes[0], orientation), Image.Resampling.BICUBIC))
+    """The largest picture (already sized, as stored) upright, then each smaller size resampled from the previous;
+    holds one picture at a time."""
     if orientation in _TRANSPOSE:
         image = image.transpose(_TRANSPOSE[orientation])
     yield image
@@ -207,34 +231,63 @@ def _shrink(
 ) -> Image.Image:
     if image.size == size:
         return image
-    factor, remainder = divmod(image.width, size[0])
-    if remainder == 0 and factor > 1 and -(-image.height // factor) == size[1]:
-        return image.reduce(factor)  # an exact halving: a box filter is as good here and ~13x cheaper
-    return image.resize(size, resample, reducing_gap=2.0)
+    factor = round(image.width / size[0])
+    if factor > 1 and (-(-image.width // factor), -(-image.height // factor)) == size:
+        return image.reduce(factor)  # an exact halving: a box filter is as good here and far cheaper
+    return image.resize(size, resample, reducing_gap=1.0)
 
 
-def _to_srgb(image: Image.Image) -> Image.Image:
-    """8-bit sRGB, RGB or RGBA (alpha only if any pixel uses it), with no metadata left."""
+def _settle_colour(image: Image.Image, spec: Spec) -> tuple[Image.Image, bytes | None]:
+    """8-bit RGB or RGBA (alpha only if any pixel uses it) with no metadata left, and the ICC profile the renditions
+    carry: a small RGB one that is not sRGB is kept as it is (browsers apply it); any other is applied here."""
     has_alpha = "A" in image.getbands() and image.getchannel("A").getextrema()[0] < 255
     mode = "RGBA" if has_alpha else "RGB"
     icc_profile = image.info.pop("icc_profile", None)
-    if icc_profile:
-        try:
-            source = ImageCms.ImageCmsProfile(io.BytesIO(icc_profile))
-            image = ImageCms.profileToProfile(image, source, _SRGB, outputMode=mode)
-        except (ImageCms.PyCMSError, OSError, ValueError, TypeError):
-            pass  # a broken or mismatched profile: the pixels are better shown as they are than not at all
+    source = _profile(icc_profile) if icc_profile else None
+    kept = None
+    if source is not None and image.mode == mode and _keepable(source, len(icc_profile), spec):
+        kept = icc_profile
+    elif source is not None and not _is_srgb(source):
+        image = _convert(image, source, mode)
     if image.mode != mode:
         image = image.convert(mode)
     image.info = {}
-    return image
+    return image, kept
 
 
-def _encode(image: Image.Image, output: OutputFormat) -> bytes:
+def _profile(icc_profile: bytes) -> ImageCms.ImageCmsProfile | None:
+    try:
+        return ImageCms.ImageCmsProfile(io.BytesIO(icc_profile))
+    except (ImageCms.PyCMSError, OSError, ValueError, TypeError):
+        return None  # a broken profile: the pixels are better shown as they are than not at all
+
+
+def _is_srgb(profile: ImageCms.ImageCmsProfile) -> bool:
+    return "sRGB" in (ImageCms.getProfileDescription(profile) or "")
+
+
+def _keepable(profile: ImageCms.ImageCmsProfile, size: int, spec: Spec) -> bool:
+    return size <= spec.max_kept_profile_bytes and profile.profile.xcolor_space == "RGB " and not _is_srgb(profile)
+
+
+def _convert(image: Image.Image, source: ImageCms.ImageCmsProfile, mode: str) -> Image.Image:
+    try:
+        return ImageCms.profileToProfile(image, source, _SRGB, outputMode=mode)
+    except (ImageCms.PyCMSError, OSError, ValueError, TypeError):
+        return image  # a profile that does not fit the pixels: shown as they are
+
+
+def _as_srgb(picture: Image.Image, profile: bytes | None) -> Image.Image:
+    """The picture in sRGB, for what is computed rather than shown by a browser (the placeholder's colours)."""
+    source = _profile(profile) if profile else None
+    return _convert(picture, source, picture.mode) if source is not None else picture
+
+
+def _encode(image: Image.Image, output: OutputFormat, profile: bytes | None = None) -> bytes:
     if image.mode == "RGBA" and not output.keeps_alpha:
         flat = Image.new("RGB", image.size, _WHITE)
         flat.paste(image, mask=image.getchannel("A"))
         image = flat
     buffer = io.BytesIO()
-    image.save(buffer, output.pillow_format, **output.options)
+    image.save(buffer, output.pillow_format, **output.options, **({"icc_profile": profile} if profile else {}))
     return buffer.getvalue()

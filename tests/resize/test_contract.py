@@ -21,7 +21,7 @@ def test_the_sites_sample_message_is_processed_into_a_manifest_the_site_reads(s3
     document = json.loads(s3.get_object(Bucket=BUCKET, Key=f"{sample['output_prefix']}manifest.json")["Body"].read())
     manifest = contracts.parse_manifest(document)
     assert (manifest.status, manifest.width, manifest.height) == ("ready", 3000, 2000)
-    assert {item["format"] for item in manifest.renditions} == {"jpeg", "webp"}
+    assert {item["format"] for item in manifest.renditions} == {"webp"}
     assert all(item["key"].startswith(sample["output_prefix"]) for item in manifest.renditions)
     assert document["photo_id"] == sample["photo_id"] and document["source"]["key"] == sample["source_key"]
 

@@ -3,11 +3,11 @@
 import io
 
 import pytest
-from PIL import Image, ImageFile, ImageOps, JpegImagePlugin
+from PIL import Image, ImageCms, ImageFile, ImageOps, JpegImagePlugin
 from pillow_heif import register_heif_opener
 
 import renditions
-from rendition_spec import MAX_JPEG_SCANS, SPEC, Spec
+from rendition_spec import JPEG, MAX_JPEG_SCANS, SPEC, WEBP, Spec
 from tests.resize.helpers import (
     encode,
     png_header_only,
@@ -17,6 +17,8 @@ from tests.resize.helpers import (
 )
 
 register_heif_opener()  # this test's own HEIC writer; the function registers the reader itself
+# The function writes WebP only; JPEG output stays a choice of the spec, and these tests cover it.
+WITH_JPEG = Spec(formats=(JPEG, WEBP))
 
 
 def decoded(rendition: renditions.Rendition) -> Image.Image:
@@ -86,17 +88,42 @@ def test_plan_sizes_follow_the_spec_and_never_upscale(size, expected):
     assert renditions.plan_sizes(*size) == expected
 
 
-def test_renders_every_width_in_jpeg_and_webp(jpeg_bytes):
+@pytest.mark.parametrize(
+    ("size", "expected"),
+    [
+        ((3648, 2736), [(1824, 1368), (912, 684), (456, 342), (228, 171)]),  # 10 MP compact camera: 1/2
+        ((4032, 3024), [(2016, 1512), (1008, 756), (504, 378), (252, 189)]),  # 12 MP phone: 1/2
+        ((6000, 4000), [(1500, 1000), (750, 500), (375, 250), (188, 125)]),  # 24 MP: 1/4
+        ((8064, 6048), [(2016, 1512), (1008, 756), (504, 378), (252, 189)]),  # 48 MP phone: 1/4
+        ((3024, 4032), [(1512, 2016), (756, 1008), (378, 504), (189, 252)]),  # portrait: the width decides
+        ((1800, 1200), [(1800, 1200), (900, 600), (450, 300), (225, 150)]),  # already in range: as it is
+        ((4050, 3000), [(2025, 1500), (1013, 750), (507, 375), (254, 188)]),  # rounded up, as libjpeg does
+    ],
+)
+def test_a_jpeg_gets_the_size_libjpeg_decodes_to_and_its_halvings(size, expected):
+    assert renditions.plan_sizes(*size, jpeg=True) == expected
+
+
+@pytest.mark.parametrize("size", [(4608, 3456), (5472, 3648), (2400, 1800), (800, 600), (1000, 10000)])
+def test_a_jpeg_with_no_decodable_size_in_range_follows_the_spec(size):
+    assert renditions.plan_sizes(*size, jpeg=True) == renditions.plan_sizes(*size)
+
+
+def test_renders_a_jpeg_at_its_decodable_sizes_in_webp(jpeg_bytes):
     rendered = renditions.render(jpeg_bytes((4000, 3000)))
 
     assert (rendered.source_format, rendered.width, rendered.height) == ("JPEG", 4000, 3000)
-    assert sorted(by_name(rendered)) == sorted(
-        f"w{width}.{extension}" for width in SPEC.widths for extension in ("jpg", "webp")
-    )
+    assert sorted(by_name(rendered)) == ["w1000.webp", "w2000.webp", "w250.webp", "w500.webp"]
     for item in rendered.renditions:
         image = decoded(item)
-        assert image.format == item.format.pillow_format
-        assert image.size == (item.width, item.height) == (item.width, item.width * 3 // 4)
+        assert image.format == item.format.pillow_format == "WEBP"
+        assert image.size == (item.width, item.height) == (item.width, round(item.width * 3 / 4))
+
+
+def test_renders_every_spec_width_of_a_png():
+    rendered = renditions.render(encode(quadrants((4000, 3000)), "PNG"))
+
+    assert sorted(by_name(rendered)) == sorted(f"w{width}.webp" for width in SPEC.widths)
 
 
 def test_small_image_is_never_upscaled(jpeg_bytes):
@@ -116,7 +143,7 @@ def test_same_bytes_give_the_same_renditions(jpeg_bytes):
 
 
 def test_the_picture_survives_the_cascade(jpeg_bytes):
-    smallest = by_name(renditions.render(jpeg_bytes((2400, 1800))))["w240.jpg"]
+    smallest = by_name(renditions.render(jpeg_bytes((2400, 1800))))["w240.webp"]
 
     image = decoded(smallest).convert("RGB")
     assert close(image.getpixel((60, 45)), (220, 20, 20)) and close(image.getpixel((180, 135)), (230, 230, 20))
@@ -127,15 +154,15 @@ def test_the_picture_survives_the_cascade(jpeg_bytes):
 
 def test_spec_encoder_settings_are_the_documented_ones():
     assert {output.name: (output.pillow_format, output.options) for output in SPEC.formats} == {
-        "jpeg": ("JPEG", {"quality": 82, "optimize": True, "progressive": False}),
         "webp": ("WEBP", {"quality": 80, "method": 2}),
     }
+    assert (JPEG.pillow_format, JPEG.options) == ("JPEG", {"quality": 82, "optimize": True, "progressive": False})
 
 
 def test_jpeg_renditions_are_baseline_with_optimized_tables_at_quality_82(jpeg_bytes):
     # Quantization tables depend on the quality alone; without optimize libjpeg writes its standard Huffman tables.
     reference = encode(quadrants(), "JPEG", quality=82)
-    jpegs = [item for item in renditions.render(jpeg_bytes()).renditions if item.format.pillow_format == "JPEG"]
+    jpegs = [item for item in renditions.render(jpeg_bytes(), WITH_JPEG).renditions if item.format == JPEG]
 
     assert len(jpegs) == 4
     for item in jpegs:
@@ -191,10 +218,10 @@ def test_all_metadata_is_stripped_including_gps(jpeg_bytes):
     exif = Image.Exif()
     exif[0x010F] = "SpyCam"  # Make
     exif.get_ifd(0x8825).update({1: "N", 2: (51.0, 30.0, 0.0), 3: "W", 4: (0.0, 7.0, 0.0)})  # GPS IFD
-    source = encode(quadrants(), "JPEG", exif=exif, comment=b"secret comment", icc_profile=swapped_primaries_profile())
+    source = encode(quadrants(), "JPEG", exif=exif, comment=b"secret comment")
     assert Image.open(io.BytesIO(source)).getexif().get_ifd(0x8825)
 
-    rendered = renditions.render(source)
+    rendered = renditions.render(source, WITH_JPEG)
 
     for item in rendered.renditions:
         image = decoded(item)
@@ -203,14 +230,62 @@ def test_all_metadata_is_stripped_including_gps(jpeg_bytes):
         assert b"SpyCam" not in item.data and b"secret comment" not in item.data and b"Exif" not in item.data
 
 
-def test_embedded_icc_profile_is_converted_to_srgb():
-    red_in_swapped_space = Image.new("RGB", (300, 200), (255, 0, 0))
-    data = encode(red_in_swapped_space, "PNG", icc_profile=swapped_primaries_profile())
+def _red_in_swapped_space(format: str = "PNG", profile: bytes | None = None) -> bytes:
+    return encode(Image.new("RGB", (300, 200), (255, 0, 0)), format, icc_profile=profile or swapped_primaries_profile())
 
-    rendered = renditions.render(data)
+
+def _colour_managed(image: Image.Image) -> Image.Image:
+    """What a browser shows: the pixels through the image's own profile into sRGB."""
+    profile = ImageCms.ImageCmsProfile(io.BytesIO(image.info["icc_profile"]))
+    return ImageCms.profileToProfile(image.convert("RGB"), profile, ImageCms.createProfile("sRGB"))
+
+
+@pytest.mark.parametrize("format", ["PNG", "JPEG"])
+def test_a_small_rgb_profile_travels_with_the_renditions_unconverted(format):
+    # GIVEN a wide-gamut-like photo: its pixels mean something only through its profile
+    data = _red_in_swapped_space(format)
+
+    # WHEN it is rendered, in both output formats
+    rendered = renditions.render(data, WITH_JPEG)
+
+    # THEN each rendition keeps the pixels and the profile, and a browser applying it shows blue
+    for item in rendered.renditions:
+        image = decoded(item)
+        assert image.info["icc_profile"] == swapped_primaries_profile(), item.name
+        assert close(image.convert("RGB").getpixel((10, 10)), (255, 0, 0)), item.name
+        assert close(_colour_managed(image).getpixel((10, 10)), (0, 0, 255)), item.name
+
+
+def test_the_placeholder_is_computed_in_srgb_when_the_profile_is_kept():
+    rendered = renditions.render(_red_in_swapped_space())
+
+    red, green, blue = (int(rendered.placeholder.color[i : i + 2], 16) for i in (1, 3, 5))
+    assert blue > 200 and red < 40 and green < 40, rendered.placeholder.color
+
+
+def test_a_profile_over_the_size_cap_is_applied_to_the_pixels():
+    rendered = renditions.render(_red_in_swapped_space(), Spec(max_kept_profile_bytes=100))
 
     for item in rendered.renditions:
-        assert close(decoded(item).convert("RGB").getpixel((10, 10)), (0, 0, 255)), item.name
+        image = decoded(item)
+        assert "icc_profile" not in image.info, item.name
+        assert close(image.convert("RGB").getpixel((10, 10)), (0, 0, 255)), item.name
+
+
+def test_an_srgb_profile_is_dropped_and_the_pixels_left_alone():
+    srgb = ImageCms.ImageCmsProfile(ImageCms.createProfile("sRGB")).tobytes()
+
+    for item in renditions.render(_red_in_swapped_space(profile=srgb)).renditions:
+        image = decoded(item)
+        assert "icc_profile" not in image.info, item.name
+        assert close(image.convert("RGB").getpixel((10, 10)), (255, 0, 0)), item.name
+
+
+def test_a_broken_profile_is_dropped_and_the_pixels_shown_as_stored():
+    for item in renditions.render(_red_in_swapped_space(profile=b"not an icc profile" * 10)).renditions:
+        image = decoded(item)
+        assert "icc_profile" not in image.info, item.name
+        assert close(image.convert("RGB").getpixel((10, 10)), (255, 0, 0)), item.name
 
 
 def test_cmyk_jpeg_becomes_rgb():
@@ -235,7 +310,7 @@ def test_greyscale_renders_as_grey():
 
 
 def test_alpha_is_flattened_on_white_for_jpeg_and_kept_for_webp():
-    rendered = by_name(renditions.render(encode(_half_transparent(), "PNG")))  # left half fully transparent
+    rendered = by_name(renditions.render(encode(_half_transparent(), "PNG"), WITH_JPEG))  # left half transparent
 
     jpeg, webp = decoded(rendered["w240.jpg"]), decoded(rendered["w240.webp"])
     assert jpeg.mode == "RGB" and close(jpeg.getpixel((10, 10)), (255, 255, 255), tolerance=6)
@@ -246,7 +321,7 @@ def test_palette_with_transparency_keeps_alpha_for_webp():
     image = quadrants().convert("P", palette=Image.Palette.ADAPTIVE, colors=4)
     image.info["transparency"] = image.getpixel((10, 10))
 
-    rendered = by_name(renditions.render(encode(image, "PNG")))
+    rendered = by_name(renditions.render(encode(image, "PNG"), WITH_JPEG))
 
     assert decoded(rendered["w400.webp"]).getpixel((10, 10))[3] == 0
     assert close(decoded(rendered["w400.jpg"]).getpixel((10, 10)), (255, 255, 255), tolerance=6)
@@ -273,14 +348,14 @@ def test_heic_from_a_phone_is_supported():
     rendered = renditions.render(data)
 
     assert (rendered.source_format, rendered.width, rendered.height) == ("HEIF", 800, 600)
-    assert close(decoded(by_name(rendered)["w480.jpg"]).getpixel((60, 45)), (220, 20, 20))
+    assert close(decoded(by_name(rendered)["w480.webp"]).getpixel((60, 45)), (220, 20, 20))
 
 
 def test_progressive_jpeg_renders(jpeg_bytes):
     rendered = renditions.render(jpeg_bytes((2400, 1800), progressive=True))
 
     assert (rendered.source_format, rendered.width, rendered.height) == ("JPEG", 2400, 1800)
-    assert close(decoded(by_name(rendered)["w480.jpg"]).getpixel((60, 45)), (220, 20, 20))
+    assert close(decoded(by_name(rendered)["w480.webp"]).getpixel((60, 45)), (220, 20, 20))
 
 
 def test_jpeg_with_as_many_scans_as_the_cap_allows_renders():
@@ -305,8 +380,8 @@ def test_mpo_from_a_camera_is_a_jpeg_and_decoded_in_draft(monkeypatch):
 
     # THEN it reports JPEG, libjpeg scaled it while decoding, and the first picture is the one shown
     assert (rendered.source_format, rendered.width, rendered.height) == ("JPEG", 4000, 3000)
-    assert drafts == [(None, (1920, 1440))]
-    assert close(decoded(by_name(rendered)["w480.jpg"]).getpixel((60, 45)), (220, 20, 20))
+    assert drafts == [(None, (2000, 1500))]
+    assert close(decoded(by_name(rendered)["w500.webp"]).getpixel((60, 45)), (220, 20, 20))
 
 
 def test_png_named_jpg_is_read_by_content(jpeg_bytes):

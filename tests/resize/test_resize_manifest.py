@@ -29,7 +29,7 @@ def shape(document):
 
 def test_ready_manifest_has_the_samples_shape_and_values():
     # The sample's photo: a phone's 12 MP JPEG with its EXIF; the sample's placeholder is this picture's.
-    rendered = renditions.render(encode(quadrants((4000, 3000)), "JPEG", exif=phone_exif()))
+    rendered = renditions.render(encode(quadrants((4032, 3024)), "JPEG", exif=phone_exif()))
 
     manifest = ready_manifest(request=REQUEST, etag=ETAG, rendered=rendered)
 
