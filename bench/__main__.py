@@ -52,8 +52,12 @@ def main() -> None:
         figures[name] = step()
         print(f"bench: {name} done in {time.monotonic() - started:.0f} s", flush=True)
     latency = figures["upload_latency"]
+    throughput = figures["throughput"]
     figures["cost"] = aws_cost.run(
-        confirm_ms=latency["confirm"]["p50_ms"], resize_ms=latency["resize_ms"], email_ms=latency["email_ms"]
+        confirm_ms=latency["confirm"]["p50_ms"],
+        resize_ms=latency["resize_ms"],
+        email_ms=latency["email_ms"],
+        photos_per_email=throughput["photos"] / throughput["upload_emails"],
     )
     RESULTS.mkdir(exist_ok=True)
     name = "figures-quick" if args.quick else "figures"

@@ -1,13 +1,14 @@
-"""Cost per 1 M photos on AWS (us-east-1 list prices, no free tier, no savings plans), from the measured durations
-and the memory sizes in template.yaml and zappa_settings.json.
+"""Cost per 1 M photos on AWS (us-east-1 list prices, no free tier, no savings plans), from the measured durations,
+the measured emails per photo, and the memory sizes in template.yaml and zappa_settings.json (production).
 
-Per photo: the site answers presign and confirm (API Gateway REST + the site's Lambda, confirm's measured time),
-resize runs once (its measured GET + render + PUTs of a 12 MP photo), notify sends the upload-received email (its
-measured render + SES send), plus the SQS, S3, SES and DynamoDB requests those steps make. Invocations are
-counted one message each (a batch of one: the dearest case; full batches of 4 and 10 cut only request fees).
-Not included: storage (per month, see STORAGE_NOTE), data transfer, CloudWatch Logs, and viewing the photos.
+Each request is counted where the code makes it (PER_PHOTO and PER_BATCH below). Invocations are counted one message
+each (a batch of one: the dearest case; fuller batches cut only request fees). Emails are per upload batch, the
+files a person picked together: the throughput run measures how many went out per photo, and the one-photo-per-pick
+case is priced beside it. Not included: storage (per month, see STORAGE_NOTE), data transfer, CloudWatch Logs, the
+5-minute sweep (a fixed cost, not per photo), and viewing the photos.
 """
 
+import importlib.util
 import json
 from dataclasses import dataclass
 
@@ -34,51 +35,99 @@ PRICES = {
     "ses_messages": Price(0.10, 1_000, "outbound emails", "Amazon SES Pricing"),
     "dynamodb_writes": Price(0.625, 1_000_000, "on-demand write request units", "Amazon DynamoDB Pricing"),
 }
-STORAGE_NOTE = "storage is extra: about 3.4 MB per 12 MP photo (original + renditions), $0.023 per GB-month in S3"
+TARGET_USD = 60  # per 1 M photos, issue 19
+STORAGE_NOTE = "storage is extra: the original plus its renditions, $0.023 per GB-month in S3"
 
-# Requests per photo, from the code paths (web/photos/services.py, functions/resize/resize_job.py, notify).
-SITE_REQUESTS = 2  # presign, confirm
-SQS_REQUESTS = 6  # 2 sends by the site; a receive and a delete per message by Lambda's pollers
-S3_PUTS = 10  # the browser's POST, 8 renditions, the manifest (resize's DeleteObjectTagging is a DELETE: free)
-S3_GETS = 5  # confirm's HEAD; resize's GET of the original and of the manifest, its HEAD of the original after
-# writing; the site's one manifest read
-SES_MESSAGES = 1  # the upload-received email (welcome emails are per user, not per photo)
-DYNAMODB_WRITES = 2  # notify's idempotency record: in progress, then completed
+
+def renditions_per_photo() -> int:
+    """From the resize function's own spec: one object per width and format."""
+    path = ROOT / "functions" / "resize" / "rendition_spec.py"
+    module_spec = importlib.util.spec_from_file_location("darkroom_rendition_spec", path)
+    assert module_spec and module_spec.loader
+    module = importlib.util.module_from_spec(module_spec)
+    module_spec.loader.exec_module(module)
+    return len(module.SPEC.widths) * len(module.SPEC.formats)
+
+
+# Requests per photo, from the code paths (docs/architecture.md, "One upload, step by step").
+PER_PHOTO = {
+    "api_gateway_rest": 2,  # presign, confirm
+    "site_invocations": 4,  # presign, confirm, the manifest's arrival, the original's check two minutes later
+    "resize_invocations": 1,
+    # Three messages (the resize request, S3's manifest event, the original's check): sent, received, deleted.
+    "sqs_requests": 9,
+    "s3_put": 2 + renditions_per_photo(),  # the browser's POST, the renditions, the manifest
+    # Confirm's HEAD; resize's GET of the original and of the manifest and its HEAD of the original after writing;
+    # the site's read of the manifest; the original's check (a HEAD). Removing the pending tag is a DELETE: free.
+    "s3_get": 6,
+}
+PER_BATCH = {
+    "site_invocations": 1,  # the batch's email task
+    "notify_invocations": 1,
+    "sqs_requests": 6,  # the task's message and the email's: sent, received, deleted
+    "ses_messages": 1,
+    "dynamodb_writes": 2,  # notify's idempotency record: in progress, then completed
+}
 
 
 def memory_sizes() -> dict[str, int]:
     sizes = {source.name: source.memory_size for source in template.event_sources()}
-    sizes["site"] = json.loads((ROOT / "zappa_settings.json").read_text())["common"]["memory_size"]
+    settings = json.loads((ROOT / "zappa_settings.json").read_text())
+    sizes["site"] = settings["production"].get("memory_size", settings["common"]["memory_size"])
     return sizes
 
 
-def run(*, confirm_ms: float, resize_ms: float, email_ms: float) -> dict:
+def run(*, confirm_ms: float, resize_ms: float, email_ms: float, photos_per_email: float) -> dict:
+    """The bill for 1 M photos, by line, at `photos_per_email` (measured) and at one photo per email."""
     memory = memory_sizes()
-    photos = 1_000_000
-
-    def cost(name: str, units_per_photo: float) -> float:
-        price = PRICES[name]
-        return units_per_photo * photos / price.per * price.usd
-
-    lines = {
-        "resize Lambda (GB-s)": cost("lambda_arm64_gb_s", memory["resize"] / 1024 * resize_ms / 1000),
-        "notify Lambda (GB-s)": cost("lambda_arm64_gb_s", memory["notify"] / 1024 * email_ms / 1000),
-        "site Lambda (GB-s)": cost("lambda_x86_gb_s", memory["site"] / 1024 * confirm_ms / 1000),
-        "Lambda requests": cost("lambda_requests", SITE_REQUESTS + 2),
-        "API Gateway requests": cost("api_gateway_rest", SITE_REQUESTS),
-        "SQS requests": cost("sqs_requests", SQS_REQUESTS),
-        "S3 PUTs": cost("s3_put", S3_PUTS),
-        "S3 GETs": cost("s3_get", S3_GETS),
-        "SES emails": cost("ses_messages", SES_MESSAGES),
-        "DynamoDB writes": cost("dynamodb_writes", DYNAMODB_WRITES),
-    }
+    measured = _lines(memory, confirm_ms, resize_ms, email_ms, photos_per_email)
+    one_per_pick = _lines(memory, confirm_ms, resize_ms, email_ms, 1.0)
     return {
-        "photos": photos,
-        "usd": lines,
-        "total_usd": sum(lines.values()),
-        "inputs": {"confirm_ms": confirm_ms, "resize_ms": resize_ms, "email_ms": email_ms, "memory_mb": memory},
+        "photos": 1_000_000,
+        "usd": measured,
+        "total_usd": sum(measured.values()),
+        "total_usd_one_photo_per_email": sum(one_per_pick.values()),
+        "inputs": {
+            "confirm_ms": confirm_ms,
+            "resize_ms": resize_ms,
+            "email_ms": email_ms,
+            "photos_per_email": photos_per_email,
+            "renditions_per_photo": renditions_per_photo(),
+            "memory_mb": memory,
+        },
+        "requests_per_photo": PER_PHOTO,
+        "requests_per_batch": PER_BATCH,
         "prices": {name: vars(price) for name, price in PRICES.items()},
         "note": STORAGE_NOTE,
+    }
+
+
+def _lines(memory: dict[str, int], confirm_ms: float, resize_ms: float, email_ms: float, batch: float) -> dict:
+    photos = 1_000_000
+
+    def per_photo(name: str) -> float:
+        return PER_PHOTO.get(name, 0) + PER_BATCH.get(name, 0) / batch
+
+    def cost(price: str, units_per_photo: float) -> float:
+        return units_per_photo * photos / PRICES[price].per * PRICES[price].usd
+
+    invocations = per_photo("site_invocations") + per_photo("resize_invocations") + per_photo("notify_invocations")
+    return {
+        "SES emails": cost("ses_messages", per_photo("ses_messages")),
+        "S3 PUTs": cost("s3_put", per_photo("s3_put")),
+        "API Gateway requests": cost("api_gateway_rest", per_photo("api_gateway_rest")),
+        "resize Lambda (GB-s)": cost("lambda_arm64_gb_s", memory["resize"] / 1024 * resize_ms / 1000),
+        "SQS requests": cost("sqs_requests", per_photo("sqs_requests")),
+        "S3 GETs": cost("s3_get", per_photo("s3_get")),
+        "Lambda requests": cost("lambda_requests", invocations),
+        # Each site invocation priced at confirm's time, the longest of its per-photo steps.
+        "site Lambda (GB-s)": cost(
+            "lambda_x86_gb_s", memory["site"] / 1024 * confirm_ms / 1000 * per_photo("site_invocations")
+        ),
+        "notify Lambda (GB-s)": cost(
+            "lambda_arm64_gb_s", memory["notify"] / 1024 * email_ms / 1000 * per_photo("notify_invocations")
+        ),
+        "DynamoDB writes": cost("dynamodb_writes", per_photo("dynamodb_writes")),
     }
 
 

@@ -16,7 +16,14 @@ SHORT, LONG = 3, 4
 JPEG_COMPRESSION = 6
 
 
-def camera_jpeg(image: Image.Image, exif: Image.Exif, *, quality: int = 90, thumbnail: bytes | None = None) -> bytes:
+def camera_jpeg(
+    image: Image.Image,
+    exif: Image.Exif,
+    *,
+    quality: int = 90,
+    thumbnail: bytes | None = None,
+    icc_profile: bytes | None = None,
+) -> bytes:
     """`image` as a JPEG whose EXIF is `exif` plus the image's size and a thumbnail: `thumbnail`'s JPEG bytes,
     else the image scaled to fit 160 px, stored as the image is (EXIF Orientation applies to both)."""
     if thumbnail is None:
@@ -28,7 +35,7 @@ def camera_jpeg(image: Image.Image, exif: Image.Exif, *, quality: int = 90, thum
     details = exif.get_ifd(IFD.Exif)
     details[Base.ExifImageWidth], details[Base.ExifImageHeight] = image.size
     buffer = io.BytesIO()
-    image.save(buffer, "JPEG", quality=quality, exif=with_thumbnail(exif.tobytes(), thumbnail))
+    image.save(buffer, "JPEG", quality=quality, exif=with_thumbnail(exif.tobytes(), thumbnail), icc_profile=icc_profile)
     return buffer.getvalue()
 
 

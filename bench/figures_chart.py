@@ -84,5 +84,5 @@ def _cost(axis, cost: dict) -> None:
 
 def _resize(axis, resize: dict) -> None:
     rows = resize["rows"]
-    labels = [f"{row['image']} {row['spec']} {row['method']}" for row in rows]
+    labels = [f"{row['image']} {row['method']}" for row in rows]
     _bars(axis, labels, [row["ms"] for row in rows], title="Resize per photo, one core", unit="ms")

@@ -26,12 +26,17 @@ def rows(figures: dict) -> list[tuple[str, str, str, str]]:
              f"Lambda: {limit} MiB zipped", "")
         )  # fmt: skip
     cost = figures["cost"]
-    lines.append(("cost per 1 M photos (us-east-1)", f"${cost['total_usd']:,.0f}", "", ""))
+    per_email = cost["inputs"]["photos_per_email"]
+    lines.append(
+        (f"cost per 1 M photos (us-east-1), {per_email:.0f} photos per email (measured)", f"${cost['total_usd']:,.0f}",
+         f"<= ${aws_cost.TARGET_USD}", _verdict(cost["total_usd"] <= aws_cost.TARGET_USD))
+    )  # fmt: skip
     for name, usd in sorted(cost["usd"].items(), key=lambda item: -item[1]):
         lines.append((f"  {name}", f"${usd:,.2f}", "", ""))
+    lines.append(("  same, every photo picked alone", f"${cost['total_usd_one_photo_per_email']:,.0f}", "", ""))
     for row in figures["resize_compare"]["rows"]:
         if row["image"] == "12mp.jpg":
-            lines.append((f"resize 12 MP JPEG, {row['spec']}, {row['method']}", f"{row['ms']:.0f} ms", "", ""))
+            lines.append((f"resize 12 MP JPEG, {row['method']}", f"{row['ms']:.0f} ms", "", ""))
     return lines
 
 

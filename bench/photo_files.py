@@ -1,19 +1,20 @@
-"""The benchmark photos, made once per run: a 12 MP phone-like JPEG (bench/resize_images.py) and small ones."""
+"""The benchmark photos, made once per run: the real 12 MP photo as a phone's JPEG (bench/camera_photos.py), and
+small ones."""
 
 import io
 from functools import cache
 
 from PIL import Image
 
-from bench.resize_images import photo_like
+from bench.camera_jpeg import camera_jpeg
+from bench.camera_photos import CAMERA_SIZES, photo_bytes
 
 
 @cache
 def twelve_megapixel_jpeg() -> bytes:
-    """4000x3000 at JPEG quality 90: about 2.4 MiB, like a phone's photo."""
-    buffer = io.BytesIO()
-    photo_like(4000, 3000, seed=1).save(buffer, "JPEG", quality=90)
-    return buffer.getvalue()
+    """The real photo at 4032x3024 as a phone writes it: quality 90, EXIF with a thumbnail, Display P3 profile."""
+    image = Image.open(io.BytesIO(photo_bytes(next(size for size in CAMERA_SIZES if size.name == "12mp.jpg"))))
+    return camera_jpeg(image, image.getexif(), quality=90, icc_profile=image.info.get("icc_profile"))
 
 
 def small_jpeg(seed: int, size: tuple[int, int] = (640, 480)) -> bytes:

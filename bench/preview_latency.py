@@ -1,8 +1,9 @@
 """Pick to preview, and pick to developed thumbnail, as a user sees them in the gallery (issue 14's 100 ms bound).
 
 Debian's Chromium (Playwright) on the deployed-like local stack of bench/gallery_site.py picks 1 photo, then 20 at
-once, a few rounds each. Both moments are taken in the page from the file input's change event: when each file's
-own pixels (its object URL) have loaded in its tile, and when its developed thumbnail has replaced them.
+once, a few rounds each: the real 12 MP photo as a phone's JPEG (bench/photo_files.py). Both moments are taken
+in the page from the file input's change event: when each file's own pixels (its object URL) have loaded in its
+tile, and when its developed thumbnail has replaced them.
 
     .venv/bin/python -m bench.preview_latency     # about a minute; writes bench/results/preview_latency.{json,md}
 """
@@ -16,7 +17,8 @@ from pathlib import Path
 
 from playwright.sync_api import sync_playwright
 
-from bench.gallery_site import GallerySite, gallery_photos
+from bench.gallery_site import GallerySite
+from bench.photo_files import twelve_megapixel_jpeg
 from bench.resize_compare import RESULTS
 
 CHROMIUM = "/usr/bin/chromium"
@@ -78,9 +80,9 @@ def measure(site: GallerySite, folder: Path) -> dict:
             picks = []
             for round_number in range(rounds):
                 files = []
-                for index, (name, content) in enumerate(gallery_photos(count)):
-                    path = folder / f"{count}-{round_number}-{index}-{name}"
-                    path.write_bytes(content)
+                for index in range(count):
+                    path = folder / f"{count}-{round_number}-IMG_{4100 + index:04d}.JPG"
+                    path.write_bytes(twelve_megapixel_jpeg())
                     files.append(str(path))
                 page = context.new_page()
                 page.goto("/photos/", wait_until="networkidle")  # as a person's pick comes: not in the first 0.5 s
@@ -111,7 +113,8 @@ def run() -> dict:
 
 def markdown(results: dict) -> str:
     lines = [
-        f"Pick to preview and pick to developed thumbnail in Debian's Chromium at 390 px, on the local stack; "
+        f"Pick to preview and pick to developed thumbnail in Debian's Chromium at 390 px, on the local stack, for a"
+        " real 12 MP phone JPEG (bench/photos/); "
         f"{results['cpus']} CPUs; {results['started']}.",
         "",
         "| files picked at once | files measured | pick → preview p50 | p95 | pick → developed p50 | p95 |",

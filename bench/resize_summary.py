@@ -15,9 +15,8 @@ def run(*, quick: bool) -> dict:
     subprocess.run(command, cwd=ROOT, check=True, stdout=subprocess.DEVNULL)
     report = json.loads((RESULTS / f"resize_compare{'-quick' if quick else ''}.json").read_text())
     rows = [
-        {"image": image, "spec": spec, "method": method, "ms": result["ms"], "peak_mib": result["peak_mib"]}
-        for image, specs in report["images"].items()
-        for spec, methods in specs.items()
+        {"image": image, "method": method, "ms": result["ms"], "peak_mib": result["peak_mib"]}
+        for image, methods in report["images"].items()
         for method, result in methods.items()
         if method in METHODS
     ]
