@@ -38,6 +38,29 @@ def manifest_for(photo: Photo, sample: str = "manifest_ready.json") -> dict:
     return document
 
 
+# What resize wrote before it made WebP only at the widths a JPEG decodes to: JPEG and WebP of a 4000x3000 photo.
+JPEG_AND_WEBP_SIZES = ((240, 180), (480, 360), (960, 720), (1920, 1440))
+EXTENSIONS = {"jpeg": "jpg", "webp": "webp"}
+
+
+def manifest_with(photo: Photo, *, source: tuple[int, int], sizes, formats=("webp",)) -> dict:
+    """The sample manifest for this photo with another source size and renditions of these sizes and formats."""
+    document = manifest_for(photo)
+    document["source"]["width"], document["source"]["height"] = source
+    prefix = keys.renditions_prefix(photo_id=photo.pk)
+    document["renditions"] = [
+        {"key": f"{prefix}w{width}.{EXTENSIONS[name]}", "width": width, "height": height, "format": name, "bytes": 9}
+        for width, height in sizes
+        for name in formats
+    ]
+    return document
+
+
+def jpeg_and_webp_manifest_for(photo: Photo) -> dict:
+    """A photo developed before resize wrote WebP only: JPEG and WebP at 240/480/960/1920."""
+    return manifest_with(photo, source=(4000, 3000), sizes=JPEG_AND_WEBP_SIZES, formats=("jpeg", "webp"))
+
+
 def put_manifest(s3, bucket: str, photo: Photo, document: dict) -> None:
     s3.put_object(Bucket=bucket, Key=keys.manifest_key(photo_id=photo.pk), Body=json.dumps(document).encode())
 

@@ -95,7 +95,7 @@ def test_ready_manifest_sample_parses():
 
     assert manifest.status == "ready"
     assert manifest.width and manifest.height
-    assert {item["format"] for item in manifest.renditions} == {"jpeg", "webp"}
+    assert {item["format"] for item in manifest.renditions} == {"webp"}
     assert all(set(item) == {"key", "width", "height", "format", "bytes"} for item in manifest.renditions)
     # what the gallery and the viewer show, all of it read from the sample
     assert (manifest.taken_at, manifest.taken_offset) == (datetime(2024, 6, 1, 14, 3, 22), 120)

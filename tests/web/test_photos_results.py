@@ -64,7 +64,7 @@ def test_a_written_manifest_settles_its_photo_at_once(user, s3, settings):
 
     # THEN the photo is ready, with no page having asked
     photo.refresh_from_db()
-    assert outcome == "s3 event: 1 of 1 handled" and photo.status == "ready" and photo.width == 4000
+    assert outcome == "s3 event: 1 of 1 handled" and photo.status == "ready" and photo.width == 4032
 
 
 def test_a_failed_manifest_fails_its_photo_with_the_reason(user, s3, settings):

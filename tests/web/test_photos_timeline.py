@@ -79,7 +79,7 @@ def test_the_next_step_is_a_fragment_with_its_own_heading(user_client, user, set
     assert 'class="more"' not in html  # nothing older
 
 
-@pytest.mark.parametrize("after", ["not-a-uuid", str(uuid.uuid4())])
+@pytest.mark.parametrize("after", ["not-a-uuid", str(uuid.uuid4())], ids=["not-a-uuid", "unknown-uuid"])
 def test_a_step_after_an_unknown_photo_is_a_404(user_client, after):
     assert user_client.get("/photos/more/", {"after": after}).status_code == 404
     assert user_client.get("/photos/", {"after": after}).status_code == 404
@@ -128,11 +128,11 @@ def test_a_ready_tile_carries_what_the_viewer_needs(user_client, user, s3, setti
     html = user_client.get("/api/photos/status", {"ids": str(photo.pk)}).json()["photos"][str(photo.pk)]["html"]
 
     assert 'data-thumbhash="1QcSHQRnh493V4dIh4eXh1h4kJUI"' in html and 'data-color="#5a6b7c"' in html
-    assert f'data-pswp-src="/photos/{photo.pk}/w1920"' in html
-    assert 'data-pswp-width="1920" data-pswp-height="1440"' in html
-    assert f"/photos/{photo.pk}/w480 480w" in html
+    assert f'data-pswp-src="/photos/{photo.pk}/w2016"' in html
+    assert 'data-pswp-width="2016" data-pswp-height="1512"' in html
+    assert f"/photos/{photo.pk}/w504 504w" in html
     # the tile itself loads small WebP renditions straight from the bucket; the viewer's large ones never
-    assert "w480.webp" in html and "w1920.webp" not in html
+    assert "w504.webp" in html and "w2016.webp" not in html
 
 
 def test_the_viewers_image_redirects_to_a_fresh_link(user_client, user, s3, settings):
@@ -140,10 +140,10 @@ def test_the_viewers_image_redirects_to_a_fresh_link(user_client, user, s3, sett
     deliver_manifest(s3, settings.DARKROOM_BUCKET, photo, manifest_for(photo))
     user_client.get("/api/photos/status", {"ids": str(photo.pk)})
 
-    response = user_client.get(f"/photos/{photo.pk}/w1920")
+    response = user_client.get(f"/photos/{photo.pk}/w2016")
 
     assert response.status_code == 302
-    assert f"renditions/{photo.pk}/w1920.webp" in response["Location"] and "X-Amz-Signature=" in response["Location"]
+    assert f"renditions/{photo.pk}/w2016.webp" in response["Location"] and "X-Amz-Signature=" in response["Location"]
     assert user_client.get(f"/photos/{photo.pk}/w1234").status_code == 404
 
 
@@ -183,5 +183,5 @@ def test_a_tile_signs_only_the_renditions_it_shows(user_client, user, s3, settin
 
     user_client.get("/photos/")
 
-    # the three WebP tile widths, each once; the largest ones are the viewer's, fetched through redirects
-    assert sorted(key.rsplit("/", 1)[1] for key in signed) == ["w240.webp", "w480.webp", "w960.webp"]
+    # the three WebP tile widths, each once; the largest is the viewer's, fetched through a redirect
+    assert sorted(key.rsplit("/", 1)[1] for key in signed) == ["w1008.webp", "w252.webp", "w504.webp"]

@@ -32,9 +32,9 @@ def test_status_shows_the_result_the_worker_stored_and_never_reads_s3(user_clien
     assert response.status_code == 200
     card = response.json()["photos"][str(ready_photo.pk)]
     assert card["status"] == "ready"
-    assert "<img" in card["html"] and "w480.webp" in card["html"]
+    assert "<img" in card["html"] and "w504.webp" in card["html"]
     ready_photo.refresh_from_db()
-    assert (ready_photo.status, ready_photo.width, ready_photo.height) == ("ready", 4000, 3000)
+    assert (ready_photo.status, ready_photo.width, ready_photo.height) == ("ready", 4032, 3024)
     assert len(ready_photo.renditions) == len(manifest_for(ready_photo)["renditions"])
 
     # AND the status never reads the manifest (a gallery's polls cost no S3 call)
@@ -107,9 +107,11 @@ def test_gallery_requires_login(client):
 def test_photo_page_shows_srcset_and_dimensions(user_client, ready_photo, settings):
     html = user_client.get(f"/photos/{ready_photo.pk}/").content.decode()
 
-    assert "w480.jpg" in html and "480w" in html and "1920w" in html
-    assert 'type="image/webp"' in html and "w1920.webp" in html
-    assert "4000 × 3000 px" in html
+    # WebP only: a plain <img>, no <picture> and no JPEG
+    assert '<div class="large">' in html and "<picture" not in html and ".jpg?" not in html
+    assert "w252.webp" in html and "252w" in html and "w2016.webp" in html and "2016w" in html
+    assert 'width="2016" height="1512"' in html
+    assert "4032 × 3024 px" in html
     # rendition URLs are short-lived presigned GETs on the private bucket
     assert "X-Amz-Signature=" in html and "X-Amz-Expires=900" in html
 
@@ -151,8 +153,8 @@ def test_status_for_the_photo_page_returns_its_large_picture_and_facts(user_clie
     response = user_client.get("/api/photos/status", {"ids": str(ready_photo.pk), "view": "detail"})
 
     html = response.json()["photos"][str(ready_photo.pk)]["html"]
-    assert '<picture class="large">' in html and "1920w" in html
-    assert "4000 × 3000 px" in html
+    assert '<div class="large">' in html and "2016w" in html
+    assert "4032 × 3024 px" in html
 
 
 def test_status_refuses_an_unknown_view(user_client, ready_photo):

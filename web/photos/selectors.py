@@ -83,8 +83,9 @@ def photo_days(*, photos: list[Photo]) -> list[Day]:
     return days
 
 
-# Tiles are at most about 240 CSS pixels wide, so 960 covers a 4x screen; larger renditions are the viewer's.
-TILE_MAX_WIDTH = 960
+# The widest a tile is drawn: 220 CSS pixels (the largest of its sizes) on a 4x screen. A tile takes the renditions
+# up to the first this wide, whatever widths the photo has (240/480/960, 252/504/1008...); larger ones are the viewer's.
+TILE_MAX_WIDTH = 4 * 220
 
 
 def photo_original_url(*, photo: Photo) -> str:
@@ -127,20 +128,24 @@ def photo_rendition_key(*, photo: Photo, width: int) -> str | None:
 
 
 def photo_viewer_widths(*, photo: Photo) -> list[int]:
+    """The widths the viewer can ask /photos/<id>/w<width> for, narrowest first: as the manifest lists them."""
     by_format = photo_renditions(photo=photo)
     return [rendition["width"] for rendition in by_format.get("webp") or by_format.get("jpeg") or []]
 
 
 class PhotoImages:
-    """Short-lived URLs for a ready photo's renditions: a gallery tile's, and the photo page's <picture>. Each URL
-    is signed when a template first asks for it, so a gallery of tiles signs only the tiles' few."""
+    """Short-lived URLs for a ready photo's renditions: a gallery tile's, and the photo page's image. Each URL is
+    signed when a template first asks for it, so a gallery of tiles signs only the tiles' few.
 
-    def __init__(self, *, by_format: dict[str, list[dict]], jpegs: list[dict]):
-        self._by_format, self._jpegs = by_format, jpegs
+    Resize writes WebP only, at whatever widths suit the source; photos developed before also have JPEG at
+    240/480/960/1920, and keep their <picture> of a WebP <source> over a JPEG <img>."""
+
+    def __init__(self, *, webps: list[dict], jpegs: list[dict]):
+        self._webps, self._jpegs = webps, jpegs
+        self._img = jpegs or webps  # what the <img> itself shows
         self._urls: dict[str, str] = {}
-        self.largest_width, self.largest_height = jpegs[-1]["width"], jpegs[-1]["height"]
-        tiles = [item for item in (by_format.get("webp") or jpegs) if item["width"] <= TILE_MAX_WIDTH]
-        self._tiles = tiles or jpegs[:1]
+        self.largest_width, self.largest_height = self._img[-1]["width"], self._img[-1]["height"]
+        self._tiles = _tile_renditions(webps or jpegs)
 
     def _url(self, rendition: dict) -> str:
         if rendition["key"] not in self._urls:
@@ -161,18 +166,25 @@ class PhotoImages:
 
     @cached_property
     def src(self) -> str:
-        return self._url(self._jpegs[-1])
+        return self._url(self._img[-1])
 
     @cached_property
-    def srcset_jpeg(self) -> str:
-        return self._srcset(self._jpegs)
+    def srcset(self) -> str:
+        return self._srcset(self._img)
 
     @cached_property
-    def srcset_webp(self) -> str:
-        return self._srcset(self._by_format.get("webp", []))
+    def source_webp_srcset(self) -> str:
+        """The WebP <source> of a photo that also has JPEG; empty for a photo of WebP only, which needs no <picture>."""
+        return self._srcset(self._webps) if self._jpegs and self._webps else ""
+
+
+def _tile_renditions(renditions: list[dict]) -> list[dict]:
+    """The narrowest renditions up to the first at least TILE_MAX_WIDTH wide (all of them when none is)."""
+    wide_enough = next((index for index, item in enumerate(renditions) if item["width"] >= TILE_MAX_WIDTH), None)
+    return renditions if wide_enough is None else renditions[: wide_enough + 1]
 
 
 def photo_images(*, photo: Photo) -> PhotoImages | None:
     by_format = photo_renditions(photo=photo)
-    jpegs = by_format.get("jpeg") or by_format.get("webp")
-    return PhotoImages(by_format=by_format, jpegs=jpegs) if jpegs else None
+    webps, jpegs = by_format.get("webp", []), by_format.get("jpeg", [])
+    return PhotoImages(webps=webps, jpegs=jpegs) if webps or jpegs else None
