@@ -108,13 +108,13 @@ def test_sign_up_upload_and_watch_the_photo_appear(page, photo_file):
     OUTPUT.mkdir(parents=True, exist_ok=True)
     page.screenshot(path=str(OUTPUT / "gallery.png"), full_page=True)
 
-    # The photo's page shows the large rendition with its srcset
+    # The photo's page shows the large rendition with its srcset: WebP only, so a plain <img>, no <picture>
     page.goto(f"/photos/{tile.get_attribute('data-photo-id')}/")
-    expect(page.locator("picture.large img")).to_be_visible()
-    # 1800 px wide: 1920 is not upscaled, so the widest rendition is the source's own width (plan_sizes)
-    expected = [240, 480, 960, 1800]
-    assert srcset_widths(page.locator("picture.large img").get_attribute("srcset"), "jpg") == expected
-    assert srcset_widths(page.locator("picture.large source").get_attribute("srcset"), "webp") == expected
+    expect(page.locator(".large img")).to_be_visible()
+    # a JPEG 1800 px wide decodes at full size into 1440-2048: its own width, then halvings (plan_sizes)
+    expected = [225, 450, 900, 1800]
+    assert srcset_widths(page.locator(".large img").get_attribute("srcset"), "webp") == expected
+    expect(page.locator(".detail picture, .detail source")).to_have_count(0)
     expect(page.locator(".facts")).to_contain_text("1800 × 1200 px")
 
     # The local outbox shows both emails to this user (other tests share the stack)

@@ -88,7 +88,7 @@ def test_a_whole_journey_runs_under_the_policy(open_page, tmp_path):
 
     # The photo's own page, and the others a user reaches
     page.goto(f"/photos/{tile.get_attribute('data-photo-id')}/")
-    page.wait_for_function(f"() => ({LOADED})(document.querySelector('picture.large img'))")
+    page.wait_for_function(f"() => ({LOADED})(document.querySelector('.large img'))")
     for path in ("/photos/trash/", "/account/", "/no-such-page/"):
         page.goto(path)
     page.goto("/photos/")

@@ -3,14 +3,19 @@
 Every test starts from the library: a user with 30 developed photos over five days (conftest.library).
 """
 
+import io
 import re
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
 import pytest
+from django.conf import settings
+from PIL import Image
 from playwright.sync_api import expect
 
+from tests.e2e.conftest import SCREENSHOTS
 from tests.e2e.site_pages import viewer_has_the_keyboard
+from web import aws
 from web.photos.models import Photo
 
 pytestmark = pytest.mark.slow
@@ -86,7 +91,7 @@ def test_a_photo_address_reloaded_is_the_photo_page_with_its_neighbours(open_pag
 
     page.goto(f"/photos/{second}/")
 
-    expect(page.locator("picture.large img")).to_be_visible()
+    expect(page.locator(".large img")).to_be_visible()
     expect(page.locator('a[rel="prev"]')).to_have_attribute("href", f"/photos/{first}/")
     expect(page.locator('a[rel="next"]')).to_have_attribute("href", f"/photos/{third}/")
     page.keyboard.press("ArrowRight")
@@ -136,6 +141,42 @@ def test_a_photo_is_moved_to_the_trash_from_the_viewer(open_page, library):
     expect(page.locator("#gallery .tile")).to_have_count(len(library.photo_ids) - 1)
     page.goto("/photos/trash/")
     expect(tile(page, photo_id)).to_have_count(1)
+
+
+def developed_before(photo_id: str) -> None:
+    """Gives the photo what resize wrote before it made WebP only: a JPEG beside each WebP rendition."""
+    photo = Photo.objects.get(pk=photo_id)
+    s3, jpegs = aws.s3_client(), []
+    for webp in photo.renditions:
+        picture = Image.open(io.BytesIO(s3.get_object(Bucket=settings.DARKROOM_BUCKET, Key=webp["key"])["Body"].read()))
+        jpeg = io.BytesIO()
+        picture.convert("RGB").save(jpeg, "JPEG", quality=82)
+        key = webp["key"].removesuffix(".webp") + ".jpg"
+        s3.put_object(Bucket=settings.DARKROOM_BUCKET, Key=key, Body=jpeg.getvalue(), ContentType="image/jpeg")
+        jpegs.append({**webp, "key": key, "format": "jpeg", "bytes": jpeg.tell()})
+    photo.renditions = jpegs + photo.renditions
+    photo.save(update_fields=["renditions"])
+
+
+def test_a_photo_developed_before_with_jpegs_shows_as_it_did(open_page, library):
+    photo_id = library.photo_ids[1]
+    developed_before(photo_id)
+    page = open_page(user=library.user)
+
+    # its page keeps the <picture>: the browser takes the WebP <source> over the JPEG <img>
+    page.goto(f"/photos/{photo_id}/")
+    image = page.locator("picture.large img")
+    expect(image).to_be_visible()
+    page.wait_for_function("img => img.complete && img.naturalWidth > 0", arg=image.element_handle())
+    assert ".webp" in image.evaluate("img => img.currentSrc") and ".jpg" in image.get_attribute("src")
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=SCREENSHOTS / "photo-developed-before-1280.png", full_page=True)
+
+    # and its tile and the viewer show it as they show any other
+    page.goto("/photos/")
+    expect(tile(page, photo_id).locator("img")).to_be_visible()
+    open_viewer(page, photo_id)
+    expect(page.locator(".pswp__img").first).to_be_visible()
 
 
 # ---------------------------------------------------------------- selecting, the Trash
