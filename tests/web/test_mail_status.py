@@ -4,10 +4,12 @@ every page, and can ask for mail again. The events are the AWS-shaped samples; m
 import json
 
 import pytest
+from django.utils import timezone
 
 from tests.samples import load_event
 from tests.web.helpers import upload_and_confirm
 from web import contracts
+from web.accounts import mail_status
 from web.accounts.models import User
 from web.outbox.models import OutboxMessage
 from web.tasks import runner
@@ -109,3 +111,30 @@ def test_no_email_to_a_stopped_address_is_recorded_and_the_site_still_works(user
 
     assert list(OutboxMessage.objects.values_list("queue", flat=True)) == ["resize"]
     assert upload_and_confirm(user_client).status_code == 201  # the site itself still works
+
+
+@pytest.mark.parametrize(
+    ("confirmed", "stopped", "kind", "allowed"),
+    [
+        (True, False, "upload_batch", True),
+        (False, False, "upload_batch", False),  # not confirmed yet: only the confirmation link
+        (False, False, mail_status.CONFIRMATION_KIND, True),
+        (True, True, "upload_batch", False),  # bounced or complained: nothing at all
+        (False, True, mail_status.CONFIRMATION_KIND, False),
+    ],
+)
+def test_whether_an_address_gets_mail_takes_one_query(confirmed, stopped, kind, allowed, django_assert_num_queries):
+    User.objects.create_user(
+        email="ada@example.com",
+        password="a-long-enough-passphrase",
+        email_verified_at=timezone.now() if confirmed else None,
+        mail_stopped_at=timezone.now() if stopped else None,
+    )
+
+    with django_assert_num_queries(1):
+        assert mail_status.mail_allowed("ada@example.com", kind=kind) is allowed
+
+
+def test_an_address_with_no_account_gets_only_the_confirmation_link():
+    assert mail_status.mail_allowed("nobody@example.com", kind=mail_status.CONFIRMATION_KIND)
+    assert not mail_status.mail_allowed("nobody@example.com", kind="upload_batch")

@@ -7,6 +7,7 @@ SES reports bounces and complaints through the stack's configuration set and Eve
 
 import logging
 
+from django.db.models import Count, Q
 from django.utils import timezone
 
 from web.accounts.addresses import stored_form
@@ -43,10 +44,14 @@ CONFIRMATION_KIND = "verify_address"
 def mail_allowed(address: str, *, kind: str) -> bool:
     """Whether the site may send a `kind` email to `address`: never if it bounced for good or complained; and
     nothing but the confirmation link until its owner has confirmed it is theirs."""
-    accounts = User.objects.filter(email=stored_form(address))
-    if accounts.filter(mail_stopped_at__isnull=False).exists():
+    # One query: the outbox asks for every email it records.
+    accounts = User.objects.filter(email=stored_form(address)).aggregate(
+        stopped=Count("pk", filter=Q(mail_stopped_at__isnull=False)),
+        confirmed=Count("pk", filter=Q(email_verified_at__isnull=False)),
+    )
+    if accounts["stopped"]:
         return False
-    return kind == CONFIRMATION_KIND or accounts.filter(email_verified_at__isnull=False).exists()
+    return kind == CONFIRMATION_KIND or accounts["confirmed"] > 0
 
 
 def mail_problem(user: User) -> str:
