@@ -140,13 +140,21 @@ def registered_lambda_context(notify_env, lambda_context):
 def structured_logs(caplog):
     """The function's log lines exactly as Powertools writes them (JSON, formatted when logged), parsed."""
     caplog.set_level(logging.INFO, logger=notify.SERVICE)
+    formatter = caplog.handler.formatter
+
+    def only_the_function(record: logging.LogRecord) -> bool:
+        return record.name == notify.SERVICE
+
     caplog.handler.setFormatter(notify.logger.registered_formatter)
-    caplog.handler.addFilter(lambda record: record.name == notify.SERVICE)
+    caplog.handler.addFilter(only_the_function)
 
     def read() -> list[dict]:
         return [json.loads(line) for line in caplog.text.splitlines()]
 
-    return read
+    yield read
+    # pytest keeps one capture handler for the whole run: left on it, the filter would hide every later test's lines.
+    caplog.handler.removeFilter(only_the_function)
+    caplog.handler.setFormatter(formatter)
 
 
 @pytest.fixture
