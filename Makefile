@@ -20,6 +20,8 @@ DJANGO_UPGRADE := $(BIN)/django-upgrade --target-version 6.1 --skip default_auto
 # the test that needs .venv-tools/ (cfn-lint and checkov).
 FAST_TESTS := -m "not slow" tests/web tests/notify tests/resize tests/infra tests/devstack \
 	--ignore=tests/infra/test_template_lint.py
+# One pytest-xdist worker per core (docs/testing.md, "Running in parallel").
+PARALLEL := -n auto --dist worksteal
 
 .DEFAULT_GOAL := help
 
@@ -114,12 +116,12 @@ lint-check: $(TEST_STAMP) ## What .pre-commit-config.yaml checks, and mypy
 
 .PHONY: check
 check: lint-check ## Lint, types and the fast tests: run it before every commit
-	$(BIN)/pytest -q $(FAST_TESTS)
+	$(BIN)/pytest -q $(PARALLEL) $(FAST_TESTS)
 
 .PHONY: test
 test: chromium postgresql lint-check tools node ## Every test, as CI runs it: SQLite, then tests/web on PostgreSQL
 	$(BIN)/pytest
-	scripts/with-postgres $(BIN)/pytest tests/web
+	scripts/with-postgres $(BIN)/pytest $(PARALLEL) tests/web
 
 .PHONY: bench
 bench: chromium $(BENCH_STAMP) node ## Run every benchmark; figures, chart and Lighthouse under bench/results/ (about 9 min)
