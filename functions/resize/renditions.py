@@ -232,8 +232,9 @@ def _shrink(
     if image.size == size:
         return image
     factor = round(image.width / size[0])
-    if factor > 1 and (-(-image.width // factor), -(-image.height // factor)) == size:
+    if factor > 1 and (image.width, image.height) == (size[0] * factor, size[1] * factor):
         return image.reduce(factor)  # an exact halving: a box filter is as good here and far cheaper
+    # An odd side would leave reduce() a half-empty last box: the picture shifts, so resample instead.
     return image.resize(size, resample, reducing_gap=1.0)
 
 

@@ -120,6 +120,27 @@ def test_renders_a_jpeg_at_its_decodable_sizes_in_webp(jpeg_bytes):
         assert image.size == (item.width, item.height) == (item.width, round(item.width * 3 / 4))
 
 
+def test_only_exact_halvings_are_box_reduced(jpeg_bytes, monkeypatch):
+    # GIVEN a JPEG decoded at 1500 x 1000, whose third halving (375 -> 188) has an odd width
+    reductions = []
+    real_reduce = Image.Image.reduce
+
+    def reduce(image, factor, *args, **kwargs):
+        reductions.append((image.size, factor))
+        return real_reduce(image, factor, *args, **kwargs)
+
+    monkeypatch.setattr(Image.Image, "reduce", reduce)
+
+    # WHEN it is rendered
+    rendered = renditions.render(jpeg_bytes((3000, 2000)))
+
+    # THEN the even halvings are reduce()d, and the odd one resampled (a half-empty box would shift the picture)
+    sizes = [(item.width, item.height) for item in rendered.renditions]
+    assert sizes == [(1500, 1000), (750, 500), (375, 250), (188, 125)]
+    assert reductions[:2] == [((1500, 1000), 2), ((750, 500), 2)]
+    assert ((375, 250), 2) not in reductions
+
+
 def test_renders_every_spec_width_of_a_png():
     rendered = renditions.render(encode(quadrants((4000, 3000)), "PNG"))
 
