@@ -100,14 +100,14 @@ def _score(source: Path, outdir: Path) -> dict[str, dict]:
 def _compare_image(image: Path, work: Path, runs: int) -> dict:
     result: dict = {}
     for method in _methods_for(image):
-        outdir = work / f"{image.stem}-{method}"
+        outdir = work / f"{image.name}-{method}"
         measured = _run_worker(method, FORMATS, image, outdir, runs)
         measured["renditions"] = _score(image, outdir)
         measured["min_ssim"] = min(item["ssim"] for item in measured["renditions"].values())
         measured["total_bytes"] = sum(item["bytes"] for item in measured["renditions"].values())
         # The same method with lossless output: what its resampling alone costs in quality.
-        _run_worker(method, "png", image, work / f"{image.stem}-png-{method}", 0)
-        scores = _score(image, work / f"{image.stem}-png-{method}")
+        _run_worker(method, "png", image, work / f"{image.name}-png-{method}", 0)
+        scores = _score(image, work / f"{image.name}-png-{method}")
         measured["min_ssim_lossless"] = min(item["ssim"] for item in scores.values())
         result[method] = measured
         print(
@@ -117,7 +117,7 @@ def _compare_image(image: Path, work: Path, runs: int) -> dict:
             f"  {', '.join(sorted(measured['renditions']))}",
             flush=True,
         )
-    ceiling = _run_worker("unavoidable", FORMATS, image, work / f"{image.stem}-unavoidable", runs)
+    ceiling = _run_worker("unavoidable", FORMATS, image, work / f"{image.name}-unavoidable", runs)
     result["unavoidable"] = ceiling
     ours = result["darkroom"]
     vips = result.get("libvips")
