@@ -21,11 +21,13 @@ from PIL import Image, ImageEnhance
 from bench.camera_jpeg import camera_jpeg
 from bench.local_site import LocalSite
 from bench.resize_images import photo_like
-from bench.site_client import SiteClient
+from bench.site_client import SiteClient, confirmation_link_in
 from devstack.stack import ROOT
 
 PHOTOS = 30
 READY_TIMEOUT_SECONDS = 300
+CONFIRMATION_TIMEOUT_SECONDS = 60
+EMAIL = "lighthouse@example.com"
 # The newest photo (first tile, and the viewer's page) has a 120-character name, as phones and exports make them.
 LONG_NAME = ("Family dinner on the terrace at sunset, last evening of the summer holidays in Brittany, with everyone "
              "there at last.jpg")  # fmt: skip
@@ -112,7 +114,9 @@ class GallerySite(LocalSite):
 
     def _fill(self, photos: list[tuple[str, bytes]]) -> None:
         self.client = SiteClient(self.url)
-        self.client.signup("lighthouse@example.com")
+        # A deployed site has no local outbox page: the confirmation link is read from moto's SES instead.
+        self.client.signup(EMAIL, confirm=False)
+        self.client.open_confirmation(self._confirmation_link(EMAIL))
         with ThreadPoolExecutor(max_workers=4) as pool:  # oldest first: the upload order decides nothing shown
             ids = list(pool.map(lambda photo: self.client.upload(photo[1], photo[0]), photos))
         deadline = time.monotonic() + READY_TIMEOUT_SECONDS
@@ -121,6 +125,14 @@ class GallerySite(LocalSite):
                 raise RuntimeError(f"photos not ready: {sorted(states.values())}; see {self.workdir}")
             time.sleep(0.5)
         self.photo_ids = ids
+
+    def _confirmation_link(self, email: str) -> str:
+        deadline = time.monotonic() + CONFIRMATION_TIMEOUT_SECONDS
+        while not (links := [link for body in self.email_bodies_to(email) if (link := confirmation_link_in(body))]):
+            if time.monotonic() > deadline:
+                raise RuntimeError(f"no confirmation email to {email} after {CONFIRMATION_TIMEOUT_SECONDS} s")
+            time.sleep(0.5)
+        return links[-1]
 
     @property
     def newest_photo_id(self) -> str:

@@ -170,6 +170,14 @@ class LocalSite:
         messages = list(ses_backends[DEFAULT_ACCOUNT_ID]["us-east-1"].sent_messages)
         return [(to, message.subject) for message in messages for to in message.destinations.get("ToAddresses", [])]
 
+    def email_bodies_to(self, address: str) -> list[str]:
+        """The body of every email moto's SES accepted for `address`, oldest first."""
+        from moto.core import DEFAULT_ACCOUNT_ID
+        from moto.ses.models import ses_backends
+
+        messages = list(ses_backends[DEFAULT_ACCOUNT_ID]["us-east-1"].sent_messages)
+        return [message.body for message in messages if address in message.destinations.get("ToAddresses", [])]
+
     def stop(self) -> None:
         for process in (self._sweeper, self._site):
             if process is not None:

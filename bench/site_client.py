@@ -35,11 +35,15 @@ class SiteClient(requests.Session):
             if time.monotonic() > deadline:
                 raise RuntimeError(f"no confirmation email to {email} in the local outbox after {timeout} s")
             time.sleep(0.5)
+        self.open_confirmation(link)
+
+    def open_confirmation(self, link: str) -> None:
+        """Press the button on a confirmation link's page, as its owner would."""
         page = self.get(link).text
         token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', page).group(1)
         response = self.post(link, data={"csrfmiddlewaretoken": token})
         if response.status_code >= 400:
-            raise RuntimeError(f"confirming {email} failed: {response.status_code}")
+            raise RuntimeError(f"confirming with {link} failed: {response.status_code}")
 
     def api(self, path: str, body: dict) -> requests.Response:
         headers = {"X-CSRFToken": self.cookies["csrftoken"], "Referer": f"{self.base_url}/photos/"}
@@ -85,6 +89,12 @@ def confirmation_link(outbox_html: str, email: str) -> str | None:
         if f" to {email}</p>" in article and (link := _CONFIRMATION_LINK.search(article)):
             return link.group(0)
     return None
+
+
+def confirmation_link_in(text: str) -> str | None:
+    """The confirmation link in one email's text, if it has one."""
+    link = _CONFIRMATION_LINK.search(text)
+    return link.group(0) if link else None
 
 
 _CONFIRMATION_LINK = re.compile(r"https?://[^\s\"'&<>]+/account/confirm/[A-Za-z0-9_:\-]+/")
