@@ -252,7 +252,7 @@ def main() -> None:
     parser.add_argument("--avif", action="store_true", help="also time the pipeline with AVIF added")
     parser.add_argument("--core", type=int, default=max(os.sched_getaffinity(0)), help="the CPU to pin to")
     args = parser.parse_args()
-    runs = args.runs or (2 if args.quick else 5)
+    runs = args.runs or (2 if args.quick else 9)
     os.sched_setaffinity(0, {args.core})  # children inherit it: every method gets the same single core
     print(f"pinned to core {args.core}; {runs} timed runs per method after a warm-up", flush=True)
     report: dict = {"core": args.core, "runs": runs, "images": {}}
