@@ -8,6 +8,7 @@ photo's facts (photo_facts.py) are read from the decoded image before its metada
 (placeholder.py) is made from the smallest rendition's picture.
 """
 
+import functools
 import io
 import warnings
 from collections.abc import Iterator
@@ -18,7 +19,7 @@ from PIL import GifImagePlugin, Image, ImageCms, JpegImagePlugin, PngImagePlugin
 from pillow_heif import register_heif_opener
 
 from photo_facts import PhotoFacts, read_facts
-from placeholder import Placeholder, make_placeholder
+from placeholder import Placeholder, fit, make_placeholder
 from rendition_spec import ALLOWED_INPUT_FORMATS, MAX_PIXELS, SPEC, OutputFormat, Spec
 
 register_heif_opener(thumbnails=False, depth_images=False, aux_images=False)
@@ -115,19 +116,23 @@ def render(data: bytes, spec: Spec = SPEC) -> Rendered:
         height=height,
         renditions=tuple(renditions),
         facts=facts,
-        placeholder=make_placeholder(_as_srgb(picture, profile)),  # the smallest: upright, alpha kept
+        placeholder=make_placeholder(_as_srgb(fit(picture), profile)),  # the smallest: upright, alpha kept
     )
 
 
 def plan_sizes(width: int, height: int, spec: Spec = SPEC, *, jpeg: bool = False) -> list[tuple[int, int]]:
     """Rendition sizes, largest first. A JPEG that libjpeg can decode straight to a size in spec.direct_widths gets
-    that size and its halvings; any other image each spec width, never wider than the source nor taller than
-    max_height."""
+    that size and its halvings, the last no narrower than the spec's smallest width; any other image each spec
+    width, never wider than the source nor taller than max_height."""
     direct = _direct_size(width, height, spec) if jpeg else None
     if direct is not None:
-        sizes = [direct]
-        while len(sizes) < len(spec.widths) and min(sizes[-1]) > 1:
-            sizes.append((-(-sizes[-1][0] // 2), -(-sizes[-1][1] // 2)))  # as reduce(2) rounds: up
+        sizes, smallest = [direct], min(spec.widths)
+        while len(sizes) < len(spec.widths):
+            half = (-(-sizes[-1][0] // 2), -(-sizes[-1][1] // 2))  # as reduce(2) rounds: up
+            if half[0] < smallest:  # the gallery's tile needs the spec's smallest width, not a halving under it
+                sizes.append((smallest, max(1, round(sizes[-1][1] * smallest / sizes[-1][0]))))
+                break
+            sizes.append(half)
         return sizes
     sizes = []
     for target in sorted(spec.widths, reverse=True):
@@ -280,8 +285,20 @@ def _convert(image: Image.Image, source: ImageCms.ImageCmsProfile, mode: str) ->
 
 def _as_srgb(picture: Image.Image, profile: bytes | None) -> Image.Image:
     """The picture in sRGB, for what is computed rather than shown by a browser (the placeholder's colours)."""
-    source = _profile(profile) if profile else None
-    return _convert(picture, source, picture.mode) if source is not None else picture
+    if profile is None:
+        return picture
+    transform = _srgb_transform(profile, picture.mode)
+    return ImageCms.applyTransform(picture, transform) if transform is not None else picture
+
+
+@functools.lru_cache(maxsize=8)
+def _srgb_transform(profile: bytes, mode: str) -> ImageCms.ImageCmsTransform | None:
+    """Built once per profile in a warm function: a phone's photos share one (Display P3)."""
+    source = _profile(profile)
+    try:
+        return ImageCms.buildTransform(source, _SRGB, mode, mode) if source is not None else None
+    except (ImageCms.PyCMSError, OSError, ValueError, TypeError):
+        return None
 
 
 def _encode(image: Image.Image, output: OutputFormat, profile: bytes | None = None) -> bytes:

@@ -111,8 +111,8 @@ def test_sign_up_upload_and_watch_the_photo_appear(page, photo_file):
     # The photo's page shows the large rendition with its srcset: WebP only, so a plain <img>, no <picture>
     page.goto(f"/photos/{tile.get_attribute('data-photo-id')}/")
     expect(page.locator(".large img")).to_be_visible()
-    # a JPEG 1800 px wide decodes at full size into 1440-2048: its own width, then halvings (plan_sizes)
-    expected = [225, 450, 900, 1800]
+    # a JPEG 1800 px wide decodes at full size into 1440-2048: its own width, halvings, none under 240 (plan_sizes)
+    expected = [240, 450, 900, 1800]
     assert srcset_widths(page.locator(".large img").get_attribute("srcset"), "webp") == expected
     expect(page.locator(".detail picture, .detail source")).to_have_count(0)
     expect(page.locator(".facts")).to_contain_text("1800 × 1200 px")

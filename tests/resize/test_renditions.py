@@ -91,12 +91,12 @@ def test_plan_sizes_follow_the_spec_and_never_upscale(size, expected):
 @pytest.mark.parametrize(
     ("size", "expected"),
     [
-        ((3648, 2736), [(1824, 1368), (912, 684), (456, 342), (228, 171)]),  # 10 MP compact camera: 1/2
+        ((3648, 2736), [(1824, 1368), (912, 684), (456, 342), (240, 180)]),  # 10 MP compact camera: 1/2
         ((4032, 3024), [(2016, 1512), (1008, 756), (504, 378), (252, 189)]),  # 12 MP phone: 1/2
-        ((6000, 4000), [(1500, 1000), (750, 500), (375, 250), (188, 125)]),  # 24 MP: 1/4
+        ((6000, 4000), [(1500, 1000), (750, 500), (375, 250), (240, 160)]),  # 24 MP: 1/4; never under 240
         ((8064, 6048), [(2016, 1512), (1008, 756), (504, 378), (252, 189)]),  # 48 MP phone: 1/4
-        ((3024, 4032), [(1512, 2016), (756, 1008), (378, 504), (189, 252)]),  # portrait: the width decides
-        ((1800, 1200), [(1800, 1200), (900, 600), (450, 300), (225, 150)]),  # already in range: as it is
+        ((3024, 4032), [(1512, 2016), (756, 1008), (378, 504), (240, 320)]),  # portrait: the width decides
+        ((1800, 1200), [(1800, 1200), (900, 600), (450, 300), (240, 160)]),  # already in range: as it is
         ((4050, 3000), [(2025, 1500), (1013, 750), (507, 375), (254, 188)]),  # rounded up, as libjpeg does
     ],
 )
@@ -121,7 +121,7 @@ def test_renders_a_jpeg_at_its_decodable_sizes_in_webp(jpeg_bytes):
 
 
 def test_only_exact_halvings_are_box_reduced(jpeg_bytes, monkeypatch):
-    # GIVEN a JPEG decoded at 1500 x 1000, whose third halving (375 -> 188) has an odd width
+    # GIVEN a JPEG decoded at 2025 x 1500, whose halvings all have an odd width
     reductions = []
     real_reduce = Image.Image.reduce
 
@@ -132,13 +132,26 @@ def test_only_exact_halvings_are_box_reduced(jpeg_bytes, monkeypatch):
     monkeypatch.setattr(Image.Image, "reduce", reduce)
 
     # WHEN it is rendered
-    rendered = renditions.render(jpeg_bytes((3000, 2000)))
+    rendered = renditions.render(jpeg_bytes((4050, 3000)))
 
-    # THEN the even halvings are reduce()d, and the odd one resampled (a half-empty box would shift the picture)
+    # THEN none is a 2x2 reduce(): a half-empty last box would shift the picture, so each is resampled
     sizes = [(item.width, item.height) for item in rendered.renditions]
-    assert sizes == [(1500, 1000), (750, 500), (375, 250), (188, 125)]
-    assert reductions[:2] == [((1500, 1000), 2), ((750, 500), 2)]
-    assert ((375, 250), 2) not in reductions
+    assert sizes == [(2025, 1500), (1013, 750), (507, 375), (254, 188)]
+    assert all(factor != 2 for _, factor in reductions), reductions
+
+
+def test_exact_halvings_are_box_reduced(jpeg_bytes, monkeypatch):
+    reductions = []
+    real_reduce = Image.Image.reduce
+    monkeypatch.setattr(
+        Image.Image,
+        "reduce",
+        lambda image, factor, *a, **k: reductions.append(factor) or real_reduce(image, factor, *a, **k),
+    )
+
+    renditions.render(jpeg_bytes((4032, 3024)))  # 2016, 1008, 504, 252
+
+    assert reductions == [2, 2, 2]
 
 
 def test_renders_every_spec_width_of_a_png():
