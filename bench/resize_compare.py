@@ -4,11 +4,12 @@ with the same sizes, formats and encoder settings for every method.
     .venv/bin/python -m bench.resize_compare [--quick] [--runs N] [--avif]
 
 The photos are one real camera photo at the sizes cameras write (bench/camera_photos.py): 10, 12 and 24 MP JPEG, a
-15 MP PNG and the phone's own 12 MP HEIC. Each method runs on each photo in a fresh process pinned to one core
-(libvips with VIPS_CONCURRENCY=1); reported per photo: median ms, peak RSS of that process (VmHWM, so libvips'
-native allocations count) and peak minus the RSS after imports, the worst SSIM of any rendition against a Lanczos
-reference made from the full image, both as encoded and with lossless output (the resampling alone), bytes, and
-the ratios the targets are set on. "Decode + encode alone" is the ceiling: the work no resampling method can save.
+15 MP PNG and the phone's own 12 MP HEIC. Each method runs on each photo in fresh processes pinned to one core
+(libvips with VIPS_CONCURRENCY=1), the methods taking turns run by run; reported per photo: median ms, peak RSS
+of those processes (VmHWM, so libvips' native allocations count) and peak minus the RSS after imports, the worst
+SSIM of any rendition against a Lanczos reference made from the full image, both as encoded and with lossless
+output (the resampling alone), bytes, and the ratios the targets are set on. "Decode + encode alone" is the
+ceiling: the work no resampling method can save.
 Also: an encoder settings sweep, the handler's cold import time, and the peak RSS on a worst case (a 50 MP RGBA PNG).
 Results go to bench/results/resize_compare.{json,md}.
 
@@ -18,6 +19,7 @@ pyvips' own libvips is built without an HEVC decoder, so the HEIC row's libvips 
 
 import argparse
 import ctypes.util
+import functools
 import io
 import json
 import os
@@ -64,13 +66,19 @@ def _worker(*args: str, system_libvips: bool = False) -> dict | list:
     return json.loads(subprocess.check_output(command, cwd=ROOT, env=_env(system_libvips=system_libvips)))
 
 
+@functools.cache
+def _planned_sizes(image: Path, formats: str) -> str:
+    return ",".join(f"{width}x{height}" for width, height in _worker("sizes", formats, str(image), "-", "0"))
+
+
 def _run_worker(method: str, formats: str, image: Path, outdir: Path, runs: int) -> dict:
-    sizes = ",".join(f"{width}x{height}" for width, height in _worker("sizes", formats, str(image), "-", "0"))
+    sizes = _planned_sizes(image, formats)
     system_libvips = method == "libvips" and image.suffix == ".heic"
     result = _worker(method, formats, str(image), str(outdir), str(runs), sizes, system_libvips=system_libvips)
     assert isinstance(result, dict)
     return {
         "ms": statistics.median(result["ms"]) if result["ms"] else None,
+        "runs_ms": result["ms"],
         "peak_mib": result["peak_kib"] / 1024,
         "work_mib": (result["peak_kib"] - result["baseline_kib"]) / 1024,
         "libvips": result.get("libvips"),
@@ -97,11 +105,31 @@ def _score(source: Path, outdir: Path) -> dict[str, dict]:
     return scores
 
 
+def _interleaved(methods: tuple[str, ...], image: Path, work: Path, runs: int) -> dict[str, dict]:
+    """Each method `runs` times, one timed run per process, the methods taking turns: a slow spell on the machine
+    then falls on every method alike rather than on whichever ran during it."""
+    rounds: dict[str, list[dict]] = {method: [] for method in methods}
+    for _ in range(runs):
+        for method in methods:
+            rounds[method].append(_run_worker(method, FORMATS, image, work / f"{image.name}-{method}", 1))
+    return {
+        method: {
+            "ms": statistics.median(run["ms"] for run in measured),
+            "runs_ms": [run["ms"] for run in measured],
+            "peak_mib": max(run["peak_mib"] for run in measured),
+            "work_mib": max(run["work_mib"] for run in measured),
+            "libvips": measured[0]["libvips"],
+        }
+        for method, measured in rounds.items()
+    }
+
+
 def _compare_image(image: Path, work: Path, runs: int) -> dict:
     result: dict = {}
+    timed = _interleaved((*_methods_for(image), "unavoidable"), image, work, runs)
     for method in _methods_for(image):
         outdir = work / f"{image.name}-{method}"
-        measured = _run_worker(method, FORMATS, image, outdir, runs)
+        measured = timed[method]
         measured["renditions"] = _score(image, outdir)
         measured["min_ssim"] = min(item["ssim"] for item in measured["renditions"].values())
         measured["total_bytes"] = sum(item["bytes"] for item in measured["renditions"].values())
@@ -117,8 +145,7 @@ def _compare_image(image: Path, work: Path, runs: int) -> dict:
             f"  {', '.join(sorted(measured['renditions']))}",
             flush=True,
         )
-    ceiling = _run_worker("unavoidable", FORMATS, image, work / f"{image.name}-unavoidable", runs)
-    result["unavoidable"] = ceiling
+    ceiling = result["unavoidable"] = timed["unavoidable"]
     ours = result["darkroom"]
     vips = result.get("libvips")
     result["ratios"] = {
