@@ -28,7 +28,7 @@ def rows(figures: dict) -> list[tuple[str, str, str, str]]:
     cost = figures["cost"]
     per_email = cost["inputs"]["photos_per_email"]
     lines.append(
-        (f"cost per 1 M photos (us-east-1), {per_email:.0f} photos per email (measured)", f"${cost['total_usd']:,.0f}",
+        (f"cost per 1 M photos (us-east-1), {per_email:.0f} photos per email (measured)", f"${cost['total_usd']:,.2f}",
          f"<= ${aws_cost.TARGET_USD}", _verdict(cost["total_usd"] <= aws_cost.TARGET_USD))
     )  # fmt: skip
     for name, usd in sorted(cost["usd"].items(), key=lambda item: -item[1]):
