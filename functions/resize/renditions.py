@@ -254,7 +254,7 @@ def _settle_colour(image: Image.Image, spec: Spec) -> tuple[Image.Image, bytes |
     if source is not None and image.mode == mode and _keepable(source, len(icc_profile), spec):
         kept = icc_profile
     elif source is not None and not _is_srgb(source):
-        image = _convert(image, source, mode)
+        image = _to_srgb(image, icc_profile, mode)
     if image.mode != mode:
         image = image.convert(mode)
     image.info = {}
@@ -276,27 +276,25 @@ def _keepable(profile: ImageCms.ImageCmsProfile, size: int, spec: Spec) -> bool:
     return size <= spec.max_kept_profile_bytes and profile.profile.xcolor_space == "RGB " and not _is_srgb(profile)
 
 
-def _convert(image: Image.Image, source: ImageCms.ImageCmsProfile, mode: str) -> Image.Image:
+def _as_srgb(picture: Image.Image, profile: bytes | None) -> Image.Image:
+    """The picture in sRGB, for what is computed rather than shown by a browser (the placeholder's colours)."""
+    return _to_srgb(picture, profile, picture.mode) if profile else picture
+
+
+def _to_srgb(image: Image.Image, profile: bytes, mode: str) -> Image.Image:
+    transform = _srgb_transform(profile, image.mode, mode)
     try:
-        return ImageCms.profileToProfile(image, source, _SRGB, outputMode=mode)
+        return ImageCms.applyTransform(image, transform) if transform is not None else image
     except (ImageCms.PyCMSError, OSError, ValueError, TypeError):
         return image  # a profile that does not fit the pixels: shown as they are
 
 
-def _as_srgb(picture: Image.Image, profile: bytes | None) -> Image.Image:
-    """The picture in sRGB, for what is computed rather than shown by a browser (the placeholder's colours)."""
-    if profile is None:
-        return picture
-    transform = _srgb_transform(profile, picture.mode)
-    return ImageCms.applyTransform(picture, transform) if transform is not None else picture
-
-
 @functools.lru_cache(maxsize=8)
-def _srgb_transform(profile: bytes, mode: str) -> ImageCms.ImageCmsTransform | None:
+def _srgb_transform(profile: bytes, input_mode: str, output_mode: str) -> ImageCms.ImageCmsTransform | None:
     """Built once per profile in a warm function: a phone's photos share one (Display P3)."""
     source = _profile(profile)
     try:
-        return ImageCms.buildTransform(source, _SRGB, mode, mode) if source is not None else None
+        return ImageCms.buildTransform(source, _SRGB, input_mode, output_mode) if source is not None else None
     except (ImageCms.PyCMSError, OSError, ValueError, TypeError):
         return None
 
