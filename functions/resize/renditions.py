@@ -2,10 +2,11 @@
 
 The pipeline decodes once, as small as the largest rendition allows (JPEG draft mode lets libjpeg scale by 1/2,
 1/4 or 1/8 while decoding, and a JPEG's largest width is chosen so that nothing else is needed), resamples at most
-once (bicubic), and then halves with `reduce()` for each smaller width. Orientation, colour and mode are fixed on
-the largest rendition, the smallest image they can be fixed on that every other rendition derives from. The
-photo's facts (photo_facts.py) are read from the decoded image before its metadata is dropped, and the placeholder
-(placeholder.py) is made from the smallest rendition's picture.
+once (bicubic), and then halves with `reduce()` for each smaller width (one that an exact halving misses, such as
+the gallery tile's 240 px under a 375 px rendition, is a small bicubic resample instead). Orientation, colour and
+mode are fixed on the largest rendition, the smallest image they can be fixed on that every other rendition derives
+from. The photo's facts (photo_facts.py) are read from the decoded image before its metadata is dropped, and the
+placeholder (placeholder.py) is made from the smallest rendition's picture.
 """
 
 import functools
@@ -100,9 +101,7 @@ def render(data: bytes, spec: Spec = SPEC) -> Rendered:
     width, height = _turned(source_size, orientation)
     facts = read_facts(image)  # before _resizable drops the metadata
     sizes = plan_sizes(width, height, spec, jpeg=is_jpeg)
-    # Bicubic, after a box reduce to within 2x of the size, for the one big resample: Lanczos' quality within the
-    # benchmark's SSIM bound, at a fraction of its time (docs/architecture.md#renditions).
-    largest = _shrink(_resizable(image), _turned(sizes[0], orientation), Image.Resampling.BICUBIC)
+    largest = _shrink(_resizable(image), _turned(sizes[0], orientation))
     largest, profile = _settle_colour(largest, spec)
     renditions = []
     for picture in _cascade(largest, sizes, orientation):
@@ -154,8 +153,8 @@ def _direct_size(width: int, height: int, spec: Spec) -> tuple[int, int] | None:
 
 
 def _open(data: bytes, spec: Spec) -> Image.Image:
-    """Read the header only, with the format allowlist, the pixel cap and the JPEG scan cap; no pixel is decoded
-    yet."""
+    """Read the header only, with the format allowlist, the pixel cap and the progressive JPEG scan cap; no pixel
+    is decoded yet."""
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("error", Image.DecompressionBombWarning)
@@ -170,8 +169,9 @@ def _open(data: bytes, spec: Spec) -> Image.Image:
         raise ImageRejected("corrupt", repr(error)) from error
     if image.width * image.height > spec.max_pixels:
         raise ImageRejected("too_large", f"{image.width}x{image.height}")
-    if _format_name(image) == "JPEG":
+    if _format_name(image) == "JPEG" and image.info.get("progressive"):
         # Entropy-coded data never holds FF DA (an FF there is followed by 00 or RSTn), so this counts the scans.
+        # A sequential JPEG's scans each code every block of theirs: its decode time follows its size.
         scans = data.count(_START_OF_SCAN)
         if scans > spec.max_jpeg_scans:
             raise ImageRejected("corrupt", f"{scans} scans")
@@ -231,16 +231,16 @@ def _cascade(image: Image.Image, sizes: list[tuple[int, int]], orientation: int)
         yield image
 
 
-def _shrink(
-    image: Image.Image, size: tuple[int, int], resample: Image.Resampling = Image.Resampling.LANCZOS
-) -> Image.Image:
+def _shrink(image: Image.Image, size: tuple[int, int]) -> Image.Image:
+    """Bicubic, after a box reduce to within 2x of the size: Lanczos' quality within the benchmark's SSIM bound, at
+    a fraction of its time (docs/architecture.md#renditions)."""
     if image.size == size:
         return image
     factor = round(image.width / size[0])
     if factor > 1 and (image.width, image.height) == (size[0] * factor, size[1] * factor):
         return image.reduce(factor)  # an exact halving: a box filter is as good here and far cheaper
     # An odd side would leave reduce() a half-empty last box: the picture shifts, so resample instead.
-    return image.resize(size, resample, reducing_gap=1.0)
+    return image.resize(size, Image.Resampling.BICUBIC, reducing_gap=1.0)
 
 
 def _settle_colour(image: Image.Image, spec: Spec) -> tuple[Image.Image, bytes | None]:

@@ -44,10 +44,10 @@ def png_header_only(width: int, height: int) -> bytes:
     )
 
 
-def progressive_jpeg_with_scans(image: Image.Image, scans: int) -> bytes:
-    """A progressive JPEG of `image` made up to `scans` scans by repeating its last one (with the Huffman table
-    written before it): a few bytes per copy, a whole pass over the image each for libjpeg."""
-    data = encode(image, "JPEG", progressive=True, quality=90)
+def jpeg_with_scans(image: Image.Image, scans: int, *, progressive: bool = True) -> bytes:
+    """A JPEG of `image` made up to `scans` scans by repeating its last one (with the Huffman table written before
+    it). Progressive: a few bytes per copy, a whole pass over the image each for libjpeg."""
+    data = encode(image, "JPEG", progressive=progressive, quality=90)
     last_scan = data.rindex(b"\xff\xda")
     table = data.rfind(b"\xff\xc4", 0, last_scan)
     start = table if table > data.rfind(b"\xff\xda", 0, last_scan) else last_scan

@@ -10,8 +10,8 @@ import renditions
 from rendition_spec import JPEG, MAX_JPEG_SCANS, SPEC, WEBP, Spec
 from tests.resize.helpers import (
     encode,
+    jpeg_with_scans,
     png_header_only,
-    progressive_jpeg_with_scans,
     quadrants,
     swapped_primaries_profile,
 )
@@ -393,7 +393,14 @@ def test_progressive_jpeg_renders(jpeg_bytes):
 
 
 def test_jpeg_with_as_many_scans_as_the_cap_allows_renders():
-    data = progressive_jpeg_with_scans(quadrants(), MAX_JPEG_SCANS)
+    data = jpeg_with_scans(quadrants(), MAX_JPEG_SCANS)
+
+    assert renditions.render(data).source_format == "JPEG"
+
+
+def test_sequential_jpeg_with_scan_markers_in_its_metadata_renders(jpeg_bytes):
+    # Only a progressive JPEG's scans are counted: a camera's baseline JPEG may carry FF DA in any metadata.
+    data = jpeg_bytes(comment=b"\xff\xda" * (MAX_JPEG_SCANS + 1))
 
     assert renditions.render(data).source_format == "JPEG"
 
@@ -497,7 +504,7 @@ def test_source_bytes_over_the_cap_are_too_large(jpeg_bytes):
 
 def test_jpeg_with_too_many_scans_is_refused_before_decoding(pixel_decodes):
     # Decoding them all would take over a second here (a minute at 49 MP); each extra scan costs 34 bytes.
-    data = progressive_jpeg_with_scans(Image.new("L", (1000, 1000)), 2000)
+    data = jpeg_with_scans(Image.new("L", (1000, 1000)), 2000)
     assert len(data) < 100_000
 
     with pytest.raises(renditions.ImageRejected) as rejected:
@@ -510,7 +517,14 @@ def test_jpeg_with_too_many_scans_is_refused_before_decoding(pixel_decodes):
 
 def test_jpeg_one_scan_over_the_cap_is_refused():
     with pytest.raises(renditions.ImageRejected) as rejected:
-        renditions.render(progressive_jpeg_with_scans(quadrants(), MAX_JPEG_SCANS + 1))
+        renditions.render(jpeg_with_scans(quadrants(), MAX_JPEG_SCANS + 1))
+
+    assert rejected.value.code == "corrupt"
+
+
+def test_sequential_jpeg_with_repeated_scans_is_corrupt():
+    with pytest.raises(renditions.ImageRejected) as rejected:
+        renditions.render(jpeg_with_scans(quadrants(), MAX_JPEG_SCANS + 1, progressive=False))
 
     assert rejected.value.code == "corrupt"
 
