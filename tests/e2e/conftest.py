@@ -87,17 +87,28 @@ def local_stack(live_server, django_db_setup):
         aws.clear_clients()
 
 
+STACK_SETTINGS = (
+    "DARKROOM_BUCKET",
+    "DARKROOM_RESIZE_QUEUE_URL",
+    "DARKROOM_NOTIFY_QUEUE_URL",
+    "DARKROOM_TASKS_QUEUE_URL",
+    "DARKROOM_RESIZE_DLQ_URL",
+    "DARKROOM_NOTIFY_DLQ_URL",
+    "DARKROOM_TASKS_DLQ_URL",
+)
+
+
+def wired_settings(local_stack, live_server) -> dict[str, str]:
+    """The settings that point the live site at the local stack's bucket and queues."""
+    wired = {name: local_stack.resources[name] for name in STACK_SETTINGS}
+    return {**wired, "DARKROOM_SITE_URL": live_server.url + "/"}
+
+
 @pytest.fixture
 def site(local_stack, live_server, settings, transactional_db):
     """The live site wired to the local stack's resources."""
-    settings.DARKROOM_BUCKET = local_stack.resources["DARKROOM_BUCKET"]
-    settings.DARKROOM_RESIZE_QUEUE_URL = local_stack.resources["DARKROOM_RESIZE_QUEUE_URL"]
-    settings.DARKROOM_NOTIFY_QUEUE_URL = local_stack.resources["DARKROOM_NOTIFY_QUEUE_URL"]
-    settings.DARKROOM_TASKS_QUEUE_URL = local_stack.resources["DARKROOM_TASKS_QUEUE_URL"]
-    settings.DARKROOM_TASKS_DLQ_URL = local_stack.resources["DARKROOM_TASKS_DLQ_URL"]
-    settings.DARKROOM_RESIZE_DLQ_URL = local_stack.resources["DARKROOM_RESIZE_DLQ_URL"]
-    settings.DARKROOM_NOTIFY_DLQ_URL = local_stack.resources["DARKROOM_NOTIFY_DLQ_URL"]
-    settings.DARKROOM_SITE_URL = live_server.url + "/"
+    for name, value in wired_settings(local_stack, live_server).items():
+        setattr(settings, name, value)
     aws.clear_clients()
     yield live_server.url
     aws.clear_clients()
@@ -225,9 +236,7 @@ def library_rows(local_stack, live_server, django_db_setup, django_db_blocker):
     The renditions stay in the stack's bucket for the whole package; the rows are what each test gets back (every
     live-server test ends with its database flushed), so a test costs an insert, not 33 uploads.
     """
-    names = ("DARKROOM_BUCKET", "DARKROOM_RESIZE_QUEUE_URL", "DARKROOM_NOTIFY_QUEUE_URL")
-    resources = {name: local_stack.resources[name] for name in names}
-    with django_db_blocker.unblock(), override_settings(**resources, DARKROOM_SITE_URL=live_server.url + "/"):
+    with django_db_blocker.unblock(), override_settings(**wired_settings(local_stack, live_server)):
         aws.clear_clients()
         with Browser(live_server.url) as browser:
             browser.signup(LIBRARY_EMAIL)
