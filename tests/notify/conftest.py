@@ -158,22 +158,6 @@ def structured_logs(caplog):
 
 
 @pytest.fixture
-def emitted_metrics(capsys):
-    """The CloudWatch EMF documents Powertools printed, as (metric name -> values, dimensions) pairs."""
-
-    def read() -> list[tuple[dict, dict]]:
-        documents = [json.loads(line) for line in capsys.readouterr().out.splitlines() if '"_aws"' in line]
-        result = []
-        for document in documents:
-            names = [metric["Name"] for metric in document["_aws"]["CloudWatchMetrics"][0]["Metrics"]]
-            dimensions = {key: document[key] for key in document["_aws"]["CloudWatchMetrics"][0]["Dimensions"][0]}
-            result.append(({name: document[name] for name in names}, dimensions))
-        return result
-
-    return read
-
-
-@pytest.fixture
 def faulty_ses(aws):
     """Call faulty_ses({address: error}) to make sends to those addresses fail; returns the wrapper."""
     real_getter = mail_clients.ses
