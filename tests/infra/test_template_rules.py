@@ -5,6 +5,8 @@ import re
 
 import pytest
 
+import notify
+import resize
 from devstack import template as devstack_template
 from tests.infra import iam
 from tests.infra.conftest import ROOT
@@ -400,8 +402,21 @@ def test_site_role_is_assumable_by_the_services_zappa_hands_it_to(resources):
 
 
 # ---------------------------------------------------------------- alarms and outputs
-def test_every_queue_has_alarms_on_dead_letters_and_message_age_to_the_topic(resources):
+def single_metric_alarms(resources) -> list[dict]:
+    """The properties of every alarm on one metric; the others compute theirs from several (`Metrics`)."""
     alarms = [alarm["Properties"] for alarm in of_type(resources, "AWS::CloudWatch::Alarm").values()]
+    return [alarm for alarm in alarms if "MetricName" in alarm]
+
+
+def metric_math_alarm(resources, name: str) -> tuple[dict, dict[str, dict]]:
+    """An alarm on an expression: its properties, and the metrics it reads by their ids."""
+    alarm = resources[name]["Properties"]
+    assert "MetricName" not in alarm
+    return alarm, {query["Id"]: query["MetricStat"]["Metric"] for query in alarm["Metrics"] if "MetricStat" in query}
+
+
+def test_every_queue_has_alarms_on_dead_letters_and_message_age_to_the_topic(resources):
+    alarms = single_metric_alarms(resources)
     watched = {
         (alarm["MetricName"], alarm["Dimensions"][0]["Value"]["Fn::GetAtt"][0])
         for alarm in alarms
@@ -418,10 +433,10 @@ def test_every_queue_has_alarms_on_dead_letters_and_message_age_to_the_topic(res
 def test_site_tasks_waiting_unconsumed_raise_an_alarm_that_says_what_to_check(resources):
     # The site's worker is an event source Zappa creates (or fails to, with only a log line), not a template function
     [alarm] = [
-        alarm["Properties"]
-        for alarm in of_type(resources, "AWS::CloudWatch::Alarm").values()
-        if alarm["Properties"]["MetricName"] == "ApproximateAgeOfOldestMessage"
-        and alarm["Properties"]["Dimensions"][0]["Value"] == {"Fn::GetAtt": ["SiteTasksQueue", "QueueName"]}
+        alarm
+        for alarm in single_metric_alarms(resources)
+        if alarm["MetricName"] == "ApproximateAgeOfOldestMessage"
+        and alarm["Dimensions"][0]["Value"] == {"Fn::GetAtt": ["SiteTasksQueue", "QueueName"]}
     ]
     assert alarm["Statistic"] == "Maximum" and alarm["Period"] == 300
     assert alarm["EvaluationPeriods"] == alarm["DatapointsToAlarm"] == 2  # two 5-minute periods running
@@ -433,13 +448,38 @@ def test_site_tasks_waiting_unconsumed_raise_an_alarm_that_says_what_to_check(re
 
 def test_an_email_ses_refused_for_good_raises_an_alarm(resources):
     # It is acknowledged, so no dead-letter alarm would ever see it.
-    [alarm] = [
-        alarm["Properties"]
-        for alarm in of_type(resources, "AWS::CloudWatch::Alarm").values()
-        if alarm["Properties"]["MetricName"] == "EmailRejected"
-    ]
+    [alarm] = [alarm for alarm in single_metric_alarms(resources) if alarm["MetricName"] == "EmailRejected"]
     assert alarm["Namespace"] == "Darkroom"
     assert alarm["Dimensions"] == [{"Name": "service", "Value": "notify"}]
+    assert alarm["Threshold"] == 0 and alarm["ComparisonOperator"] == "GreaterThanThreshold"
+    assert alarm["AlarmActions"] == [{"Ref": "AlarmTopic"}]
+
+
+def test_a_spell_of_refused_photos_raises_an_alarm(resources):
+    # Refused photos are acknowledged with a failed manifest: no dead-letter alarm sees them.
+    alarm, read = metric_math_alarm(resources, "PhotoRefusalsAlarm")
+    assert {metric["MetricName"] for metric in read.values()} == set(resize.OUTCOME_METRICS.values())
+    for metric in read.values():
+        assert metric["Namespace"] == resize.NAMESPACE
+        assert metric["Dimensions"] == [{"Name": "service", "Value": resize.SERVICE}]
+    [share] = [query for query in alarm["Metrics"] if query.get("ReturnData", True)]
+    # a fifth of the hour's photos, once there are ten: one odd file among a few photos is not an outage
+    assert share["Expression"] == "IF(refused >= 10, refused / (refused + FILL(developed, 0)), 0)"
+    assert {query["MetricStat"]["Period"] for query in alarm["Metrics"] if "MetricStat" in query} == {3600}
+    assert alarm["Threshold"] == 0.2 and alarm["ComparisonOperator"] == "GreaterThanThreshold"
+    assert alarm["TreatMissingData"] == "notBreaching"
+    assert alarm["AlarmActions"] == [{"Ref": "AlarmTopic"}]
+
+
+def test_a_message_a_function_cannot_read_raises_an_alarm(resources):
+    # It is acknowledged, so no dead-letter alarm would ever see it.
+    alarm, read = metric_math_alarm(resources, "MessageInvalidAlarm")
+    assert {(metric["MetricName"], metric["Dimensions"][0]["Value"]) for metric in read.values()} == {
+        ("MessageInvalid", resize.SERVICE),
+        ("MessageInvalid", notify.SERVICE),
+    }
+    [total] = [query for query in alarm["Metrics"] if query.get("ReturnData", True)]
+    assert total["Expression"] == " + ".join(f"FILL({metric_id}, 0)" for metric_id in read)
     assert alarm["Threshold"] == 0 and alarm["ComparisonOperator"] == "GreaterThanThreshold"
     assert alarm["AlarmActions"] == [{"Ref": "AlarmTopic"}]
 
@@ -461,11 +501,7 @@ def test_site_failures_no_queue_shows_raise_an_alarm_when_they_persist(resources
     assert source["MetricTransformations"][0]["MetricNamespace"] == "Darkroom"
 
     # THEN an alarm goes to the topic once it has happened in three sweeps in a row (a blip is retried)
-    [alarm] = [
-        alarm["Properties"]
-        for alarm in of_type(resources, "AWS::CloudWatch::Alarm").values()
-        if alarm["Properties"]["MetricName"] == metric
-    ]
+    [alarm] = [alarm for alarm in single_metric_alarms(resources) if alarm["MetricName"] == metric]
     assert alarm["Namespace"] == "Darkroom" and alarm["Statistic"] == "Sum"
     assert (alarm["Period"], alarm["EvaluationPeriods"], alarm["DatapointsToAlarm"]) == (300, 3, 3)
     assert alarm["Threshold"] == 0 and alarm["ComparisonOperator"] == "GreaterThanThreshold"
@@ -486,8 +522,7 @@ def function_timeouts(resources) -> dict[str, int]:
 
 def lambda_alarms(resources, metric: str) -> dict[str, list[dict]]:
     alarms: dict[str, list[dict]] = {}
-    for alarm in of_type(resources, "AWS::CloudWatch::Alarm").values():
-        properties = alarm["Properties"]
+    for properties in single_metric_alarms(resources):
         if properties["Namespace"] == "AWS/Lambda" and properties["MetricName"] == metric:
             [dimension] = properties["Dimensions"]
             assert dimension["Name"] == "FunctionName"

@@ -123,6 +123,68 @@ def test_bad_files_get_a_failed_manifest_and_are_acknowledged(kind, s3, sqs_even
     assert keys_under(s3, "renditions/") == {f"{message['output_prefix']}manifest.json"}
 
 
+# ---------------------------------------------------------------- metrics: what the refusals alarm sees
+
+
+def test_developed_and_refused_photos_are_counted(
+    s3, sqs_event, resize_message, jpeg_bytes, lambda_context, emitted_metrics
+):
+    # GIVEN a batch of two good photos and a truncated one
+    messages = [resize_message() for _ in range(3)]
+    upload(s3, messages[0], jpeg_bytes((600, 400)))
+    upload(s3, messages[1], jpeg_bytes((600, 400)))
+    upload(s3, messages[2], encode(quadrants((800, 600)), "JPEG")[:2000])
+
+    # WHEN it is resized
+    resize.lambda_handler(sqs_event(*messages), lambda_context)
+
+    # THEN the totals the alarm divides are published, and the refusal once more by its code
+    metrics = emitted_metrics()
+    assert ({"PhotoDeveloped": [1.0, 1.0], "PhotoRefused": [1.0]}, {"service": "resize"}) in metrics
+    assert ({"PhotoRefused": [1.0]}, {"service": "resize", "code": "corrupt"}) in metrics
+
+
+def test_a_replaced_original_counts_as_refused(
+    s3, sqs_event, resize_message, jpeg_bytes, lambda_context, emitted_metrics
+):
+    message = resize_message()
+    etag = upload(s3, message, jpeg_bytes())
+    upload(s3, message, encode(quadrants((640, 480)), "PNG"), content_type="image/png")
+
+    resize.lambda_handler(sqs_event(pinned(message, etag)), lambda_context)
+
+    metrics = emitted_metrics()
+    assert ({"PhotoRefused": [1.0]}, {"service": "resize"}) in metrics
+    assert ({"PhotoRefused": [1.0]}, {"service": "resize", "code": "original_replaced"}) in metrics
+
+
+def test_a_refused_message_is_counted(s3, sqs_event, lambda_context, emitted_metrics):
+    resize.lambda_handler(sqs_event("{oops"), lambda_context)
+
+    assert emitted_metrics() == [({"MessageInvalid": [1.0]}, {"service": "resize"})]
+
+
+def test_a_record_left_to_the_queue_is_counted(
+    s3, sqs_event, resize_message, lambda_context, monkeypatch, emitted_metrics
+):
+    monkeypatch.setattr(resize, "s3_client", lambda: FlakyS3(s3, slow_down(), operation="get_object"))
+
+    resize.lambda_handler(sqs_event(resize_message()), lambda_context)
+
+    assert emitted_metrics() == [({"RecordFailed": [1.0]}, {"service": "resize"})]
+
+
+def test_a_redelivery_counts_nothing(s3, sqs_event, resize_message, jpeg_bytes, lambda_context, emitted_metrics):
+    message = resize_message()
+    upload(s3, message, jpeg_bytes())
+    resize.lambda_handler(sqs_event(message), lambda_context)
+    emitted_metrics()
+
+    resize.lambda_handler(sqs_event(message), lambda_context)
+
+    assert emitted_metrics() == []  # a photo developed twice would inflate the share's denominator
+
+
 def test_png_uploaded_as_jpeg_is_read_by_its_content(s3, sqs_event, resize_message, lambda_context):
     message = resize_message()
     upload(s3, message, encode(quadrants((600, 400)), "PNG"), content_type="image/jpeg")
