@@ -26,6 +26,7 @@ from devstack.stack import LocalStack
 from tests.e2e import pictures
 from web import aws
 from web.accounts.models import User
+from web.ops.queues import QUEUES
 from web.photos import selectors
 from web.photos.models import Photo
 
@@ -87,20 +88,10 @@ def local_stack(live_server, django_db_setup):
         aws.clear_clients()
 
 
-STACK_SETTINGS = (
-    "DARKROOM_BUCKET",
-    "DARKROOM_RESIZE_QUEUE_URL",
-    "DARKROOM_NOTIFY_QUEUE_URL",
-    "DARKROOM_TASKS_QUEUE_URL",
-    "DARKROOM_RESIZE_DLQ_URL",
-    "DARKROOM_NOTIFY_DLQ_URL",
-    "DARKROOM_TASKS_DLQ_URL",
-)
-
-
 def wired_settings(local_stack, live_server) -> dict[str, str]:
-    """The settings that point the live site at the local stack's bucket and queues."""
-    wired = {name: local_stack.resources[name] for name in STACK_SETTINGS}
+    """The settings that point the live site at the local stack's bucket and queues (every queue the site knows)."""
+    names = ("DARKROOM_BUCKET", *(queue.setting for queue in QUEUES))
+    wired = {name: local_stack.resources[name] for name in names}
     return {**wired, "DARKROOM_SITE_URL": live_server.url + "/"}
 
 
