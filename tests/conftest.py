@@ -26,6 +26,7 @@ def emitted_metrics(capsys):
         documents = [json.loads(line) for line in capsys.readouterr().out.splitlines() if '"_aws"' in line]
         result = []
         for document in documents:
+            assert document["_aws"]["CloudWatchMetrics"][0]["Namespace"] == "Darkroom"  # what the alarms read
             names = [metric["Name"] for metric in document["_aws"]["CloudWatchMetrics"][0]["Metrics"]]
             dimensions = {key: document[key] for key in document["_aws"]["CloudWatchMetrics"][0]["Dimensions"][0]}
             result.append(({name: document[name] for name in names}, dimensions))

@@ -174,6 +174,12 @@ def test_a_record_left_to_the_queue_is_counted(
     assert emitted_metrics() == [({"RecordFailed": [1.0]}, {"service": "resize"})]
 
 
+def test_a_missing_original_counts_nothing(s3, sqs_event, resize_message, lambda_context, emitted_metrics):
+    resize.lambda_handler(sqs_event(resize_message()), lambda_context)
+
+    assert emitted_metrics() == []  # its photo was deleted: neither developed nor refused
+
+
 def test_a_redelivery_counts_nothing(s3, sqs_event, resize_message, jpeg_bytes, lambda_context, emitted_metrics):
     message = resize_message()
     upload(s3, message, jpeg_bytes())
