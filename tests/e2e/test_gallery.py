@@ -10,12 +10,14 @@ from zoneinfo import ZoneInfo
 
 import pytest
 from django.conf import settings
+from django.utils.dateformat import format as date_format
 from PIL import Image
 from playwright.sync_api import expect
 
 from tests.e2e.conftest import SCREENSHOTS
 from tests.e2e.site_pages import viewer_has_the_keyboard
 from web import aws
+from web.photos.facts import TIME_FORMAT
 from web.photos.models import Photo
 
 pytestmark = pytest.mark.slow
@@ -99,10 +101,9 @@ def test_a_photo_address_reloaded_is_the_photo_page_with_its_neighbours(open_pag
 
 
 def uploaded_in_tokyo(photo_id: str) -> str:
-    """What Intl.DateTimeFormat (en-US, dateStyle medium, timeStyle short) writes for the upload time in Tokyo."""
+    """The upload time in Tokyo, in the format the server writes every time of a photo in (its "Taken" too)."""
     moment: datetime = Photo.objects.get(pk=photo_id).created_at.astimezone(ZoneInfo("Asia/Tokyo"))
-    hour = moment.hour % 12 or 12
-    return f"{moment:%b} {moment.day}, {moment.year}, {hour}:{moment:%M} {'AM' if moment.hour < 12 else 'PM'}"
+    return date_format(moment, TIME_FORMAT)
 
 
 def spaced(text: str) -> str:
@@ -110,6 +111,7 @@ def spaced(text: str) -> str:
 
 
 def test_the_details_show_the_upload_time_in_the_visitors_time_zone(open_page, library):
+    # GIVEN a visitor in Tokyo whose browser speaks American English: the site's own format still applies
     photo_id = library.photo_ids[0]
     page = open_page(user=library.user, timezone_id="Asia/Tokyo", locale="en-US")
     page.goto("/photos/")

@@ -21,7 +21,7 @@ def test_every_fact_of_a_photo_with_full_exif():
     facts = photo_facts(photo=photo(camera=camera, taken_at=taken, taken_offset=-330, width=4000, height=3000))
 
     assert facts == [
-        ("Taken", "Sat 1 Jun 2024, 14:03 (UTC−05:30)"),
+        ("Taken", "Sat, 1 Jun 2024, 14:03 (UTC−05:30)"),
         ("Camera", "Canon EOS R6 · RF24-105mm F4 L IS USM"),
         ("Exposure", "1/250 s · ƒ/4 · ISO 200 · 50 mm"),
         ("Dimensions", "4000 × 3000 px"),

@@ -116,7 +116,7 @@ def test_a_developed_photo_moves_to_the_day_it_was_taken(user_client, user, s3, 
     assert photo.timeline_at == datetime(2024, 6, 1, 14, 3, 22, tzinfo=UTC) and photo.taken_offset == 120
     html = user_client.get("/photos/").content.decode()
     assert '<time datetime="2024-06-01">Saturday 1 June 2024</time>' in html
-    assert "Sat 1 Jun 2024, 14:03 (UTC+02:00)" in user_client.get(f"/photos/{photo.pk}/").content.decode()
+    assert "Sat, 1 Jun 2024, 14:03 (UTC+02:00)" in user_client.get(f"/photos/{photo.pk}/").content.decode()
 
 
 def test_a_ready_tile_carries_what_the_viewer_needs(user_client, user, s3, settings):

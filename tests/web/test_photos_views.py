@@ -124,7 +124,7 @@ def test_photo_page_shows_when_it_was_uploaded(user_client, user):
     html = user_client.get(f"/photos/{photo.pk}/").content.decode()
 
     # THEN a machine-readable timestamp the page shows in the visitor's time zone, and UTC until it does
-    assert '<time datetime="2019-03-05T07:09:04+00:00" data-local-time>Tue 5 Mar 2019, 07:09 UTC</time>' in html
+    assert '<time datetime="2019-03-05T07:09:04+00:00" data-local-time>Tue, 5 Mar 2019, 07:09 UTC</time>' in html
 
 
 @pytest.mark.parametrize(

@@ -5,6 +5,10 @@ from django.utils.dateformat import format as date_format
 
 from web.photos.models import Photo
 
+# A photo's times, as the pages write them: "Thu, 5 Jun 2025, 18:00". The browser rewrites the upload time in the
+# visitor's time zone with Intl.DateTimeFormat("en-GB", short weekday and month, 24 h), which writes the same shape.
+TIME_FORMAT = "D, j M Y, H:i"
+
 
 def photo_facts(*, photo: Photo) -> list[tuple[str, str]]:
     facts = [("Taken", taken_text(photo=photo)), ("Camera", camera_text(camera=photo.camera))]
@@ -19,7 +23,7 @@ def taken_text(*, photo: Photo) -> str:
     """The camera's own clock, as the photographer saw it; its UTC offset when the camera recorded one."""
     if photo.taken_at is None:
         return ""
-    text = date_format(photo.taken_at, "D j M Y, H:i")
+    text = date_format(photo.taken_at, TIME_FORMAT)
     if photo.taken_offset is None:
         return text
     sign = "+" if photo.taken_offset >= 0 else "−"

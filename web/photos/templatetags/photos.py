@@ -3,9 +3,10 @@ from datetime import timedelta
 
 from django import template
 from django.utils import timezone
+from django.utils.dateformat import format as date_format
 
 from web.photos import selectors
-from web.photos.facts import photo_facts
+from web.photos.facts import TIME_FORMAT, photo_facts
 from web.photos.failures import failure_text
 from web.photos.models import Photo
 from web.photos.tiles import tile_context
@@ -28,6 +29,11 @@ def photo_failure(photo: Photo) -> str:
 @register.simple_tag
 def photo_facts_list(photo: Photo) -> list[tuple[str, str]]:
     return photo_facts(photo=photo)
+
+
+@register.filter(expects_localtime=True)
+def photo_time(moment) -> str:
+    return date_format(moment, TIME_FORMAT)
 
 
 @register.simple_tag

@@ -207,7 +207,11 @@ function imageFailed(image) {
 function localTimes(root) {
   const times = root.querySelectorAll("time[data-local-time]");
   if (times.length === 0) return;
-  const format = new Intl.DateTimeFormat(undefined, { dateStyle: "medium", timeStyle: "short" });
+  // The site's time format (TIME_FORMAT in web/photos/facts.py), in the visitor's own time zone.
+  const format = new Intl.DateTimeFormat("en-GB", {
+    weekday: "short", day: "numeric", month: "short", year: "numeric",
+    hour: "2-digit", minute: "2-digit", hourCycle: "h23",
+  });
   times.forEach((time) => {
     const moment = new Date(time.getAttribute("datetime"));
     if (!Number.isNaN(moment.getTime())) time.textContent = format.format(moment);

@@ -8,7 +8,11 @@
 const gallery = document.getElementById("gallery");
 const VIEWABLE = ".tile-link[data-pswp-src]";
 const wide = window.matchMedia("(min-width: 60em)");
-const uploadedFormat = new Intl.DateTimeFormat(undefined, { dateStyle: "medium", timeStyle: "short" });
+// The site's time format (TIME_FORMAT in web/photos/facts.py), in the visitor's own time zone.
+const uploadedFormat = new Intl.DateTimeFormat("en-GB", {
+  weekday: "short", day: "numeric", month: "short", year: "numeric",
+  hour: "2-digit", minute: "2-digit", hourCycle: "h23",
+});
 
 let lightbox = null; // Promise of the PhotoSwipeLightbox, set up once
 let stylesheets = null; // Promise of PhotoSwipe's stylesheet and viewer.css in <head>
