@@ -58,6 +58,18 @@ def test_account_page_shows_the_account_and_its_links(user_client, user):
     assert 'href="/password/change/"' in page and 'href="/account/delete/"' in page
 
 
+def test_account_page_counts_the_trash_apart(user_client, user):
+    # GIVEN two photos in the timeline and one in the Trash
+    make_photo(user)
+    make_photo(user)
+    make_photo(user, trashed_at=timezone.now())
+
+    page = user_client.get("/account/").content.decode()
+
+    # THEN the count matches the gallery's, and the Trash's is beside it
+    assert '<dd>2 <span class="status-note">and 1 in the <a href="/photos/trash/">Trash</a></span></dd>' in page
+
+
 @pytest.mark.parametrize("url", ["/account/", "/account/delete/"])
 def test_account_pages_need_a_login(client, url):
     response = client.get(url)
@@ -67,7 +79,7 @@ def test_account_pages_need_a_login(client, url):
 
 def test_delete_page_says_what_goes(user_client, user):
     make_photo(user)
-    make_photo(user)
+    make_photo(user, trashed_at=timezone.now())  # the Trash goes too
 
     page = user_client.get("/account/delete/").content.decode()
 

@@ -178,13 +178,6 @@ def test_a_trashed_photo_still_developing_is_still_recovered(user, settings):
     assert counts["failed"] + counts["requeued"] == 1
 
 
-def test_the_account_counts_photos_in_the_trash(user_client, user):
-    make_photo(user)
-    make_photo(user, trashed_at=timezone.now())
-
-    assert "<dd>2</dd>" in user_client.get("/account/").content.decode()
-
-
 def test_undo_restores_only_what_that_move_put_in_the_trash(user_client, user):
     # GIVEN a photo already in the Trash, and a stale tab that still shows it beside another
     earlier = make_photo(user, trashed_at=timezone.now() - timedelta(days=3))

@@ -26,7 +26,7 @@ from web.accounts.services import (
     user_signup,
 )
 from web.durations import duration_text
-from web.photos.selectors import photo_count
+from web.photos.selectors import photo_counts
 
 
 @sensitive_post_parameters("password")
@@ -100,7 +100,7 @@ def password_reset_done(request):
 @login_required
 @require_http_methods(["GET"])
 def account(request):
-    return render(request, "accounts/account.html", {"photo_count": photo_count(owner=request.user)})
+    return render(request, "accounts/account.html", {"photos": photo_counts(owner=request.user)})
 
 
 @sensitive_post_parameters("password")
@@ -113,7 +113,7 @@ def account_delete(request):
         logout(request)
         messages.success(request, "Your account is deleted. Its photos leave our storage over the next minutes.")
         return redirect("home")
-    context = {"form": form, "photo_count": photo_count(owner=request.user)}
+    context = {"form": form, "photo_count": photo_counts(owner=request.user).stored}
     return render(request, "accounts/account_delete.html", context, status=400 if form.errors else 200)
 
 

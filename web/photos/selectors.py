@@ -7,7 +7,7 @@ from functools import cached_property
 from urllib.parse import urlsplit
 
 from django.conf import settings
-from django.db.models import Q, QuerySet
+from django.db.models import Count, Q, QuerySet
 from django.utils.http import content_disposition_header
 
 from web import aws
@@ -20,9 +20,22 @@ def photo_list(*, owner: User) -> QuerySet[Photo]:
     return Photo.objects.filter(owner=owner, trashed_at__isnull=True).order_by("-timeline_at", "-id")
 
 
-def photo_count(*, owner: User) -> int:
-    """Every photo the account stores, the Trash included."""
-    return Photo.objects.filter(owner=owner).count()
+@dataclass(frozen=True)
+class PhotoCounts:
+    in_timeline: int
+    in_trash: int
+
+    @property
+    def stored(self) -> int:
+        """Every photo the account stores, the Trash included."""
+        return self.in_timeline + self.in_trash
+
+
+def photo_counts(*, owner: User) -> PhotoCounts:
+    counts = Photo.objects.filter(owner=owner).aggregate(
+        stored=Count("pk"), in_trash=Count("pk", filter=Q(trashed_at__isnull=False))
+    )
+    return PhotoCounts(in_timeline=counts["stored"] - counts["in_trash"], in_trash=counts["in_trash"])
 
 
 def photo_get(*, owner: User, photo_id: uuid.UUID) -> Photo | None:
