@@ -1,5 +1,7 @@
 """The rules issue 5 sets for template.yaml, asserted on the template itself."""
 
+import importlib.machinery
+import importlib.util
 import json
 import re
 
@@ -10,6 +12,7 @@ import resize
 from devstack import template as devstack_template
 from tests.infra import iam
 from tests.infra.conftest import ROOT
+from web.ops.queues import QUEUES
 
 DEAD_LETTER_RETENTION = 14 * 24 * 60 * 60
 
@@ -564,6 +567,27 @@ def test_the_site_role_gets_vpc_network_interfaces_only_when_it_runs_in_a_vpc(te
     assert condition == "SiteIsInVpc"
     assert in_vpc == [{"Fn::Sub": "arn:${AWS::Partition}:iam::aws:policy/service-role/AWSLambdaVPCAccessExecutionRole"}]
     assert otherwise == {"Ref": "AWS::NoValue"}
+
+
+def _zappa_env():
+    """scripts/zappa-env as a module (the script has no .py suffix)."""
+    loader = importlib.machinery.SourceFileLoader("zappa_env", str(ROOT / "scripts" / "zappa-env"))
+    module = importlib.util.module_from_spec(importlib.util.spec_from_loader(loader.name, loader))
+    loader.exec_module(module)
+    return module
+
+
+def test_every_queue_reaches_the_site_by_one_setting_and_the_staff_page_lists_it(template, resources):
+    # GIVEN the template's queues, and the output that names each
+    queues = set(of_type(resources, "AWS::SQS::Queue"))
+    values = {name: output["Value"] for name, output in template["Outputs"].items()}
+    output_of = {value["Ref"]: name for name, value in values.items() if isinstance(value, dict) and "Ref" in value}
+    # THEN on AWS (scripts/zappa-env) and locally (devstack) each one lands in the same setting of the site
+    on_aws = {queue: _zappa_env().OUTPUT_VARIABLES[output_of[queue]] for queue in queues}
+    locally = {queue: devstack_template.RESOURCE_VARIABLES[queue] for queue in queues}
+    assert on_aws == locally
+    # and the staff page's queue list (its counts and redrives) knows every one
+    assert sorted(on_aws.values()) == sorted(queue.setting for queue in QUEUES)
 
 
 def test_outputs_give_the_site_everything_it_needs(template):
