@@ -124,7 +124,7 @@ test: chromium postgresql lint-check tools node ## Every test, as CI runs it: SQ
 	scripts/with-postgres $(BIN)/pytest $(PARALLEL) tests/web
 
 .PHONY: bench
-bench: chromium $(BENCH_STAMP) node ## Run every benchmark; figures, chart and Lighthouse under bench/results/ (about 9 min)
+bench: chromium $(BENCH_STAMP) node ## Run every benchmark; figures, chart and Lighthouse under bench/results/ (about 11 min)
 	$(BIN)/python -m bench
 
 .PHONY: load-run

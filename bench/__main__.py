@@ -2,7 +2,7 @@
 1 M photos, the resize comparison and Lighthouse on the pages. Prints a table; writes
 bench/results/figures.{png,json,md} and bench/results/lighthouse.{json,md}.
 
-    .venv/bin/python -m bench            # about 9 minutes (the resize comparison takes 2, Lighthouse 5)
+    .venv/bin/python -m bench            # about 11 minutes (the resize comparison takes 4, Lighthouse 4)
     .venv/bin/python -m bench --quick    # about 4 minutes: fewer samples, 30 photos, the 12 MP resize only, one
                                          # Lighthouse run per page (lighthouse-quick.*)
 
