@@ -8,6 +8,7 @@ class PhotoAdmin(admin.ModelAdmin):
     list_display = ["filename", "owner", "status", "failure_message", "resize_attempts", "created_at", "trashed_at"]
     list_filter = ["status", "failure_code", ("trashed_at", admin.EmptyFieldListFilter)]
     search_fields = ["filename", "owner__email", "id", "correlation_id"]
+    actions = ["develop_again"]
     list_select_related = ["owner"]
     readonly_fields = [
         "id",
@@ -42,3 +43,14 @@ class PhotoAdmin(admin.ModelAdmin):
 
         for photo in queryset:
             photo_delete(photo=photo)
+
+    @admin.action(description="Develop the selected failed photos again")
+    def develop_again(self, request, queryset) -> None:
+        from web.photos.services import photos_redevelop
+
+        counts = photos_redevelop(photos=queryset)
+        self.message_user(
+            request,
+            f"{counts['requeued']} photo(s) asked of resize again; {counts['gone']} left failed (original gone or"
+            " replaced). Only failures a fix can undo are retried: not empty, missing or replaced files.",
+        )

@@ -1,4 +1,4 @@
-"""Writes on photos after upload: follow the resize result, delete, recover stuck work."""
+"""Writes on photos after upload: follow the resize result, delete, recover stuck work, develop failed ones again."""
 
 import logging
 import math
@@ -9,6 +9,7 @@ from datetime import UTC, datetime, timedelta
 from botocore.exceptions import BotoCoreError, ClientError
 from django.conf import settings
 from django.db import transaction
+from django.db.models import QuerySet
 from django.utils import timezone
 
 from web import aws, contracts
@@ -25,6 +26,9 @@ ORIGINAL_MISSING_CODE = "original_missing"
 ORIGINAL_REPLACED_CODE = "original_replaced"
 # The stuck photos one sweep reads; more than a run's share of time gets through at in-region latency.
 RECOVER_PER_RUN = 500
+# Failures a fix on Darkroom's side can undo, the original being the file confirmed; an empty, vanished or replaced
+# upload stays failed whatever is fixed.
+REDEVELOPABLE_CODES = ("unsupported_format", "corrupt", "too_large", "bad_manifest", TIMEOUT_CODE)
 
 
 def resize_message_for(*, photo: Photo) -> contracts.Message:
@@ -238,6 +242,38 @@ def _recover(*, photo: Photo, now, deadline: float) -> str:
         photo.save(update_fields=["resize_attempts", "resize_requested_at"])
         outbox_enqueue(resize_message_for(photo=photo))
     return "requeued"
+
+
+def photos_redevelop(*, photos: QuerySet[Photo], now=None) -> dict[str, int]:
+    """Ask resize again for the failed photos among `photos` whose failure a fix can undo (REDEVELOPABLE_CODES),
+    after a fix to resize is deployed: "requeued", and "gone" for those whose original is missing or replaced,
+    which now fail as such. Each goes back to processing, so the page and the sweeper follow it as a new upload.
+
+    The failed manifest is deleted first: resize skips a photo whose manifest is finished for the same original.
+    """
+    now = now or timezone.now()
+    counts = {"requeued": 0, "gone": 0}
+    for photo in photos.filter(status=Photo.Status.FAILED, failure_code__in=REDEVELOPABLE_CODES).iterator():
+        kept = _keep_original(photo=photo)
+        if kept != "kept":
+            if kept == "missing":
+                _photo_fail(photo=photo, code=ORIGINAL_MISSING_CODE, message="the uploaded file is gone")
+            else:
+                _photo_fail_replaced(photo=photo)
+            counts["gone"] += 1
+            continue
+        aws.delete_objects(keys=[keys.manifest_key(photo_id=photo.pk)])
+        with transaction.atomic():
+            photo.status = Photo.Status.PROCESSING
+            photo.failure_code = photo.failure_message = ""
+            photo.resize_attempts, photo.resize_requested_at = 1, now
+            photo.save(
+                update_fields=["status", "failure_code", "failure_message", "resize_attempts", "resize_requested_at"]
+            )
+            outbox_enqueue(resize_message_for(photo=photo))
+        logger.info("photo redeveloped photo_id=%s correlation_id=%s", photo.pk, photo.correlation_id)
+        counts["requeued"] += 1
+    return counts
 
 
 def _keep_original(*, photo: Photo) -> str:
