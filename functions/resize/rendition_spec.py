@@ -27,8 +27,8 @@ MAX_KEPT_PROFILE_BYTES = 2048
 MAX_RENDITION_HEIGHT = 4096
 # libjpeg decodes a progressive JPEG scan by scan, each pass over the whole image: ~20,000 copies of one 98-byte
 # scan (2 MiB) keep a 49 MP decode busy for over a minute. Encoders write about 10 scans (an EXIF thumbnail adds
-# one, each further MPO picture its own), so 100 leaves room for any real photo and bounds the decode time.
-# Sequential (baseline) JPEGs, what cameras write, are not counted: no scan of theirs can be that cheap.
+# one, each further MPO picture its own), so 100 leaves room for any real photo and bounds the decode time
+# (jpeg_scans.py counts them, and knows a camera's one-pass JPEG from its header alone).
 MAX_JPEG_SCANS = 100
 
 

@@ -19,6 +19,7 @@ from dataclasses import dataclass
 from PIL import GifImagePlugin, Image, ImageCms, JpegImagePlugin, PngImagePlugin, WebPImagePlugin  # noqa: F401
 from pillow_heif import register_heif_opener
 
+from jpeg_scans import decode_passes
 from photo_facts import PhotoFacts, read_facts
 from placeholder import Placeholder, fit, make_placeholder
 from rendition_spec import ALLOWED_INPUT_FORMATS, MAX_PIXELS, SPEC, OutputFormat, Spec
@@ -47,7 +48,6 @@ _TRANSPOSE = {
     8: Image.Transpose.ROTATE_90,
 }
 _EXIF_ORIENTATION = 0x0112
-_START_OF_SCAN = b"\xff\xda"  # the JPEG SOS marker
 
 
 class ImageRejected(Exception):
@@ -153,8 +153,8 @@ def _direct_size(width: int, height: int, spec: Spec) -> tuple[int, int] | None:
 
 
 def _open(data: bytes, spec: Spec) -> Image.Image:
-    """Read the header only, with the format allowlist, the pixel cap and the progressive JPEG scan cap; no pixel
-    is decoded yet."""
+    """Read the header only, with the format allowlist, the pixel cap and the JPEG scan cap; no pixel is decoded
+    yet."""
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("error", Image.DecompressionBombWarning)
@@ -169,12 +169,10 @@ def _open(data: bytes, spec: Spec) -> Image.Image:
         raise ImageRejected("corrupt", repr(error)) from error
     if image.width * image.height > spec.max_pixels:
         raise ImageRejected("too_large", f"{image.width}x{image.height}")
-    if _format_name(image) == "JPEG" and image.info.get("progressive"):
-        # Entropy-coded data never holds FF DA (an FF there is followed by 00 or RSTn), so this counts the scans.
-        # A sequential JPEG's scans each code every block of theirs: its decode time follows its size.
-        scans = data.count(_START_OF_SCAN)
-        if scans > spec.max_jpeg_scans:
-            raise ImageRejected("corrupt", f"{scans} scans")
+    if _format_name(image) == "JPEG":
+        passes = decode_passes(data)
+        if passes > spec.max_jpeg_scans:
+            raise ImageRejected("corrupt", f"{passes} scans")
     return image
 
 

@@ -57,6 +57,14 @@ def jpeg_with_scans(image: Image.Image, scans: int, *, progressive: bool = True)
     return data[:end_of_image] + data[start:end_of_image] * copies + data[end_of_image:]
 
 
+def jpeg_with_empty_scans(image: Image.Image, scans: int) -> bytes:
+    """A baseline JPEG of `image` whose scans each hold one component and no data: ten bytes each, and a pass over
+    the whole image each for libjpeg, which takes the missing data for a warning."""
+    data = encode(image, "JPEG", quality=90)
+    empty_scan = b"\xff\xda\x00\x08\x01\x01\x00\x00\x3f\x00"  # Ns 1: component 1, tables 0, Ss 0, Se 63, Ah/Al 0
+    return data[: data.index(b"\xff\xda")] + empty_scan * scans + b"\xff\xd9"
+
+
 def swapped_primaries_profile() -> bytes:
     """An RGB ICC profile whose red and blue primaries are sRGB's blue and red: converted correctly, a pure red
     pixel comes out blue. Pillow can only create sRGB, so it is written by hand (ICC v2, matrix/TRC)."""

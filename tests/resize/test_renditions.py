@@ -10,6 +10,7 @@ import renditions
 from rendition_spec import JPEG, MAX_JPEG_SCANS, SPEC, WEBP, Spec
 from tests.resize.helpers import (
     encode,
+    jpeg_with_empty_scans,
     jpeg_with_scans,
     png_header_only,
     quadrants,
@@ -520,6 +521,18 @@ def test_jpeg_one_scan_over_the_cap_is_refused():
         renditions.render(jpeg_with_scans(quadrants(), MAX_JPEG_SCANS + 1))
 
     assert rejected.value.code == "corrupt"
+
+
+def test_sequential_jpeg_of_empty_one_component_scans_is_refused_before_decoding(pixel_decodes):
+    # 2000 of them in 20 KB: libjpeg would walk the whole image 2000 times (a minute at 49 MP)
+    data = jpeg_with_empty_scans(Image.new("RGB", (1000, 1000)), 2000)
+    assert len(data) < 25_000
+
+    with pytest.raises(renditions.ImageRejected) as rejected:
+        renditions.render(data)
+
+    assert pixel_decodes == []
+    assert str(rejected.value) == "corrupt: 2000 scans"
 
 
 def test_sequential_jpeg_with_repeated_scans_is_corrupt():
