@@ -2,10 +2,12 @@
 
 import io
 import json
+import time
 import uuid
 from datetime import timedelta
 
 import pytest
+from botocore.exceptions import ClientError
 from django.core.management import CommandError, call_command
 from django.utils import timezone
 from PIL import Image
@@ -13,12 +15,15 @@ from PIL import Image
 import resize_job
 from resize_request import parse_request
 from tests.web.factories import make_photo, manifest_for, put_manifest, store_original
+from web import aws
 from web.outbox.models import OutboxMessage
 from web.photos import keys
 from web.photos.models import Photo
-from web.photos.services import photo_refresh, photos_redevelop
+from web.photos.services import photo_refresh, photos_redevelop, redevelop_summary
 
 pytestmark = pytest.mark.django_db
+
+NOTHING = {"requeued": 0, "gone": 0, "errors": 0, "left": 0}
 
 
 def failed_photo(s3, settings, owner, code: str = "unsupported_format", **fields) -> Photo:
@@ -48,7 +53,7 @@ def test_a_refused_photo_goes_back_to_resize_without_its_failed_manifest(s3, set
     counts = photos_redevelop(photos=Photo.objects.all())
 
     # THEN it is processing as a new upload is, the manifest resize would take as done is gone, and resize is asked
-    assert counts == {"requeued": 1, "gone": 0}
+    assert counts == {"requeued": 1, "gone": 0, "errors": 0, "left": 0}
     photo.refresh_from_db()
     assert (photo.status, photo.failure_code, photo.failure_message, photo.resize_attempts) == ("processing", "", "", 1)
     assert timezone.now() - photo.resize_requested_at < timedelta(minutes=1)
@@ -79,7 +84,7 @@ def test_resize_develops_the_photo_asked_again(s3, settings, user):
 def test_failures_no_fix_can_undo_are_left_alone(code, s3, settings, user):
     photo = failed_photo(s3, settings, user, code=code)
 
-    assert photos_redevelop(photos=Photo.objects.all()) == {"requeued": 0, "gone": 0}
+    assert photos_redevelop(photos=Photo.objects.all()) == NOTHING
 
     assert Photo.objects.get(pk=photo.pk).failure_code == code
     assert manifest_exists(s3, settings, photo) and resize_requests() == []
@@ -89,7 +94,7 @@ def test_ready_and_processing_photos_are_left_alone(s3, settings, user):
     make_photo(user, status=Photo.Status.READY)
     make_photo(user, status=Photo.Status.PROCESSING)
 
-    assert photos_redevelop(photos=Photo.objects.all()) == {"requeued": 0, "gone": 0}
+    assert photos_redevelop(photos=Photo.objects.all()) == NOTHING
     assert resize_requests() == []
 
 
@@ -97,7 +102,7 @@ def test_a_photo_whose_original_is_gone_fails_as_such(s3, settings, user):
     photo = failed_photo(s3, settings, user)
     s3.delete_object(Bucket=settings.DARKROOM_BUCKET, Key=photo.original_key)
 
-    assert photos_redevelop(photos=Photo.objects.all()) == {"requeued": 0, "gone": 1}
+    assert photos_redevelop(photos=Photo.objects.all()) == {**NOTHING, "gone": 1}
 
     assert Photo.objects.get(pk=photo.pk).failure_code == "original_missing"
     assert resize_requests() == []
@@ -107,10 +112,57 @@ def test_a_photo_whose_original_was_replaced_fails_as_such(s3, settings, user):
     photo = failed_photo(s3, settings, user)
     s3.put_object(Bucket=settings.DARKROOM_BUCKET, Key=photo.original_key, Body=b"another file")
 
-    assert photos_redevelop(photos=Photo.objects.all()) == {"requeued": 0, "gone": 1}
+    assert photos_redevelop(photos=Photo.objects.all()) == {**NOTHING, "gone": 1}
 
     assert Photo.objects.get(pk=photo.pk).failure_code == "original_replaced"
     assert resize_requests() == []
+
+
+def test_a_photo_in_the_trash_is_left_alone(s3, settings, user):
+    failed_photo(s3, settings, user, trashed_at=timezone.now())
+
+    assert photos_redevelop(photos=Photo.objects.all()) == NOTHING
+
+
+def test_a_timed_out_photo_whose_result_came_late_is_ready_not_asked_again(s3, settings, user):
+    # GIVEN a photo the sweeper gave up on, whose ready manifest then arrived
+    photo = failed_photo(s3, settings, user, code="timeout")
+    put_manifest(s3, settings.DARKROOM_BUCKET, photo, manifest_for(photo))
+
+    photos_redevelop(photos=Photo.objects.all())
+
+    assert Photo.objects.get(pk=photo.pk).status == Photo.Status.READY and resize_requests() == []
+
+
+def test_one_photos_trouble_is_counted_and_the_others_go_on(s3, settings, user, monkeypatch):
+    # GIVEN two photos, S3 refusing to look at the first one's original
+    troubled, fine = failed_photo(s3, settings, user), failed_photo(s3, settings, user)
+    real_head = aws.head_object
+
+    def head_object(*, key):
+        if key == troubled.original_key:
+            raise ClientError({"Error": {"Code": "AccessDenied", "Message": "no"}}, "HeadObject")
+        return real_head(key=key)
+
+    monkeypatch.setattr(aws, "head_object", head_object)
+
+    counts = photos_redevelop(photos=Photo.objects.all())
+
+    # THEN the other is asked again, and the summary says to run it again for the rest
+    assert counts == {**NOTHING, "requeued": 1, "errors": 1}
+    assert [request["photo_id"] for request in resize_requests()] == [str(fine.pk)]
+    assert Photo.objects.get(pk=troubled.pk).status == Photo.Status.FAILED
+    assert redevelop_summary(counts).endswith("; 1 error(s), in the logs; 1 to go: run it again")
+
+
+def test_past_its_deadline_it_stops_and_says_how_many_are_left(s3, settings, user):
+    failed_photo(s3, settings, user)
+    failed_photo(s3, settings, user)
+
+    counts = photos_redevelop(photos=Photo.objects.all(), deadline=time.monotonic())
+
+    assert counts == {**NOTHING, "left": 2} and resize_requests() == []
+    assert redevelop_summary(counts).endswith("; 2 to go: run it again")
 
 
 # ---------------------------------------------------------------- manage.py redevelop
@@ -131,7 +183,7 @@ def test_the_command_takes_the_codes_and_the_days_asked(s3, settings, user):
     assert [request["photo_id"] for request in resize_requests()] == [str(corrupt.pk)]
     assert Photo.objects.get(pk=unsupported.pk).status == Photo.Status.FAILED
     assert Photo.objects.get(pk=old.pk).status == Photo.Status.FAILED
-    assert "1 photo(s) asked of resize again; 0 left failed" in out.getvalue()
+    assert out.getvalue().strip() == "1 photo(s) asked of resize again; 0 left failed (original gone or replaced)"
 
 
 def test_a_dry_run_counts_and_changes_nothing(s3, settings, user):

@@ -244,36 +244,76 @@ def _recover(*, photo: Photo, now, deadline: float) -> str:
     return "requeued"
 
 
-def photos_redevelop(*, photos: QuerySet[Photo], now=None) -> dict[str, int]:
-    """Ask resize again for the failed photos among `photos` whose failure a fix can undo (REDEVELOPABLE_CODES),
-    after a fix to resize is deployed: "requeued", and "gone" for those whose original is missing or replaced,
-    which now fail as such. Each goes back to processing, so the page and the sweeper follow it as a new upload.
+def photos_to_redevelop(*, photos: QuerySet[Photo]) -> QuerySet[Photo]:
+    """The photos among `photos` that photos_redevelop takes: failed for a reason a fix can undo, not in the Trash."""
+    return photos.filter(status=Photo.Status.FAILED, failure_code__in=REDEVELOPABLE_CODES, trashed_at__isnull=True)
+
+
+def photos_redevelop(*, photos: QuerySet[Photo], deadline: float = math.inf, now=None) -> dict[str, int]:
+    """Ask resize again for photos_to_redevelop(photos), after a fix to resize is deployed, until `deadline`
+    (time.monotonic()). Counts: "requeued"; "gone", whose original is missing or replaced (they now fail as such);
+    "errors", logged, each tried again by the next run; "left" for the deadline. Each requeued photo goes back to
+    processing, so the page and the sweeper follow it as a new upload, and a second run does not take it again.
 
     The failed manifest is deleted first: resize skips a photo whose manifest is finished for the same original.
     """
     now = now or timezone.now()
-    counts = {"requeued": 0, "gone": 0}
-    for photo in photos.filter(status=Photo.Status.FAILED, failure_code__in=REDEVELOPABLE_CODES).iterator():
+    counts = {"requeued": 0, "gone": 0, "errors": 0, "left": 0}
+    chosen = photos_to_redevelop(photos=photos)
+    for photo_id in chosen.values_list("pk", flat=True).iterator():
+        if time.monotonic() >= deadline:
+            counts["left"] = chosen.count()
+            break
+        try:
+            outcome = _redevelop(photo_id=photo_id, now=now)
+        except Exception as error:
+            logger.exception("could not develop photo_id=%s again; run redevelop again", photo_id)
+            counts["errors"] += 1
+            if aws.not_answering(error):
+                counts["left"] = chosen.count()
+                break
+            continue
+        if outcome:
+            counts[outcome] += 1
+    return counts
+
+
+def redevelop_summary(counts: dict[str, int]) -> str:
+    """What photos_redevelop did, in a line for the operator who ran it."""
+    text = f"{counts['requeued']} photo(s) asked of resize again; {counts['gone']} left failed (original gone"
+    text += " or replaced)"
+    if counts["errors"]:
+        text += f"; {counts['errors']} error(s), in the logs"
+    if counts["errors"] or counts["left"]:
+        text += f"; {counts['left'] + counts['errors']} to go: run it again"
+    return text
+
+
+def _redevelop(*, photo_id: uuid.UUID, now) -> str:
+    """One photo, checked again under its row lock: since it was listed, a late manifest or another run may have
+    moved it on."""
+    with transaction.atomic():
+        photo = photos_to_redevelop(photos=Photo.objects.select_for_update().filter(pk=photo_id)).first()
+        if photo is not None and photo.failure_code == TIMEOUT_CODE:
+            photo = photo_refresh(photo=photo)  # a late result wins over "did not finish", as everywhere
+        if photo is None or photo.status != Photo.Status.FAILED or photo.failure_code not in REDEVELOPABLE_CODES:
+            return ""
         kept = _keep_original(photo=photo)
         if kept != "kept":
             if kept == "missing":
                 _photo_fail(photo=photo, code=ORIGINAL_MISSING_CODE, message="the uploaded file is gone")
             else:
                 _photo_fail_replaced(photo=photo)
-            counts["gone"] += 1
-            continue
+            return "gone"
         aws.delete_objects(keys=[keys.manifest_key(photo_id=photo.pk)])
-        with transaction.atomic():
-            photo.status = Photo.Status.PROCESSING
-            photo.failure_code = photo.failure_message = ""
-            photo.resize_attempts, photo.resize_requested_at = 1, now
-            photo.save(
-                update_fields=["status", "failure_code", "failure_message", "resize_attempts", "resize_requested_at"]
-            )
-            outbox_enqueue(resize_message_for(photo=photo))
-        logger.info("photo redeveloped photo_id=%s correlation_id=%s", photo.pk, photo.correlation_id)
-        counts["requeued"] += 1
-    return counts
+        photo.status = Photo.Status.PROCESSING
+        photo.failure_code = photo.failure_message = ""
+        photo.resize_attempts, photo.resize_requested_at = 1, now
+        fields = ["status", "failure_code", "failure_message", "resize_attempts", "resize_requested_at"]
+        photo.save(update_fields=fields)
+        outbox_enqueue(resize_message_for(photo=photo))
+    logger.info("photo redeveloped photo_id=%s correlation_id=%s", photo.pk, photo.correlation_id)
+    return "requeued"
 
 
 def _keep_original(*, photo: Photo) -> str:
