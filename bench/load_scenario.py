@@ -28,6 +28,7 @@ waits. Every request's time and every sweep run's time are measured against the 
 """
 
 import json
+import math
 import random
 import re
 import tempfile
@@ -35,6 +36,7 @@ import threading
 import time
 import uuid
 from collections import Counter
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -78,6 +80,7 @@ class LoadPlan:
     function_s3_failure_rate: float = 0.10
     ses_throttle_rate: float = 0.20
     duplicate_fraction: float = 0.10
+    tasks_resent: int = 20  # copies sent to the tasks worker each second until it is caught mid-batch
     visibility_timeout: int = 5  # the template's 6 minutes, shortened so redeliveries come back within the run
     sweep_every: float = 2
     outbox_retry_after: float = 2
@@ -288,7 +291,10 @@ def _drive(site: LocalSite, plan: LoadPlan, windows: Path) -> LoadCounts:
         slow = {"kind": "slow", "seconds": plan.s3_slow_answer_seconds, "rate": plan.s3_slow_rate}
         open_window(windows, "s3", for_seconds=plan.s3_slow_window_seconds, **slow)
         wait_for_confirmed(2 * plan.uploads // 3)
-        killed_tasks = _kill_mid_batch(site, SITE_TASKS_WORKER, "DARKROOM_TASKS_QUEUE_URL")
+        resent: list[int] = []
+        killed_tasks = _kill_mid_batch(
+            site, SITE_TASKS_WORKER, "DARKROOM_TASKS_QUEUE_URL", feed=lambda: resent.append(_resend_tasks(site, plan))
+        )
         for future in futures:
             future.result()
     database_window = _database_does_not_answer(site, clients, uploads, plan, windows)
@@ -297,6 +303,7 @@ def _drive(site: LocalSite, plan: LoadPlan, windows: Path) -> LoadCounts:
     site.backlog_record(plan.backlog)
     # Twice: most batch emails (and their task.ready messages) are sent only once the photos settle.
     duplicates, seen = _deliver_twice(site, plan)
+    duplicates += sum(resent)
     _wait_until_settled(site, clients, uploads, plan)
     more, _ = _deliver_twice(site, plan, after=seen)
     duplicates += more
@@ -394,18 +401,36 @@ def _in_flight(site: LocalSite, variable: str) -> tuple[int, int, int]:
     return waiting, received, delayed
 
 
-def _kill_mid_batch(site: LocalSite, name: str, variable: str) -> bool:
+def _kill_mid_batch(site: LocalSite, name: str, variable: str, feed: Callable[[], None] | None = None) -> bool:
     """SIGKILL a function's (or the tasks worker's) pollers while messages are in flight (received, not yet
     deleted: some poller holds them mid-batch), then restart them; those messages come back after the visibility
-    timeout. The tasks worker holds a message for a few milliseconds only: this may take a while to catch."""
+    timeout. `feed`, called every second until then, gives a poller whose own traffic is sparse something to hold."""
     deadline = time.monotonic() + 30
+    fed_at = -math.inf
     while _in_flight(site, variable)[1] == 0 and time.monotonic() < deadline:
+        if feed is not None and time.monotonic() - fed_at >= 1:
+            feed()
+            fed_at = time.monotonic()
         time.sleep(0.005)
     mid_batch = _in_flight(site, variable)[1] > 0
     site.stack.kill_function(name)
     time.sleep(1)
     site.stack.restart_function(name)
     return mid_batch
+
+
+def _resend_tasks(site: LocalSite, plan: LoadPlan) -> int:
+    """Copies of the last task messages the site sent: the tasks worker holds a message for milliseconds, so without
+    a batch of these in hand it is seldom caught mid-batch. Tasks are idempotent: a finished one runs nothing."""
+    rows = site.query(
+        "SELECT body FROM outbox_outboxmessage WHERE sent_at IS NOT NULL AND queue = 'tasks' ORDER BY id DESC LIMIT ?",
+        (plan.tasks_resent,),
+    )
+    sqs = boto3.client("sqs")  # this process has no faults installed: the copies always go out
+    url = site.stack.resources["DARKROOM_TASKS_QUEUE_URL"]
+    for (body,) in rows:
+        sqs.send_message(QueueUrl=url, MessageBody=json.dumps(json.loads(body), separators=(",", ":")))
+    return len(rows)
 
 
 def _deliver_twice(site: LocalSite, plan: LoadPlan, *, after: int = 0) -> tuple[int, int]:
