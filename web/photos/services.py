@@ -226,12 +226,7 @@ def _recover(*, photo: Photo, now, deadline: float) -> str:
     if time.monotonic() >= deadline:  # the manifest read took the time left (S3 slow): the next sweep goes on
         return "left"
     # Its resize never took it on, so its original still expires: docs/architecture.md#the-pending-tag
-    kept = _keep_original(photo=photo)
-    if kept == "missing":
-        _photo_fail(photo=photo, code=ORIGINAL_MISSING_CODE, message="the uploaded file is gone; upload it again")
-        return "failed"
-    if kept == "replaced":
-        _photo_fail_replaced(photo=photo)
+    if not _original_kept(photo=photo):
         return "failed"
     if photo.resize_attempts >= settings.DARKROOM_MAX_RESIZE_ATTEMPTS:
         _photo_fail(photo=photo, code=TIMEOUT_CODE, message="processing did not finish; delete it and upload again")
@@ -298,12 +293,7 @@ def _redevelop(*, photo_id: uuid.UUID, now) -> str:
             photo = photo_refresh(photo=photo)  # a late result wins over "did not finish", as everywhere
         if photo is None or photo.status != Photo.Status.FAILED or photo.failure_code not in REDEVELOPABLE_CODES:
             return ""
-        kept = _keep_original(photo=photo)
-        if kept != "kept":
-            if kept == "missing":
-                _photo_fail(photo=photo, code=ORIGINAL_MISSING_CODE, message="the uploaded file is gone")
-            else:
-                _photo_fail_replaced(photo=photo)
+        if not _original_kept(photo=photo):
             return "gone"
         aws.delete_objects(keys=[keys.manifest_key(photo_id=photo.pk)])
         photo.status = Photo.Status.PROCESSING
@@ -314,6 +304,16 @@ def _redevelop(*, photo_id: uuid.UUID, now) -> str:
         outbox_enqueue(resize_message_for(photo=photo))
     logger.info("photo redeveloped photo_id=%s correlation_id=%s", photo.pk, photo.correlation_id)
     return "requeued"
+
+
+def _original_kept(*, photo: Photo) -> bool:
+    """Take the original out of the expiry if it is still the file confirmed; else fail the photo for it."""
+    kept = _keep_original(photo=photo)
+    if kept == "missing":
+        _photo_fail(photo=photo, code=ORIGINAL_MISSING_CODE, message="the uploaded file is gone; upload it again")
+    elif kept == "replaced":
+        _photo_fail_replaced(photo=photo)
+    return kept == "kept"
 
 
 def _keep_original(*, photo: Photo) -> str:
