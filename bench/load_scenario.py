@@ -423,13 +423,11 @@ def _resend_tasks(site: LocalSite, plan: LoadPlan) -> int:
     """Copies of the last task messages the site sent: the tasks worker holds a message for milliseconds, so without
     a batch of these in hand it is seldom caught mid-batch. Tasks are idempotent: a finished one runs nothing."""
     rows = site.query(
-        "SELECT body FROM outbox_outboxmessage WHERE sent_at IS NOT NULL AND queue = 'tasks' ORDER BY id DESC LIMIT ?",
+        "SELECT queue, body FROM outbox_outboxmessage WHERE sent_at IS NOT NULL AND queue = 'tasks'"
+        " ORDER BY id DESC LIMIT ?",
         (plan.tasks_resent,),
     )
-    sqs = boto3.client("sqs")  # this process has no faults installed: the copies always go out
-    url = site.stack.resources["DARKROOM_TASKS_QUEUE_URL"]
-    for (body,) in rows:
-        sqs.send_message(QueueUrl=url, MessageBody=json.dumps(json.loads(body), separators=(",", ":")))
+    _send_copies(site, rows)
     return len(rows)
 
 
@@ -440,15 +438,20 @@ def _deliver_twice(site: LocalSite, plan: LoadPlan, *, after: int = 0) -> tuple[
         "SELECT id, queue, body FROM outbox_outboxmessage WHERE sent_at IS NOT NULL AND id > ? ORDER BY id", (after,)
     )
     sample = random.Random(plan.seed).sample(rows, round(len(rows) * plan.duplicate_fraction))
+    _send_copies(site, [(queue, body) for _, queue, body in sample])
+    return len(sample), max((row_id for row_id, *_ in rows), default=after)
+
+
+def _send_copies(site: LocalSite, messages: list[tuple[str, str]]) -> None:
+    """Send again (queue, body) pairs the site sent, each to its own queue."""
     urls = {
         "resize": site.stack.resources["DARKROOM_RESIZE_QUEUE_URL"],
         "notify": site.stack.resources["DARKROOM_NOTIFY_QUEUE_URL"],
         "tasks": site.stack.resources["DARKROOM_TASKS_QUEUE_URL"],
     }
     sqs = boto3.client("sqs")  # this process has no faults installed: the copies always go out
-    for _, queue, body in sample:
+    for queue, body in messages:
         sqs.send_message(QueueUrl=urls[queue], MessageBody=json.dumps(json.loads(body), separators=(",", ":")))
-    return len(sample), max((row_id for row_id, *_ in rows), default=after)
 
 
 def _batch_subject(*, developed: int, failed: int) -> str:
